@@ -1,0 +1,101 @@
+# authcgi: one CGI executable, cgi-bin/auth.cgi.
+#   make          build cgi-bin/auth.cgi
+#   make test     install what the tests need, build, run every suite
+#   make run      install what serving needs, build, serve on PORT
+# See README.md.
+
+PORT      ?= 5000
+STATE_DIR ?= $(CURDIR)/var
+CC        ?= cc
+CLANG     ?= clang
+FUZZ_SECONDS ?= 30
+
+PKGS     := sqlite3 libxcrypt uuid libcjson libsodium
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -std=c11 -Wall -Wextra -Werror -Wpedantic -Wshadow \
+	-Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wwrite-strings -Wvla
+HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := $(WARN) -D_DEFAULT_SOURCE $(PKG_CFLAGS) $(CFLAGS)
+LDHARDEN := -pie -Wl,-z,relro,-z,now
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+
+LIB_SRC := $(wildcard src/common/*.c src/http/*.c src/app/*.c \
+	src/auth/*.c src/store/*.c)
+HDRS    := $(wildcard src/*/*.h)
+UNITS   := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
+
+B := build
+LIB_OBJ      := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRC))
+LIB_OBJ_ASAN := $(patsubst src/%.c,$(B)/asan/%.o,$(LIB_SRC))
+
+.PHONY: all deps test run check format fuzz clean unit-bins
+
+all: cgi-bin/auth.cgi
+
+deps:
+	@scripts/deps.sh build
+
+$(B)/obj/%.o: src/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(HARDEN) -c -o $@ $<
+
+$(B)/asan/%.o: src/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -c -o $@ $<
+
+cgi-bin/auth.cgi: $(LIB_OBJ) $(B)/obj/main.o
+	$(CC) $(LDHARDEN) -o $@ $^ $(PKG_LIBS)
+
+$(B)/asan/auth.cgi: $(LIB_OBJ_ASAN) $(B)/asan/main.o
+	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
+
+# Unit tests: one cmocka binary per layer, plain and sanitized.
+$(B)/unit/%: tests/unit/%.c $(LIB_OBJ) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(LIB_OBJ) $(PKG_LIBS) -lcmocka
+
+$(B)/unit-asan/%: tests/unit/%.c $(LIB_OBJ_ASAN) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -Isrc -o $@ $< $(LIB_OBJ_ASAN) \
+		$(PKG_LIBS) -lcmocka
+
+unit-bins: $(addprefix $(B)/unit/,$(UNITS)) \
+	$(addprefix $(B)/unit-asan/,$(UNITS))
+
+# libFuzzer targets (clang), one per parser plus a whole request.
+FUZZERS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
+	-std=c11 -D_DEFAULT_SOURCE $(PKG_CFLAGS)
+$(B)/fuzz/%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS)
+
+fuzz-bins: $(addprefix $(B)/fuzz/,$(FUZZERS))
+
+fuzz:
+	@scripts/deps.sh fuzz
+	@$(MAKE) --no-print-directory fuzz-bins
+	@tests/fuzz/run.sh $(B)/fuzz $(FUZZ_SECONDS) $(FUZZERS)
+
+test:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory all $(B)/asan/auth.cgi unit-bins fuzz-bins
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run.sh
+
+run:
+	@scripts/deps.sh run
+	@$(MAKE) --no-print-directory all
+	@scripts/serve.sh "$(PORT)" "$(STATE_DIR)"
+
+check:
+	tests/checks.sh
+
+format:
+	clang-format -i src/*.c src/*/*.c src/*/*.h tests/unit/*.c tests/fuzz/*.c
+
+clean:
+	rm -rf $(B) cgi-bin/auth.cgi

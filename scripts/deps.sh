@@ -1,0 +1,42 @@
+#!/bin/sh
+# deps.sh: install the Debian packages a make target needs, when missing.
+# Usage: scripts/deps.sh build|test|run|fuzz
+set -eu
+
+build="make gcc pkg-config libsqlite3-dev libcrypt-dev uuid-dev libcjson-dev libsodium-dev"
+run="$build lighttpd"
+test="$run clang libclang-rt-14-dev libcmocka-dev curl python3 python3-requests sqlite3 valgrind cppcheck clang-format"
+fuzz="$build clang libclang-rt-14-dev"
+
+case "${1:-build}" in
+build) want=$build ;;
+run) want=$run ;;
+test) want=$test ;;
+fuzz) want=$fuzz ;;
+*) echo "usage: $0 build|run|test|fuzz" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $want; do
+	s=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$s" in
+	*" installed") ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+[ -z "$missing" ] && exit 0
+
+echo "installing Debian packages:$missing"
+if [ "$(id -u)" -eq 0 ]; then
+	sudo=""
+elif command -v sudo >/dev/null 2>&1; then
+	sudo="sudo"
+else
+	echo "deps.sh: not root and no sudo; install these by hand:$missing" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+# A fresh machine's package lists may be empty or stale: refresh once.
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq --no-install-recommends $missing

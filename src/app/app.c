@@ -1,0 +1,487 @@
+/* app.c: the seven endpoints of the contract, 404 and 405, and the
+ * mapping from error kinds to HTTP answers. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/log.h"
+#include "app.h"
+
+#define COOKIE_NAME "session_id"
+
+struct app {
+	struct app_settings set;
+	struct auth *auth;
+};
+
+/* One request in flight: what every handler gets. */
+struct call {
+	struct app *app;
+	struct http_request *req;
+	struct http_response *resp;
+};
+
+typedef void (*handler_fn)(struct call *);
+
+struct route {
+	const char *path;
+	enum http_method method;
+	handler_fn fn;
+};
+
+/* ---- answers ---- */
+
+/* The status that answers an error kind. */
+static int
+status_of(enum err e)
+{
+	switch (e) {
+	case ERR_OK:
+		return 200;
+	case ERR_INVAL:
+	case ERR_MISSING:
+	case ERR_ENCODING:
+	case ERR_SHORT_BODY:
+	case ERR_TOO_MANY:
+	case ERR_EMAIL:
+	case ERR_PASSWORD:
+	case ERR_EXISTS:
+		return 400;
+	case ERR_CREDENTIALS:
+		return 401;
+	case ERR_NOT_FOUND:
+	case ERR_NO_SESSION:
+	case ERR_TOKEN:
+		return 403;
+	case ERR_TOO_LARGE:
+		return 413;
+	case ERR_MEDIA_TYPE:
+		return 415;
+	case ERR_HEADER_SIZE:
+		return 431;
+	default:
+		return 503;
+	}
+}
+
+/* The message of an error kind, as clients see it. */
+static const char *
+message_of(enum err e)
+{
+	switch (e) {
+	case ERR_INVAL:
+		return "malformed request";
+	case ERR_ENCODING:
+		return "malformed encoding in request body";
+	case ERR_SHORT_BODY:
+		return "request body shorter than Content-Length";
+	case ERR_TOO_MANY:
+		return "too many fields in request body";
+	case ERR_EMAIL:
+		return "invalid email";
+	case ERR_EXISTS:
+		return "email already registered";
+	case ERR_CREDENTIALS:
+		return "wrong email or password";
+	case ERR_NOT_FOUND:
+		return "email not registered";
+	case ERR_NO_SESSION:
+		return "not logged in";
+	case ERR_TOKEN:
+		return "invalid reset token";
+	case ERR_TOO_LARGE:
+		return "request body too large";
+	case ERR_MEDIA_TYPE:
+		return "unsupported content type";
+	case ERR_HEADER_SIZE:
+		return "request header too large";
+	case ERR_BUSY:
+		return "service busy, try again";
+	default:
+		return "service unavailable";
+	}
+}
+
+/* Answer {"message": msg} with status; on failure leave a bare 500. */
+static void
+answer_message(struct call *c, int status, const char *msg)
+{
+	if (http_response_message(c->resp, status, msg) != ERR_OK)
+		c->resp->status = 500;
+}
+
+static void
+answer_error(struct call *c, enum err e)
+{
+	if (err_is_fault(e))
+		log_error("%s %s: %s", c->req->method_name, c->req->path,
+		    err_str(e));
+	answer_message(c, status_of(e), message_of(e));
+}
+
+/* Answer a JSON object built from NULL-terminated key/value pairs. */
+static void
+answer_object(struct call *c, int status, const char *key, ...)
+{
+	va_list ap;
+	cJSON *o;
+	const char *k, *v;
+
+	if ((o = cJSON_CreateObject()) == NULL)
+		goto fail;
+	va_start(ap, key);
+	for (k = key; k != NULL; k = va_arg(ap, const char *)) {
+		v = va_arg(ap, const char *);
+		if (cJSON_AddStringToObject(o, k, v) == NULL) {
+			va_end(ap);
+			goto fail;
+		}
+	}
+	va_end(ap);
+	if (http_response_json(c->resp, status, o) != ERR_OK)
+		goto fail;
+	cJSON_Delete(o);
+	return;
+fail:
+	cJSON_Delete(o);
+	answer_error(c, ERR_NOMEM);
+}
+
+/* The mount point, "" at the site root. */
+static const char *
+base_of(const struct call *c)
+{
+	return c->req->script_name != NULL ? c->req->script_name : "";
+}
+
+static enum err
+set_session_cookie(struct call *c, const char *value, long max_age)
+{
+	struct http_cookie ck;
+
+	memset(&ck, 0, sizeof(ck));
+	ck.name = COOKIE_NAME;
+	ck.value = value;
+	ck.path = *base_of(c) != '\0' ? base_of(c) : "/";
+	ck.max_age = max_age;
+	ck.secure = c->app->set.cookie_secure || c->req->https;
+	ck.http_only = true;
+	ck.same_site = "Lax";
+	return http_response_cookie(c->resp, &ck);
+}
+
+/* ---- input ---- */
+
+/* Decode the body and fetch required fields, in order; the first one
+ * missing or empty is answered "<name> is required". Returns false when
+ * an answer was made. */
+static bool
+fields_get(struct call *c, const char *const *names, const char **values,
+    size_t n)
+{
+	char msg[64];
+	enum err e;
+	size_t i;
+
+	if ((e = http_request_decode(c->req, &c->app->set.limits)) != ERR_OK) {
+		answer_error(c, e);
+		return false;
+	}
+	for (i = 0; i < n; i++) {
+		values[i] = http_request_field(c->req, names[i]);
+		if (values[i] == NULL || values[i][0] == '\0') {
+			snprintf(msg, sizeof(msg), "%s is required", names[i]);
+			answer_message(c, 400, msg);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The session cookie's value, or NULL; caller frees. */
+static char *
+session_cookie(const struct call *c)
+{
+	char *v = NULL;
+
+	if (c->req->cookie == NULL ||
+	    http_cookie_get(c->req->cookie, COOKIE_NAME, &v) != ERR_OK)
+		return NULL;
+	return v;
+}
+
+/* Answer a password that is out of bounds, naming the bound. */
+static void
+answer_password(struct call *c, const char *password)
+{
+	const struct auth_config *ac = &c->app->set.auth;
+	bool too_long = false;
+	char msg[80];
+
+	auth_check_password(c->app->auth, password, &too_long);
+	if (too_long)
+		snprintf(msg, sizeof(msg), "password must be at most %zu bytes",
+		    strncmp(ac->hash_method, "$2", 2) == 0 &&
+			    ac->password_max > 72
+			? (size_t)72
+			: ac->password_max);
+	else
+		snprintf(msg, sizeof(msg),
+		    "password must be at least %zu characters",
+		    ac->password_min);
+	answer_message(c, 400, msg);
+}
+
+/* ---- handlers ---- */
+
+static void
+h_index(struct call *c)
+{
+	answer_message(c, 200, "Bienvenue");
+}
+
+static void
+h_register(struct call *c)
+{
+	static const char *const names[] = {"email", "password"};
+	const char *v[2];
+	struct auth_user u;
+	enum err e;
+
+	if (!fields_get(c, names, v, 2))
+		return;
+	e = auth_register(c->app->auth, v[0], v[1], &u);
+	if (e == ERR_PASSWORD)
+		answer_password(c, v[1]);
+	else if (e != ERR_OK)
+		answer_error(c, e);
+	else
+		answer_object(c, 200, "email", u.email, "message",
+		    "user created", NULL);
+}
+
+static void
+h_login(struct call *c)
+{
+	static const char *const names[] = {"email", "password"};
+	char sid[AUTH_TOKEN_LEN + 1];
+	const char *v[2];
+	struct auth_user u;
+	enum err e;
+
+	if (!fields_get(c, names, v, 2))
+		return;
+	e = auth_login(c->app->auth, v[0], v[1], &u, sid);
+	if (e != ERR_OK) {
+		answer_error(c, e);
+		return;
+	}
+	if ((e = set_session_cookie(c, sid, -1)) != ERR_OK)
+		answer_error(c, e);
+	else
+		answer_object(c, 200, "email", u.email, "message",
+		    "logged in", NULL);
+	explicit_bzero(sid, sizeof(sid));
+}
+
+static void
+h_logout(struct call *c)
+{
+	char *sid = session_cookie(c);
+	char location[1024];
+	enum err e;
+
+	e = auth_logout(c->app->auth, sid);
+	free(sid);
+	if (e != ERR_OK) {
+		answer_error(c, e);
+		return;
+	}
+	snprintf(location, sizeof(location), "%s/", base_of(c));
+	if ((e = set_session_cookie(c, "", 0)) != ERR_OK ||
+	    (e = http_response_header(c->resp, "Location", location)) !=
+		ERR_OK) {
+		answer_error(c, e == ERR_NOMEM ? e : ERR_INTERNAL);
+		return;
+	}
+	answer_message(c, 302, "logged out");
+}
+
+static void
+h_profile(struct call *c)
+{
+	char *sid = session_cookie(c);
+	struct auth_user u;
+	enum err e;
+
+	e = auth_session_user(c->app->auth, sid, &u);
+	free(sid);
+	if (e != ERR_OK)
+		answer_error(c, e);
+	else
+		answer_object(c, 200, "email", u.email, NULL);
+}
+
+static void
+h_reset_request(struct call *c)
+{
+	static const char *const names[] = {"email"};
+	char token[AUTH_TOKEN_LEN + 1];
+	const char *v[1];
+	struct auth_user u;
+	enum err e;
+
+	if (!fields_get(c, names, v, 1))
+		return;
+	e = auth_reset_request(c->app->auth, v[0], &u, token);
+	if (e != ERR_OK) {
+		answer_error(c, e);
+		return;
+	}
+	answer_object(c, 200, "email", u.email, "reset_token", token, NULL);
+	explicit_bzero(token, sizeof(token));
+}
+
+static void
+h_reset_update(struct call *c)
+{
+	static const char *const names[] = {"email", "reset_token",
+	    "new_password"};
+	const char *v[3];
+	struct auth_user u;
+	enum err e;
+
+	if (!fields_get(c, names, v, 3))
+		return;
+	e = auth_reset_update(c->app->auth, v[0], v[1], v[2], &u);
+	if (e == ERR_PASSWORD)
+		answer_password(c, v[2]);
+	else if (e != ERR_OK)
+		answer_error(c, e);
+	else
+		answer_object(c, 200, "email", u.email, "message",
+		    "Password updated", NULL);
+}
+
+static const struct route routes[] = {
+    {"/", HTTP_GET, h_index},
+    {"/users", HTTP_POST, h_register},
+    {"/sessions", HTTP_POST, h_login},
+    {"/sessions", HTTP_DELETE, h_logout},
+    {"/profile", HTTP_GET, h_profile},
+    {"/reset_password", HTTP_POST, h_reset_request},
+    {"/reset_password", HTTP_PUT, h_reset_update},
+};
+
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+/* 405 with the methods the path allows (HEAD wherever GET is). */
+static void
+answer_not_allowed(struct call *c, const char *path)
+{
+	char allow[64] = "";
+	size_t i;
+
+	for (i = 0; i < NROUTES; i++) {
+		if (strcmp(routes[i].path, path) != 0)
+			continue;
+		if (allow[0] != '\0')
+			strcat(allow, ", ");
+		strcat(allow, http_method_name(routes[i].method));
+		if (routes[i].method == HTTP_GET)
+			strcat(allow, ", HEAD");
+	}
+	answer_message(c, 405, "method not allowed");
+	if (http_response_header(c->resp, "Allow", allow) != ERR_OK)
+		answer_error(c, ERR_NOMEM);
+}
+
+static void
+route(struct call *c)
+{
+	enum http_method m = c->req->method;
+	bool known = false;
+	size_t i;
+
+	if (m == HTTP_HEAD)
+		m = HTTP_GET;
+	for (i = 0; i < NROUTES; i++) {
+		if (strcmp(routes[i].path, c->req->path) != 0)
+			continue;
+		known = true;
+		if (routes[i].method == m) {
+			routes[i].fn(c);
+			return;
+		}
+	}
+	if (known)
+		answer_not_allowed(c, c->req->path);
+	else
+		answer_message(c, 404, "not found");
+}
+
+/* Headers every answer carries. */
+static void
+common_headers(struct call *c)
+{
+	static const char *const h[][2] = {
+	    {"Cache-Control", "no-store"},
+	    {"X-Content-Type-Options", "nosniff"},
+	    {"Referrer-Policy", "no-referrer"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(h) / sizeof(h[0]); i++)
+		if (http_response_header(c->resp, h[i][0], h[i][1]) != ERR_OK)
+			c->resp->status = 500;
+}
+
+/* ---- the context ---- */
+
+enum err
+app_new(struct app **out, const struct app_settings *s)
+{
+	struct app *app;
+	enum err e;
+
+	if ((app = calloc(1, sizeof(*app))) == NULL)
+		return ERR_NOMEM;
+	app->set = *s;
+	if ((e = auth_new(&app->auth, &app->set.auth)) != ERR_OK) {
+		free(app);
+		return e;
+	}
+	*out = app;
+	return ERR_OK;
+}
+
+void
+app_free(struct app *app)
+{
+	if (app == NULL)
+		return;
+	auth_free(app->auth);
+	free(app);
+}
+
+enum err
+app_init_db(struct app *app)
+{
+	return auth_init_store(app->auth);
+}
+
+void
+app_handle(struct app *app, struct http_request *req, enum err read_err,
+    struct http_response *resp)
+{
+	struct call c = {app, req, resp};
+
+	if (read_err != ERR_OK)
+		answer_error(&c, read_err);
+	else if (req->method_name == NULL || req->method_name[0] == '\0')
+		answer_message(&c, 400, "REQUEST_METHOD is required");
+	else
+		route(&c);
+	common_headers(&c);
+}

@@ -1,0 +1,53 @@
+/* app.h: the route table of the HTTP contract and the settings it runs
+ * with. Speaks HTTP (through the http layer) on one side and calls the
+ * auth layer on the other. */
+#ifndef AUTHCGI_APP_H
+#define AUTHCGI_APP_H
+
+#include <stdbool.h>
+
+#include "../auth/auth.h"
+#include "../common/err.h"
+#include "../http/http.h"
+
+/* Everything a deployment tunes, read from AUTHCGI_* variables. */
+struct app_settings {
+	struct http_limits limits;
+	struct auth_config auth;
+	bool cookie_secure;	     /* Secure on every cookie, not only
+					under HTTPS */
+	unsigned request_timeout;    /* seconds one request may take */
+	const char *log_path;	     /* NULL: stderr */
+};
+
+/*
+ * Fill s from the process environment (getenv), with the documented
+ * default for every variable that is unset or empty. A value that does
+ * not parse or is out of range is ERR_INVAL, logged with the variable's
+ * name; s is then left with defaults. Strings in s are borrowed from the
+ * environment.
+ */
+enum err app_settings_load(struct app_settings *s);
+
+struct app; /* one per process; serves any number of requests */
+
+/* On success *out is freed with app_free(). s is copied. */
+enum err app_new(struct app **out, const struct app_settings *s);
+
+/* NULL is a no-op. */
+void app_free(struct app *app);
+
+/* Create or migrate the database now (the "init" command). */
+enum err app_init_db(struct app *app);
+
+/*
+ * Answer one request into resp (initialised by the caller). read_err is
+ * what http_request_read() returned for req: an error there is answered
+ * as such. Never fails: faults become 503 answers, logged with their
+ * cause; a response that cannot even be built leaves resp->status 500
+ * with no body (the caller then writes a bare status).
+ */
+void app_handle(struct app *app, struct http_request *req,
+    enum err read_err, struct http_response *resp);
+
+#endif

@@ -1,0 +1,124 @@
+/* settings.c: AUTHCGI_* environment variables and their defaults. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/log.h"
+#include "app.h"
+
+#define DEFAULT_DB "/var/lib/authcgi/auth.db"
+
+/* Read variable name as an integer in [min, max] into *out; unset or
+ * empty leaves *out (the default). */
+static enum err
+env_int(const char *name, long long min, long long max, long long *out)
+{
+	const char *v = getenv(name);
+	char *end;
+	long long n;
+
+	if (v == NULL || *v == '\0')
+		return ERR_OK;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n < min || n > max) {
+		log_error("setting %s=\"%s\" is not a number in [%lld, %lld]",
+		    name, v, min, max);
+		return ERR_INVAL;
+	}
+	*out = n;
+	return ERR_OK;
+}
+
+static const char *
+env_str(const char *name, const char *dflt)
+{
+	const char *v = getenv(name);
+
+	return v == NULL || *v == '\0' ? dflt : v;
+}
+
+static void
+defaults(struct app_settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->limits.max_body = 65536;
+	s->limits.max_fields = 32;
+	s->limits.max_header = 8192;
+	s->auth.db_path = DEFAULT_DB;
+	s->auth.busy_ms = 5000;
+	s->auth.hash_method = "$y$";
+	s->auth.hash_cost = 5;
+	s->auth.password_min = 5;
+	s->auth.password_max = 128;
+	s->auth.session_idle = 1800;
+	s->auth.session_max = 43200;
+	s->auth.reset_ttl = 3600;
+	s->cookie_secure = false;
+	s->request_timeout = 30;
+	s->log_path = NULL;
+}
+
+enum err
+app_settings_load(struct app_settings *s)
+{
+	long long body, fields, header, busy, cost, pmin, pmax, idle, smax,
+	    ttl, secure, timeout;
+	enum err e = ERR_OK;
+
+	defaults(s);
+	body = (long long)s->limits.max_body;
+	fields = (long long)s->limits.max_fields;
+	header = (long long)s->limits.max_header;
+	busy = s->auth.busy_ms;
+	cost = (long long)s->auth.hash_cost;
+	pmin = (long long)s->auth.password_min;
+	pmax = (long long)s->auth.password_max;
+	idle = s->auth.session_idle;
+	smax = s->auth.session_max;
+	ttl = s->auth.reset_ttl;
+	secure = s->cookie_secure;
+	timeout = s->request_timeout;
+
+	if (env_int("AUTHCGI_MAX_BODY", 0, 1LL << 30, &body) ||
+	    env_int("AUTHCGI_MAX_FIELDS", 1, 100000, &fields) ||
+	    env_int("AUTHCGI_MAX_HEADER", 64, 1 << 20, &header) ||
+	    env_int("AUTHCGI_BUSY_TIMEOUT", 0, 600000, &busy) ||
+	    env_int("AUTHCGI_HASH_COST", 0, 1L << 30, &cost) ||
+	    env_int("AUTHCGI_PASSWORD_MIN", 1, 1024, &pmin) ||
+	    env_int("AUTHCGI_PASSWORD_MAX", 1, 4096, &pmax) ||
+	    env_int("AUTHCGI_SESSION_IDLE", 1, 1LL << 40, &idle) ||
+	    env_int("AUTHCGI_SESSION_MAX", 1, 1LL << 40, &smax) ||
+	    env_int("AUTHCGI_RESET_TTL", 1, 1LL << 40, &ttl) ||
+	    env_int("AUTHCGI_COOKIE_SECURE", 0, 1, &secure) ||
+	    env_int("AUTHCGI_REQUEST_TIMEOUT", 1, 3600, &timeout)) {
+		e = ERR_INVAL;
+		goto out;
+	}
+	if (pmin > pmax) {
+		log_error("setting AUTHCGI_PASSWORD_MIN=%lld is above"
+			  " AUTHCGI_PASSWORD_MAX=%lld",
+		    pmin, pmax);
+		e = ERR_INVAL;
+		goto out;
+	}
+	s->limits.max_body = (size_t)body;
+	s->limits.max_fields = (size_t)fields;
+	s->limits.max_header = (size_t)header;
+	s->auth.busy_ms = (int)busy;
+	s->auth.hash_cost = (unsigned long)cost;
+	s->auth.password_min = (size_t)pmin;
+	s->auth.password_max = (size_t)pmax;
+	s->auth.session_idle = idle;
+	s->auth.session_max = smax;
+	s->auth.reset_ttl = ttl;
+	s->cookie_secure = secure != 0;
+	s->request_timeout = (unsigned)timeout;
+	s->auth.db_path = env_str("AUTHCGI_DB", DEFAULT_DB);
+	s->auth.hash_method = env_str("AUTHCGI_HASH_METHOD", "$y$");
+	s->log_path = env_str("AUTHCGI_LOG", NULL);
+out:
+	if (e != ERR_OK)
+		defaults(s);
+	return e;
+}

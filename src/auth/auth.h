@@ -1,0 +1,112 @@
+/* auth.h: the rules of the service: registration, password hashing and
+ * checks, sessions and reset tokens. Talks to the store; knows no HTTP. */
+#ifndef AUTHCGI_AUTH_H
+#define AUTHCGI_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/err.h"
+
+#define AUTH_EMAIL_MAX 254 /* RFC 5321 path limit, less the brackets */
+#define AUTH_TOKEN_LEN 36  /* canonical UUID text, without the NUL */
+
+/* Sources of time and randomness; tests replace them to control expiry
+ * and tokens. NULL members mean the system clock and libuuid. */
+struct auth_hooks {
+	int64_t (*now)(void *arg);		   /* Unix seconds */
+	void (*uuid)(void *arg, unsigned char out[16]); /* 16 random bytes,
+							   made a UUID4 */
+	void *arg;
+};
+
+struct auth_config {
+	const char *db_path;	/* database location */
+	int busy_ms;		/* lock wait, milliseconds */
+	const char *hash_method; /* crypt(3) prefix, e.g. "$y$" or "$2b$" */
+	unsigned long hash_cost; /* passed to crypt_gensalt_rn as is */
+	size_t password_min;	/* characters (code points) */
+	size_t password_max;	/* bytes */
+	int64_t session_idle;	/* seconds without use before a session ends */
+	int64_t session_max;	/* seconds after login before it ends */
+	int64_t reset_ttl;	/* seconds a reset token stays valid */
+	struct auth_hooks hooks;
+};
+
+/* An account as the layers above see it. */
+struct auth_user {
+	int64_t id;
+	char email[AUTH_EMAIL_MAX + 1]; /* as registered */
+};
+
+struct auth; /* one service context: configuration and a lazily opened
+		store; one per process, used by one thread */
+
+/*
+ * Make a context for cfg, which is copied (its strings are borrowed and
+ * must outlive the context). No database work happens until a function
+ * below needs it. On success *out is freed with auth_free().
+ */
+enum err auth_new(struct auth **out, const struct auth_config *cfg);
+
+/* Free the context and close its database; NULL is a no-op. */
+void auth_free(struct auth *a);
+
+/* Open the database now, creating or migrating its schema. */
+enum err auth_init_store(struct auth *a);
+
+/* ERR_EMAIL unless email is local@domain shaped and at most
+ * AUTH_EMAIL_MAX bytes. */
+enum err auth_check_email(const char *email);
+
+/* ERR_PASSWORD unless password fits the configured bounds. On error,
+ * *too_long tells which bound it broke (for the message). */
+enum err auth_check_password(const struct auth *a, const char *password,
+    bool *too_long);
+
+/*
+ * Create an account. The email is checked (ERR_EMAIL), kept as typed and
+ * must be new regardless of letter case (ERR_EXISTS); the password is
+ * checked (ERR_PASSWORD) and stored hashed. On success *out is the
+ * account.
+ */
+enum err auth_register(struct auth *a, const char *email,
+    const char *password, struct auth_user *out);
+
+/*
+ * Check email and password and start a new session. An unknown email and
+ * a wrong password both give ERR_CREDENTIALS after the same hashing
+ * work. On success *user is the account and sid holds the new session
+ * id (a fresh UUID4, NUL-terminated), which only the client keeps: the
+ * store keeps its SHA-256 digest.
+ */
+enum err auth_login(struct auth *a, const char *email, const char *password,
+    struct auth_user *user, char sid[AUTH_TOKEN_LEN + 1]);
+
+/* The account of a live session; ERR_NO_SESSION when sid is NULL,
+ * unknown or expired (idle or absolute lifetime). */
+enum err auth_session_user(struct auth *a, const char *sid,
+    struct auth_user *out);
+
+/* End one live session; ERR_NO_SESSION as above. */
+enum err auth_logout(struct auth *a, const char *sid);
+
+/*
+ * Issue a reset token for the account of email (ERR_NOT_FOUND when there
+ * is none), replacing any older one. On success *user is the account and
+ * token holds the token (NUL-terminated).
+ */
+enum err auth_reset_request(struct auth *a, const char *email,
+    struct auth_user *user, char token[AUTH_TOKEN_LEN + 1]);
+
+/*
+ * Set a new password with a reset token. ERR_TOKEN unless token is the
+ * live token of the account of email; ERR_PASSWORD for a password out of
+ * bounds (the token stays usable then). On success the token is spent,
+ * every session of the account ends and *user is the account.
+ */
+enum err auth_reset_update(struct auth *a, const char *email,
+    const char *token, const char *password, struct auth_user *user);
+
+#endif

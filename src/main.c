@@ -1,0 +1,167 @@
+/* main.c: the CGI entry point: build the request, hand it to the app,
+ * write the response. Run from a shell, a small admin tool. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app/app.h"
+#include "common/log.h"
+#include "http/http.h"
+
+extern char **environ;
+
+static const char usage[] =
+    "usage: auth.cgi [command]\n"
+    "\n"
+    "Run by a web server (REQUEST_METHOD set), answers one CGI request.\n"
+    "Run from a shell, takes a command:\n"
+    "  init      create the database named by AUTHCGI_DB, or migrate it\n"
+    "  --help    show this text\n";
+
+/* Written by the alarm handler: a request that outlives its time limit
+ * (a stalled client, say) is answered and the process ends. */
+static const char timeout_response[] =
+    "Status: 503 Service Unavailable\r\n"
+    "Content-Type: application/json\r\n"
+    "Cache-Control: no-store\r\n"
+    "\r\n"
+    "{\"message\":\"request timed out\"}";
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	if (write(STDOUT_FILENO, timeout_response,
+		sizeof(timeout_response) - 1) < 0) {
+		/* Nothing more can be done. */
+	}
+	_exit(1);
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Write resp; if it cannot be serialised, a bare status. */
+static int
+respond(const struct http_response *resp, bool head)
+{
+	static const char bare[] = "Status: 500 Internal Server Error\r\n\r\n";
+	size_t len;
+	char *out;
+	int rc;
+
+	if (resp->status == 500 ||
+	    http_response_serialize(resp, head, &out, &len) != ERR_OK)
+		return write_all(STDOUT_FILENO, bare, sizeof(bare) - 1);
+	rc = write_all(STDOUT_FILENO, out, len);
+	free(out);
+	return rc;
+}
+
+/* Answer a request when the service cannot even be set up. */
+static int
+respond_unavailable(const char *msg)
+{
+	struct http_response resp;
+	int rc;
+
+	http_response_init(&resp);
+	if (http_response_message(&resp, 503, msg) != ERR_OK)
+		resp.status = 500;
+	rc = respond(&resp, false);
+	http_response_clear(&resp);
+	return rc;
+}
+
+static int
+serve_cgi(const struct app_settings *set)
+{
+	struct http_response resp;
+	struct http_request req;
+	struct app *app = NULL;
+	int fd = STDIN_FILENO;
+	enum err e;
+	int rc;
+
+	signal(SIGALRM, on_alarm);
+	alarm(set->request_timeout);
+	if ((e = app_new(&app, set)) != ERR_OK) {
+		log_error("cannot start: %s", err_str(e));
+		return respond_unavailable("service unavailable") ? 1 : 0;
+	}
+	http_response_init(&resp);
+	e = http_request_read(&req, environ, &set->limits, http_read_fd, &fd);
+	app_handle(app, &req, e, &resp);
+	rc = respond(&resp, req.method == HTTP_HEAD);
+	http_response_clear(&resp);
+	http_request_clear(&req);
+	app_free(app);
+	return rc ? 1 : 0;
+}
+
+static int
+admin(const struct app_settings *set, int argc, char **argv)
+{
+	struct app *app = NULL;
+	enum err e;
+
+	if (argc != 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		fputs(usage, argc == 2 ? stdout : stderr);
+		return argc == 2 ? 0 : 2;
+	}
+	if (strcmp(argv[1], "init") != 0) {
+		fprintf(stderr, "auth.cgi: unknown command \"%s\"\n%s", argv[1],
+		    usage);
+		return 2;
+	}
+	if ((e = app_new(&app, set)) == ERR_OK)
+		e = app_init_db(app);
+	app_free(app);
+	if (e != ERR_OK) {
+		fprintf(stderr, "auth.cgi: init %s: %s\n", set->auth.db_path,
+		    err_str(e));
+		return 1;
+	}
+	printf("database %s is ready\n", set->auth.db_path);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct app_settings set;
+	bool cgi = getenv("REQUEST_METHOD") != NULL ||
+		   getenv("GATEWAY_INTERFACE") != NULL;
+	enum err e;
+
+	e = app_settings_load(&set);
+	if (set.log_path != NULL && freopen(set.log_path, "a", stderr) == NULL)
+		set.log_path = NULL;
+	if (!cgi && argc > 1)
+		return e != ERR_OK ? 1 : admin(&set, argc, argv);
+	if (!cgi) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (e != ERR_OK)
+		return respond_unavailable("service misconfigured") ? 1 : 0;
+	return serve_cgi(&set);
+}

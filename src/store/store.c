@@ -1,0 +1,574 @@
+/* store.c: the SQLite backend of store.h. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "../common/log.h"
+#include "store.h"
+
+/* Statements, prepared on first use and kept for the connection's life
+ * (a FastCGI process reuses them across requests). */
+enum stmt {
+	S_USER_INSERT,
+	S_USER_BY_EMAIL,
+	S_USER_BY_ID,
+	S_USER_SET_HASH,
+	S_USER_SET_LOGIN,
+	S_SESSION_INSERT,
+	S_SESSION_FIND,
+	S_SESSION_TOUCH,
+	S_SESSION_DELETE,
+	S_SESSION_DELETE_USER,
+	S_RESET_PUT,
+	S_RESET_GET,
+	S_RESET_DELETE,
+	S__MAX
+};
+
+static const char *const stmt_sql[S__MAX] = {
+    [S_USER_INSERT] = "INSERT INTO users (email, password_hash, created_at)"
+		      " VALUES (?1, ?2, ?3)",
+    [S_USER_BY_EMAIL] = "SELECT id, email, password_hash, created_at,"
+			" coalesce(last_login, 0) FROM users WHERE email = ?1",
+    [S_USER_BY_ID] = "SELECT id, email, password_hash, created_at,"
+		     " coalesce(last_login, 0) FROM users WHERE id = ?1",
+    [S_USER_SET_HASH] = "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+    [S_USER_SET_LOGIN] = "UPDATE users SET last_login = ?2 WHERE id = ?1",
+    [S_SESSION_INSERT] = "INSERT INTO sessions (token_hash, user_id,"
+			 " created_at, last_seen) VALUES (?1, ?2, ?3, ?3)",
+    [S_SESSION_FIND] = "SELECT user_id, created_at, last_seen, token_hash"
+		       " FROM sessions WHERE token_hash = ?1",
+    [S_SESSION_TOUCH] = "UPDATE sessions SET last_seen = ?2"
+			" WHERE token_hash = ?1",
+    [S_SESSION_DELETE] = "DELETE FROM sessions WHERE token_hash = ?1",
+    [S_SESSION_DELETE_USER] = "DELETE FROM sessions WHERE user_id = ?1",
+    [S_RESET_PUT] = "INSERT OR REPLACE INTO reset_tokens"
+		    " (user_id, token_hash, expires_at) VALUES (?1, ?2, ?3)",
+    [S_RESET_GET] = "SELECT user_id, expires_at, token_hash"
+		    " FROM reset_tokens WHERE user_id = ?1",
+    [S_RESET_DELETE] = "DELETE FROM reset_tokens WHERE user_id = ?1",
+};
+
+/*
+ * Migrations, in order: migrations[i] takes a database from version i to
+ * i + 1. Append only; never edit one that has shipped.
+ */
+static const char *const migrations[STORE_SCHEMA_VERSION] = {
+    /* 0 -> 1: accounts, sessions, reset tokens. */
+    "CREATE TABLE users ("
+    " id INTEGER PRIMARY KEY,"
+    " email TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    " password_hash TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " last_login INTEGER);"
+    "CREATE TABLE sessions ("
+    " token_hash BLOB PRIMARY KEY,"
+    " user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+    " created_at INTEGER NOT NULL,"
+    " last_seen INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX sessions_user ON sessions (user_id);"
+    "CREATE TABLE reset_tokens ("
+    " user_id INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,"
+    " token_hash BLOB NOT NULL,"
+    " expires_at INTEGER NOT NULL);",
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[S__MAX];
+	bool in_tx;
+};
+
+/* Map an SQLite result code to our error kind. */
+static enum err
+err_of(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return ERR_OK;
+	case SQLITE_NOMEM:
+		return ERR_NOMEM;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return ERR_BUSY;
+	case SQLITE_FULL:
+		return ERR_FULL;
+	case SQLITE_CONSTRAINT:
+		return ERR_EXISTS;
+	default:
+		return ERR_DB;
+	}
+}
+
+/* Log a database fault with SQLite's own words and return its kind. */
+static enum err
+fault(struct store *st, int rc, const char *what)
+{
+	enum err e = err_of(rc);
+
+	if (e != ERR_OK && e != ERR_EXISTS)
+		log_error("database: %s: %s (%s)", what,
+		    st->db ? sqlite3_errmsg(st->db) : "no connection",
+		    sqlite3_errstr(rc));
+	return e;
+}
+
+/* Run SQL without results (pragmas, migrations, transaction control). */
+static enum err
+exec(struct store *st, const char *sql)
+{
+	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? ERR_OK : fault(st, rc, sql);
+}
+
+/* The statement s, reset and unbound, ready for binding. */
+static enum err
+prepare(struct store *st, enum stmt s, sqlite3_stmt **out)
+{
+	int rc;
+
+	if (st->stmt[s] == NULL) {
+		rc = sqlite3_prepare_v3(st->db, stmt_sql[s], -1,
+		    SQLITE_PREPARE_PERSISTENT, &st->stmt[s], NULL);
+		if (rc != SQLITE_OK)
+			return fault(st, rc, "prepare");
+	}
+	*out = st->stmt[s];
+	return ERR_OK;
+}
+
+/* Step a statement that returns no row and reset it. */
+static enum err
+step_done(struct store *st, sqlite3_stmt *q, const char *what)
+{
+	int rc = sqlite3_step(q);
+	enum err e = ERR_OK;
+
+	if (rc != SQLITE_DONE)
+		e = fault(st, rc, what);
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	return e;
+}
+
+/* Finish a statement after reading rows. */
+static void
+finish(sqlite3_stmt *q)
+{
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+}
+
+static enum err
+migrate(struct store *st, int from)
+{
+	char pragma[64];
+	enum err e;
+	int v;
+
+	/* Under the write lock, read the version again: another process
+	 * may have migrated while we waited. */
+	if ((e = store_begin(st)) != ERR_OK)
+		return e;
+	if ((e = store_version(st, &v)) != ERR_OK)
+		goto out;
+	for (; v < STORE_SCHEMA_VERSION; v++) {
+		if ((e = exec(st, migrations[v])) != ERR_OK)
+			goto out;
+	}
+	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
+	    STORE_SCHEMA_VERSION);
+	if ((e = exec(st, pragma)) != ERR_OK)
+		goto out;
+	e = store_commit(st);
+	if (e == ERR_OK && from != STORE_SCHEMA_VERSION)
+		log_error("database: schema migrated from version %d to %d",
+		    from, STORE_SCHEMA_VERSION);
+out:
+	if (e != ERR_OK)
+		store_rollback(st);
+	return e;
+}
+
+enum err
+store_open(struct store **out, const struct store_config *cfg)
+{
+	struct store *st;
+	enum err e;
+	int rc, v = 0;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return ERR_NOMEM;
+	rc = sqlite3_open_v2(cfg->path, &st->db,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	    NULL);
+	if (rc != SQLITE_OK) {
+		log_error("database: cannot open %s: %s", cfg->path,
+		    st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		e = rc == SQLITE_NOMEM ? ERR_NOMEM : ERR_DB;
+		goto out;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, cfg->busy_ms);
+	if ((e = store_version(st, &v)) != ERR_OK)
+		goto out;
+	if (v > STORE_SCHEMA_VERSION) {
+		log_error("database: %s has schema version %d, newer than"
+			  " this build's %d",
+		    cfg->path, v, STORE_SCHEMA_VERSION);
+		e = ERR_DB;
+		goto out;
+	}
+	if (v < STORE_SCHEMA_VERSION) {
+		/* WAL is a property of the file: set it once, on creation
+		 * or upgrade, not on every open. */
+		if (v == 0 &&
+		    (e = exec(st, "PRAGMA journal_mode = WAL")) != ERR_OK)
+			goto out;
+		if ((e = migrate(st, v)) != ERR_OK)
+			goto out;
+	}
+	*out = st;
+	st = NULL;
+out:
+	store_close(st);
+	return e;
+}
+
+void
+store_close(struct store *st)
+{
+	size_t i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < S__MAX; i++)
+		sqlite3_finalize(st->stmt[i]);
+	sqlite3_close(st->db);
+	free(st);
+}
+
+enum err
+store_version(struct store *st, int *version)
+{
+	sqlite3_stmt *q = NULL;
+	enum err e = ERR_OK;
+	int rc;
+
+	rc = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return fault(st, rc, "read schema version");
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*version = sqlite3_column_int(q, 0);
+	else
+		e = fault(st, rc, "read schema version");
+	sqlite3_finalize(q);
+	return e;
+}
+
+enum err
+store_begin(struct store *st)
+{
+	enum err e = exec(st, "BEGIN IMMEDIATE");
+
+	if (e == ERR_OK)
+		st->in_tx = true;
+	return e;
+}
+
+enum err
+store_commit(struct store *st)
+{
+	enum err e = exec(st, "COMMIT");
+
+	if (e == ERR_OK)
+		st->in_tx = false;
+	return e;
+}
+
+void
+store_rollback(struct store *st)
+{
+	if (st->in_tx && !sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	st->in_tx = false;
+}
+
+/* Copy a text column into a fixed buffer; ERR_DB if it does not fit. */
+static enum err
+column_copy(sqlite3_stmt *q, int col, char *dst, size_t size)
+{
+	const unsigned char *s = sqlite3_column_text(q, col);
+	int n = sqlite3_column_bytes(q, col);
+
+	if (s == NULL || n < 0 || (size_t)n >= size)
+		return ERR_DB;
+	memcpy(dst, s, (size_t)n);
+	dst[n] = '\0';
+	return ERR_OK;
+}
+
+/* Copy a digest column; ERR_DB if it is not one. */
+static enum err
+column_digest(sqlite3_stmt *q, int col, unsigned char *dst)
+{
+	const void *p = sqlite3_column_blob(q, col);
+
+	if (p == NULL || sqlite3_column_bytes(q, col) != STORE_DIGEST_LEN)
+		return ERR_DB;
+	memcpy(dst, p, STORE_DIGEST_LEN);
+	return ERR_OK;
+}
+
+enum err
+store_user_insert(struct store *st, const char *email, const char *hash,
+    int64_t now, int64_t *id)
+{
+	sqlite3_stmt *q = NULL;
+	enum err e;
+
+	if (strlen(email) > STORE_EMAIL_MAX || strlen(hash) > STORE_HASH_MAX)
+		return ERR_INVAL;
+	if ((e = prepare(st, S_USER_INSERT, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_text(q, 1, email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, now);
+	if ((e = step_done(st, q, "insert user")) == ERR_OK)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return e;
+}
+
+static enum err
+user_row(struct store *st, sqlite3_stmt *q, struct store_user *out)
+{
+	struct store_user u;
+	enum err e;
+	int rc = sqlite3_step(q);
+
+	if (rc == SQLITE_DONE) {
+		e = ERR_NOT_FOUND;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		e = fault(st, rc, "read user");
+		goto out;
+	}
+	memset(&u, 0, sizeof(u));
+	u.id = sqlite3_column_int64(q, 0);
+	if ((e = column_copy(q, 1, u.email, sizeof(u.email))) != ERR_OK ||
+	    (e = column_copy(q, 2, u.hash, sizeof(u.hash))) != ERR_OK) {
+		log_error("database: user %lld has a malformed row",
+		    (long long)u.id);
+		goto out;
+	}
+	u.created = sqlite3_column_int64(q, 3);
+	u.last_login = sqlite3_column_int64(q, 4);
+	*out = u;
+out:
+	finish(q);
+	return e;
+}
+
+enum err
+store_user_by_email(struct store *st, const char *email,
+    struct store_user *out)
+{
+	sqlite3_stmt *q = NULL;
+	enum err e;
+
+	if ((e = prepare(st, S_USER_BY_EMAIL, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_text(q, 1, email, -1, SQLITE_STATIC);
+	return user_row(st, q, out);
+}
+
+enum err
+store_user_by_id(struct store *st, int64_t id, struct store_user *out)
+{
+	sqlite3_stmt *q = NULL;
+	enum err e;
+
+	if ((e = prepare(st, S_USER_BY_ID, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_int64(q, 1, id);
+	return user_row(st, q, out);
+}
+
+enum err
+store_user_set_hash(struct store *st, int64_t id, const char *hash)
+{
+	sqlite3_stmt *q = NULL;
+	enum err e;
+
+	if (strlen(hash) > STORE_HASH_MAX)
+		return ERR_INVAL;
+	if ((e = prepare(st, S_USER_SET_HASH, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_text(q, 2, hash, -1, SQLITE_STATIC);
+	return step_done(st, q, "update password");
+}
+
+enum err
+store_user_set_login(struct store *st, int64_t id, int64_t now)
+{
+	sqlite3_stmt *q = NULL;
+	enum err e;
+
+	if ((e = prepare(st, S_USER_SET_LOGIN, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_int64(q, 2, now);
+	return step_done(st, q, "record login");
+}
+
+enum err
+store_session_insert(struct store *st,
+    const unsigned char digest[STORE_DIGEST_LEN], int64_t user_id,
+    int64_t now)
+{
+	sqlite3_stmt *q = NULL;
+	enum err e;
+
+	if ((e = prepare(st, S_SESSION_INSERT, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_blob(q, 1, digest, STORE_DIGEST_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, user_id);
+	sqlite3_bind_int64(q, 3, now);
+	return step_done(st, q, "insert session");
+}
+
+enum err
+store_session_find(struct store *st,
+    const unsigned char digest[STORE_DIGEST_LEN], struct store_session *out)
+{
+	struct store_session s;
+	sqlite3_stmt *q = NULL;
+	enum err e;
+	int rc;
+
+	if ((e = prepare(st, S_SESSION_FIND, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_blob(q, 1, digest, STORE_DIGEST_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_DONE) {
+		e = ERR_NOT_FOUND;
+	} else if (rc != SQLITE_ROW) {
+		e = fault(st, rc, "read session");
+	} else {
+		s.user_id = sqlite3_column_int64(q, 0);
+		s.created = sqlite3_column_int64(q, 1);
+		s.last_seen = sqlite3_column_int64(q, 2);
+		if ((e = column_digest(q, 3, s.digest)) == ERR_OK)
+			*out = s;
+	}
+	finish(q);
+	return e;
+}
+
+/* Run a statement bound to (digest) or (digest, n). */
+static enum err
+digest_stmt(struct store *st, enum stmt s,
+    const unsigned char digest[STORE_DIGEST_LEN], const int64_t *n,
+    const char *what)
+{
+	sqlite3_stmt *q = NULL;
+	enum err e;
+
+	if ((e = prepare(st, s, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_blob(q, 1, digest, STORE_DIGEST_LEN, SQLITE_STATIC);
+	if (n != NULL)
+		sqlite3_bind_int64(q, 2, *n);
+	return step_done(st, q, what);
+}
+
+/* Run a statement bound to (id). */
+static enum err
+id_stmt(struct store *st, enum stmt s, int64_t id, const char *what)
+{
+	sqlite3_stmt *q = NULL;
+	enum err e;
+
+	if ((e = prepare(st, s, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_int64(q, 1, id);
+	return step_done(st, q, what);
+}
+
+enum err
+store_session_touch(struct store *st,
+    const unsigned char digest[STORE_DIGEST_LEN], int64_t now)
+{
+	return digest_stmt(st, S_SESSION_TOUCH, digest, &now,
+	    "touch session");
+}
+
+enum err
+store_session_delete(struct store *st,
+    const unsigned char digest[STORE_DIGEST_LEN])
+{
+	return digest_stmt(st, S_SESSION_DELETE, digest, NULL,
+	    "delete session");
+}
+
+enum err
+store_session_delete_user(struct store *st, int64_t user_id)
+{
+	return id_stmt(st, S_SESSION_DELETE_USER, user_id, "end sessions");
+}
+
+enum err
+store_reset_put(struct store *st, int64_t user_id,
+    const unsigned char digest[STORE_DIGEST_LEN], int64_t expires)
+{
+	sqlite3_stmt *q = NULL;
+	enum err e;
+
+	if ((e = prepare(st, S_RESET_PUT, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_int64(q, 1, user_id);
+	sqlite3_bind_blob(q, 2, digest, STORE_DIGEST_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, expires);
+	return step_done(st, q, "store reset token");
+}
+
+enum err
+store_reset_get(struct store *st, int64_t user_id, struct store_reset *out)
+{
+	struct store_reset r;
+	sqlite3_stmt *q = NULL;
+	enum err e;
+	int rc;
+
+	if ((e = prepare(st, S_RESET_GET, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_int64(q, 1, user_id);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_DONE) {
+		e = ERR_NOT_FOUND;
+	} else if (rc != SQLITE_ROW) {
+		e = fault(st, rc, "read reset token");
+	} else {
+		r.user_id = sqlite3_column_int64(q, 0);
+		r.expires = sqlite3_column_int64(q, 1);
+		if ((e = column_digest(q, 2, r.digest)) == ERR_OK)
+			*out = r;
+	}
+	finish(q);
+	return e;
+}
+
+enum err
+store_reset_delete(struct store *st, int64_t user_id)
+{
+	return id_stmt(st, S_RESET_DELETE, user_id, "delete reset token");
+}

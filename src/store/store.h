@@ -1,0 +1,128 @@
+/* store.h: persistence of accounts, sessions and reset tokens. The only
+ * layer with SQL. Backend-neutral: nothing here names SQLite. */
+#ifndef AUTHCGI_STORE_H
+#define AUTHCGI_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/err.h"
+
+/* Sizes of the fixed buffers below; longer values are refused on write. */
+#define STORE_EMAIL_MAX 254
+#define STORE_HASH_MAX	255
+#define STORE_DIGEST_LEN 32 /* SHA-256 of a token */
+
+/* The schema version this build writes; an older database is migrated. */
+#define STORE_SCHEMA_VERSION 1
+
+struct store; /* an open database connection */
+
+struct store_config {
+	const char *path; /* where the database lives */
+	int busy_ms;	  /* how long a write waits for a lock, in ms */
+};
+
+struct store_user {
+	int64_t id;
+	char email[STORE_EMAIL_MAX + 1]; /* as registered */
+	char hash[STORE_HASH_MAX + 1];	 /* crypt(3) hash */
+	int64_t created;		 /* Unix seconds */
+	int64_t last_login;		 /* Unix seconds; 0 never */
+};
+
+struct store_session {
+	int64_t user_id;
+	int64_t created;
+	int64_t last_seen;
+	unsigned char digest[STORE_DIGEST_LEN];
+};
+
+struct store_reset {
+	int64_t user_id;
+	int64_t expires;
+	unsigned char digest[STORE_DIGEST_LEN];
+};
+
+/*
+ * Open the database at cfg->path, creating it and migrating its schema
+ * to STORE_SCHEMA_VERSION when it is older (never when it is current: a
+ * current database costs one read of its version). A newer schema than
+ * this build knows is ERR_DB. On success *out is the connection, freed
+ * with store_close(). Faults are ERR_DB (cannot open, read-only, corrupt),
+ * ERR_BUSY, ERR_FULL or ERR_NOMEM, and are logged with their cause.
+ */
+enum err store_open(struct store **out, const struct store_config *cfg);
+
+/* Close the connection; NULL is a no-op. */
+void store_close(struct store *st);
+
+/* The schema version of the open database. */
+enum err store_version(struct store *st, int *version);
+
+/*
+ * Write transactions. store_begin() takes the write lock at once
+ * (waiting up to the busy timeout), so that a read-then-write sequence
+ * never fails half way. store_rollback() is safe to call when no
+ * transaction is open.
+ */
+enum err store_begin(struct store *st);
+enum err store_commit(struct store *st);
+void store_rollback(struct store *st);
+
+/* ---- users; emails compare without regard to ASCII letter case ---- */
+
+/* Insert an account; ERR_EXISTS when the email is taken (in any case).
+ * On success *id is the new account's id. */
+enum err store_user_insert(struct store *st, const char *email,
+    const char *hash, int64_t now, int64_t *id);
+
+/* Find an account by email; ERR_NOT_FOUND when there is none. */
+enum err store_user_by_email(struct store *st, const char *email,
+    struct store_user *out);
+
+/* Find an account by id; ERR_NOT_FOUND when there is none. */
+enum err store_user_by_id(struct store *st, int64_t id,
+    struct store_user *out);
+
+/* Replace an account's password hash. */
+enum err store_user_set_hash(struct store *st, int64_t id, const char *hash);
+
+/* Record a successful login time. */
+enum err store_user_set_login(struct store *st, int64_t id, int64_t now);
+
+/* ---- sessions, keyed by the digest of their id ---- */
+
+enum err store_session_insert(struct store *st,
+    const unsigned char digest[STORE_DIGEST_LEN], int64_t user_id,
+    int64_t now);
+
+/* ERR_NOT_FOUND when no session has this digest. */
+enum err store_session_find(struct store *st,
+    const unsigned char digest[STORE_DIGEST_LEN], struct store_session *out);
+
+/* Set last_seen; a missing session is not an error. */
+enum err store_session_touch(struct store *st,
+    const unsigned char digest[STORE_DIGEST_LEN], int64_t now);
+
+/* Delete one session; a missing session is not an error. */
+enum err store_session_delete(struct store *st,
+    const unsigned char digest[STORE_DIGEST_LEN]);
+
+/* Delete every session of an account. */
+enum err store_session_delete_user(struct store *st, int64_t user_id);
+
+/* ---- reset tokens: at most one per account ---- */
+
+/* Store the account's token, replacing any older one. */
+enum err store_reset_put(struct store *st, int64_t user_id,
+    const unsigned char digest[STORE_DIGEST_LEN], int64_t expires);
+
+/* The account's token; ERR_NOT_FOUND when it has none. */
+enum err store_reset_get(struct store *st, int64_t user_id,
+    struct store_reset *out);
+
+/* Delete the account's token; none is not an error. */
+enum err store_reset_delete(struct store *st, int64_t user_id);
+
+#endif
