@@ -18,6 +18,7 @@ WARN := -std=c11 -Wall -Wextra -Werror -Wpedantic -Wshadow \
 	-Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wwrite-strings -Wvla
 HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS ?= -O2 -g
+Q ?= @
 ALL_CFLAGS := $(WARN) -D_DEFAULT_SOURCE $(PKG_CFLAGS) $(CFLAGS)
 LDHARDEN := -pie -Wl,-z,relro,-z,now
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -41,11 +42,13 @@ deps:
 
 $(B)/obj/%.o: src/%.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(HARDEN) -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) $(HARDEN) -c -o $@ $<
 
 $(B)/asan/%.o: src/%.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -c -o $@ $<
+	@echo "  CC asan $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN) -c -o $@ $<
 
 cgi-bin/auth.cgi: $(LIB_OBJ) $(B)/obj/main.o
 	$(CC) $(LDHARDEN) -o $@ $^ $(PKG_LIBS)

@@ -25,6 +25,9 @@ enum stmt {
 	S_RESET_PUT,
 	S_RESET_GET,
 	S_RESET_DELETE,
+	S_THROTTLE_GET,
+	S_THROTTLE_PUT,
+	S_THROTTLE_DELETE,
 	S__MAX
 };
 
@@ -50,6 +53,12 @@ static const char *const stmt_sql[S__MAX] = {
     [S_RESET_GET] = "SELECT user_id, expires_at, token_hash"
 		    " FROM reset_tokens WHERE user_id = ?1",
     [S_RESET_DELETE] = "DELETE FROM reset_tokens WHERE user_id = ?1",
+    [S_THROTTLE_GET] = "SELECT failures, window_start, locked_until"
+		       " FROM throttle WHERE key = ?1",
+    [S_THROTTLE_PUT] = "INSERT OR REPLACE INTO throttle"
+		       " (key, failures, window_start, locked_until)"
+		       " VALUES (?1, ?2, ?3, ?4)",
+    [S_THROTTLE_DELETE] = "DELETE FROM throttle WHERE key = ?1",
 };
 
 /*
@@ -74,6 +83,12 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     " user_id INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,"
     " token_hash BLOB NOT NULL,"
     " expires_at INTEGER NOT NULL);",
+    /* 1 -> 2: failure counters for throttling, per account and address. */
+    "CREATE TABLE throttle ("
+    " key TEXT PRIMARY KEY,"
+    " failures INTEGER NOT NULL,"
+    " window_start INTEGER NOT NULL,"
+    " locked_until INTEGER NOT NULL) WITHOUT ROWID;",
 };
 
 struct store {
@@ -571,4 +586,59 @@ enum err
 store_reset_delete(struct store *st, int64_t user_id)
 {
 	return id_stmt(st, S_RESET_DELETE, user_id, "delete reset token");
+}
+
+enum err
+store_throttle_get(struct store *st, const char *key,
+    struct store_throttle *out)
+{
+	struct store_throttle t;
+	sqlite3_stmt *q = NULL;
+	enum err e;
+	int rc;
+
+	if ((e = prepare(st, S_THROTTLE_GET, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_DONE) {
+		e = ERR_NOT_FOUND;
+	} else if (rc != SQLITE_ROW) {
+		e = fault(st, rc, "read throttle");
+	} else {
+		t.failures = sqlite3_column_int64(q, 0);
+		t.window_start = sqlite3_column_int64(q, 1);
+		t.locked_until = sqlite3_column_int64(q, 2);
+		*out = t;
+	}
+	finish(q);
+	return e;
+}
+
+enum err
+store_throttle_put(struct store *st, const char *key,
+    const struct store_throttle *t)
+{
+	sqlite3_stmt *q = NULL;
+	enum err e;
+
+	if ((e = prepare(st, S_THROTTLE_PUT, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, t->failures);
+	sqlite3_bind_int64(q, 3, t->window_start);
+	sqlite3_bind_int64(q, 4, t->locked_until);
+	return step_done(st, q, "write throttle");
+}
+
+enum err
+store_throttle_delete(struct store *st, const char *key)
+{
+	sqlite3_stmt *q = NULL;
+	enum err e;
+
+	if ((e = prepare(st, S_THROTTLE_DELETE, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	return step_done(st, q, "clear throttle");
 }

@@ -14,7 +14,7 @@
 #define STORE_DIGEST_LEN 32 /* SHA-256 of a token */
 
 /* The schema version this build writes; an older database is migrated. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 struct store; /* an open database connection */
 
@@ -124,5 +124,24 @@ enum err store_reset_get(struct store *st, int64_t user_id,
 
 /* Delete the account's token; none is not an error. */
 enum err store_reset_delete(struct store *st, int64_t user_id);
+
+/* ---- throttling: failure counters under free-form keys ---- */
+
+struct store_throttle {
+	int64_t failures;     /* failures counted in the current window */
+	int64_t window_start; /* Unix seconds the window opened */
+	int64_t locked_until; /* Unix seconds; 0 not locked */
+};
+
+/* The counter under key; ERR_NOT_FOUND when there is none. */
+enum err store_throttle_get(struct store *st, const char *key,
+    struct store_throttle *out);
+
+/* Create or replace the counter under key. */
+enum err store_throttle_put(struct store *st, const char *key,
+    const struct store_throttle *t);
+
+/* Forget the counter under key; none is not an error. */
+enum err store_throttle_delete(struct store *st, const char *key);
 
 #endif
