@@ -19,7 +19,7 @@ WARN := -std=c11 -Wall -Wextra -Werror -Wpedantic -Wshadow \
 HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS ?= -O2 -g
 Q ?= @
-ALL_CFLAGS := $(WARN) -D_DEFAULT_SOURCE $(PKG_CFLAGS) $(CFLAGS)
+ALL_CFLAGS := $(WARN) -D_DEFAULT_SOURCE -Ibuild/gen $(PKG_CFLAGS) $(CFLAGS)
 LDHARDEN := -pie -Wl,-z,relro,-z,now
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
@@ -30,6 +30,7 @@ HDRS    := $(wildcard src/*/*.h)
 UNITS   := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 B := build
+GEN := $(B)/gen/common_passwords.inc
 LIB_OBJ      := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRC))
 LIB_OBJ_ASAN := $(patsubst src/%.c,$(B)/asan/%.o,$(LIB_SRC))
 
@@ -40,12 +41,18 @@ all: cgi-bin/auth.cgi
 deps:
 	@scripts/deps.sh build
 
-$(B)/obj/%.o: src/%.c $(HDRS)
+# The common-password list, compiled in (see data/README.md).
+$(GEN): data/common-passwords.txt scripts/gen-common.sh
+	@mkdir -p $(dir $@)
+	scripts/gen-common.sh data/common-passwords.txt > $@.tmp
+	@mv $@.tmp $@
+
+$(B)/obj/%.o: src/%.c $(HDRS) $(GEN)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) $(HARDEN) -c -o $@ $<
 
-$(B)/asan/%.o: src/%.c $(HDRS)
+$(B)/asan/%.o: src/%.c $(HDRS) $(GEN)
 	@mkdir -p $(dir $@)
 	@echo "  CC asan $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN) -c -o $@ $<
@@ -71,9 +78,9 @@ unit-bins: $(addprefix $(B)/unit/,$(UNITS)) \
 
 # libFuzzer targets (clang), one per parser plus a whole request.
 FUZZERS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -I$(B)/gen \
 	-std=c11 -D_DEFAULT_SOURCE $(PKG_CFLAGS)
-$(B)/fuzz/%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(HDRS)
+$(B)/fuzz/%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(HDRS) $(GEN)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS)
 

@@ -148,6 +148,7 @@ int
 main(int argc, char **argv)
 {
 	struct app_settings set;
+	int rc;
 	bool cgi = getenv("REQUEST_METHOD") != NULL ||
 		   getenv("GATEWAY_INTERFACE") != NULL;
 	enum err e;
@@ -155,13 +156,18 @@ main(int argc, char **argv)
 	e = app_settings_load(&set);
 	if (set.log_path != NULL && freopen(set.log_path, "a", stderr) == NULL)
 		set.log_path = NULL;
+	log_audit_open(set.audit_path);
+	/* A delivery command that exits early must not kill us. */
+	signal(SIGPIPE, SIG_IGN);
 	if (!cgi && argc > 1)
-		return e != ERR_OK ? 1 : admin(&set, argc, argv);
-	if (!cgi) {
+		rc = e != ERR_OK ? 1 : admin(&set, argc, argv);
+	else if (!cgi) {
 		fputs(usage, stderr);
-		return 2;
-	}
-	if (e != ERR_OK)
-		return respond_unavailable("service misconfigured") ? 1 : 0;
-	return serve_cgi(&set);
+		rc = 2;
+	} else if (e != ERR_OK)
+		rc = respond_unavailable("service misconfigured") ? 1 : 0;
+	else
+		rc = serve_cgi(&set);
+	log_audit_close();
+	return rc;
 }

@@ -4,11 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../common/log.h"
 #include "app.h"
-
-#define COOKIE_NAME "session_id"
 
 struct app {
 	struct app_settings set;
@@ -20,6 +19,7 @@ struct call {
 	struct app *app;
 	struct http_request *req;
 	struct http_response *resp;
+	struct auth_call who; /* the client, for throttling and audit */
 };
 
 typedef void (*handler_fn)(struct call *);
@@ -53,7 +53,10 @@ status_of(enum err e)
 	case ERR_NOT_FOUND:
 	case ERR_NO_SESSION:
 	case ERR_TOKEN:
+	case ERR_ORIGIN:
 		return 403;
+	case ERR_THROTTLED:
+		return 429;
 	case ERR_TOO_LARGE:
 		return 413;
 	case ERR_MEDIA_TYPE:
@@ -90,6 +93,10 @@ message_of(enum err e)
 		return "not logged in";
 	case ERR_TOKEN:
 		return "invalid reset token";
+	case ERR_ORIGIN:
+		return "cross-site request refused";
+	case ERR_THROTTLED:
+		return "too many attempts, try again later";
 	case ERR_TOO_LARGE:
 		return "request body too large";
 	case ERR_MEDIA_TYPE:
@@ -114,10 +121,20 @@ answer_message(struct call *c, int status, const char *msg)
 static void
 answer_error(struct call *c, enum err e)
 {
+	char secs[24];
+
 	if (err_is_fault(e))
 		log_error("%s %s: %s", c->req->method_name, c->req->path,
 		    err_str(e));
 	answer_message(c, status_of(e), message_of(e));
+	if (e == ERR_THROTTLED) {
+		snprintf(secs, sizeof(secs), "%lld",
+		    (long long)(c->who.retry_after > 0 ? c->who.retry_after
+						       : 1));
+		if (http_response_header(c->resp, "Retry-After", secs) !=
+		    ERR_OK)
+			c->resp->status = 500;
+	}
 }
 
 /* Answer a JSON object built from NULL-terminated key/value pairs. */
@@ -161,9 +178,11 @@ set_session_cookie(struct call *c, const char *value, long max_age)
 	struct http_cookie ck;
 
 	memset(&ck, 0, sizeof(ck));
-	ck.name = COOKIE_NAME;
+	ck.name = c->app->set.cookie_name;
 	ck.value = value;
-	ck.path = *base_of(c) != '\0' ? base_of(c) : "/";
+	/* A __Host- cookie must have Path=/ (RFC 6265bis 4.1.3.2). */
+	ck.path = *base_of(c) != '\0' && !c->app->set.hardened ? base_of(c)
+								: "/";
 	ck.max_age = max_age;
 	ck.secure = c->app->set.cookie_secure || c->req->https;
 	ck.http_only = true;
@@ -206,31 +225,100 @@ session_cookie(const struct call *c)
 	char *v = NULL;
 
 	if (c->req->cookie == NULL ||
-	    http_cookie_get(c->req->cookie, COOKIE_NAME, &v) != ERR_OK)
+	    http_cookie_get(c->req->cookie, c->app->set.cookie_name, &v) !=
+		ERR_OK)
 		return NULL;
 	return v;
 }
 
-/* Answer a password that is out of bounds, naming the bound. */
+/* Answer a password that breaks a rule, naming the rule. */
 static void
 answer_password(struct call *c, const char *password)
 {
-	const struct auth_config *ac = &c->app->set.auth;
-	bool too_long = false;
+	enum auth_pw_problem why = AUTH_PW_SHORT;
 	char msg[80];
 
-	auth_check_password(c->app->auth, password, &too_long);
-	if (too_long)
+	auth_check_password(c->app->auth, password, &why);
+	switch (why) {
+	case AUTH_PW_LONG:
 		snprintf(msg, sizeof(msg), "password must be at most %zu bytes",
-		    strncmp(ac->hash_method, "$2", 2) == 0 &&
-			    ac->password_max > 72
-			? (size_t)72
-			: ac->password_max);
-	else
+		    auth_password_max(c->app->auth));
+		break;
+	case AUTH_PW_CONTROL:
+		snprintf(msg, sizeof(msg),
+		    "password must not contain control characters");
+		break;
+	case AUTH_PW_COMMON:
+		snprintf(msg, sizeof(msg),
+		    "password is too common, choose another");
+		break;
+	default:
 		snprintf(msg, sizeof(msg),
 		    "password must be at least %zu characters",
-		    ac->password_min);
+		    c->app->set.auth.password_min);
+		break;
+	}
 	answer_message(c, 400, msg);
+}
+
+/* Scheme and authority of an origin or URL ("https://host:port"), for
+ * comparison: its length in s, up to the path. */
+static size_t
+origin_len(const char *s)
+{
+	const char *p = strstr(s, "://");
+
+	if (p == NULL)
+		return strlen(s);
+	p += 3;
+	return (size_t)(p - s) + strcspn(p, "/?#");
+}
+
+/* Is the origin o[0..n) among the allowed ones? */
+static bool
+origin_allowed(const struct call *c, const char *o, size_t n)
+{
+	const char *list = c->app->set.allowed_origins, *p;
+	char own[512];
+	size_t len;
+
+	if (list == NULL) {
+		/* The request's own scheme and host. */
+		if (c->req->host == NULL)
+			return false;
+		snprintf(own, sizeof(own), "%s://%s",
+		    c->req->https ? "https" : "http", c->req->host);
+		return strlen(own) == n && strncasecmp(own, o, n) == 0;
+	}
+	for (p = list; *p != '\0'; p += len) {
+		p += strspn(p, " ,");
+		len = strcspn(p, " ,");
+		if (len == n && len > 0 && strncasecmp(p, o, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Cross-site request check for changes authenticated by the cookie: the
+ * Origin header, or lacking it the Referer, must name an allowed origin.
+ * A request with neither (scripts, curl, requests) passes: the cookie's
+ * SameSite=Lax already keeps browsers from sending it cross-site on
+ * anything but a top-level GET.
+ */
+static bool
+same_origin(struct call *c)
+{
+	const char *o = c->req->origin != NULL ? c->req->origin
+					       : c->req->referer;
+
+	if (o == NULL)
+		return true;
+	if (origin_allowed(c, o, origin_len(o)))
+		return true;
+	log_audit("cross_site_refused", 0, c->who.client);
+	answer_error(c, ERR_ORIGIN);
+	return false;
 }
 
 /* ---- handlers ---- */
@@ -251,7 +339,7 @@ h_register(struct call *c)
 
 	if (!fields_get(c, names, v, 2))
 		return;
-	e = auth_register(c->app->auth, v[0], v[1], &u);
+	e = auth_register(c->app->auth, &c->who, v[0], v[1], &u);
 	if (e == ERR_PASSWORD)
 		answer_password(c, v[1]);
 	else if (e != ERR_OK)
@@ -272,7 +360,7 @@ h_login(struct call *c)
 
 	if (!fields_get(c, names, v, 2))
 		return;
-	e = auth_login(c->app->auth, v[0], v[1], &u, sid);
+	e = auth_login(c->app->auth, &c->who, v[0], v[1], &u, sid);
 	if (e != ERR_OK) {
 		answer_error(c, e);
 		return;
@@ -288,11 +376,14 @@ h_login(struct call *c)
 static void
 h_logout(struct call *c)
 {
-	char *sid = session_cookie(c);
 	char location[1024];
+	char *sid;
 	enum err e;
 
-	e = auth_logout(c->app->auth, sid);
+	if (!same_origin(c))
+		return;
+	sid = session_cookie(c);
+	e = auth_logout(c->app->auth, &c->who, sid);
 	free(sid);
 	if (e != ERR_OK) {
 		answer_error(c, e);
@@ -315,7 +406,7 @@ h_profile(struct call *c)
 	struct auth_user u;
 	enum err e;
 
-	e = auth_session_user(c->app->auth, sid, &u);
+	e = auth_session_user(c->app->auth, &c->who, sid, &u);
 	free(sid);
 	if (e != ERR_OK)
 		answer_error(c, e);
@@ -334,12 +425,21 @@ h_reset_request(struct call *c)
 
 	if (!fields_get(c, names, v, 1))
 		return;
-	e = auth_reset_request(c->app->auth, v[0], &u, token);
-	if (e != ERR_OK) {
+	e = auth_reset_request(c->app->auth, &c->who, v[0], &u, token);
+	if (c->app->set.auth.deliver_command != NULL &&
+	    (e == ERR_OK || e == ERR_NOT_FOUND)) {
+		/* The token went to its owner: the same answer whether the
+		 * email is registered or not. */
+		answer_object(c, 200, "email", v[0], "message",
+		    "if this email is registered, a reset token is on its"
+		    " way",
+		    NULL);
+	} else if (e != ERR_OK) {
 		answer_error(c, e);
-		return;
+	} else {
+		answer_object(c, 200, "email", u.email, "reset_token", token,
+		    NULL);
 	}
-	answer_object(c, 200, "email", u.email, "reset_token", token, NULL);
 	explicit_bzero(token, sizeof(token));
 }
 
@@ -354,7 +454,7 @@ h_reset_update(struct call *c)
 
 	if (!fields_get(c, names, v, 3))
 		return;
-	e = auth_reset_update(c->app->auth, v[0], v[1], v[2], &u);
+	e = auth_reset_update(c->app->auth, &c->who, v[0], v[1], v[2], &u);
 	if (e == ERR_PASSWORD)
 		answer_password(c, v[2]);
 	else if (e != ERR_OK)
@@ -475,7 +575,7 @@ void
 app_handle(struct app *app, struct http_request *req, enum err read_err,
     struct http_response *resp)
 {
-	struct call c = {app, req, resp};
+	struct call c = {app, req, resp, {req->remote_addr, 0}};
 
 	if (read_err != ERR_OK)
 		answer_error(&c, read_err);

@@ -8,6 +8,9 @@
 
 #define DEFAULT_DB "/var/lib/authcgi/auth.db"
 
+/* The hardened profile's floor for AUTHCGI_PASSWORD_MIN. */
+#define HARDENED_PASSWORD_MIN 12
+
 /* Read variable name as an integer in [min, max] into *out; unset or
  * empty leaves *out (the default). */
 static enum err
@@ -54,6 +57,11 @@ defaults(struct app_settings *s)
 	s->auth.session_idle = 1800;
 	s->auth.session_max = 43200;
 	s->auth.reset_ttl = 3600;
+	s->auth.throttle.account_limit = 5;
+	s->auth.throttle.addr_limit = 50;
+	s->auth.throttle.window = 600;
+	s->auth.throttle.lockout = 900;
+	s->cookie_name = "session_id";
 	s->cookie_secure = false;
 	s->request_timeout = 30;
 	s->log_path = NULL;
@@ -63,7 +71,8 @@ enum err
 app_settings_load(struct app_settings *s)
 {
 	long long body, fields, header, busy, cost, pmin, pmax, idle, smax,
-	    ttl, secure, timeout;
+	    ttl, secure, timeout, lacct, laddr, lwin, llock;
+	const char *profile;
 	enum err e = ERR_OK;
 
 	defaults(s);
@@ -79,6 +88,21 @@ app_settings_load(struct app_settings *s)
 	ttl = s->auth.reset_ttl;
 	secure = s->cookie_secure;
 	timeout = s->request_timeout;
+	lacct = s->auth.throttle.account_limit;
+	laddr = s->auth.throttle.addr_limit;
+	lwin = s->auth.throttle.window;
+	llock = s->auth.throttle.lockout;
+
+	profile = env_str("AUTHCGI_PROFILE", "default");
+	if (strcmp(profile, "hardened") == 0) {
+		s->hardened = true;
+	} else if (strcmp(profile, "default") != 0) {
+		log_error("setting AUTHCGI_PROFILE=\"%s\" is neither"
+			  " \"default\" nor \"hardened\"",
+		    profile);
+		e = ERR_INVAL;
+		goto out;
+	}
 
 	if (env_int("AUTHCGI_MAX_BODY", 0, 1LL << 30, &body) ||
 	    env_int("AUTHCGI_MAX_FIELDS", 1, 100000, &fields) ||
@@ -91,10 +115,16 @@ app_settings_load(struct app_settings *s)
 	    env_int("AUTHCGI_SESSION_MAX", 1, 1LL << 40, &smax) ||
 	    env_int("AUTHCGI_RESET_TTL", 1, 1LL << 40, &ttl) ||
 	    env_int("AUTHCGI_COOKIE_SECURE", 0, 1, &secure) ||
-	    env_int("AUTHCGI_REQUEST_TIMEOUT", 1, 3600, &timeout)) {
+	    env_int("AUTHCGI_REQUEST_TIMEOUT", 1, 3600, &timeout) ||
+	    env_int("AUTHCGI_LOCK_ACCOUNT", 0, 1000000, &lacct) ||
+	    env_int("AUTHCGI_LOCK_ADDRESS", 0, 1000000, &laddr) ||
+	    env_int("AUTHCGI_LOCK_WINDOW", 1, 1LL << 40, &lwin) ||
+	    env_int("AUTHCGI_LOCK_TIME", 1, 1LL << 40, &llock)) {
 		e = ERR_INVAL;
 		goto out;
 	}
+	if (s->hardened && pmin < HARDENED_PASSWORD_MIN)
+		pmin = HARDENED_PASSWORD_MIN;
 	if (pmin > pmax) {
 		log_error("setting AUTHCGI_PASSWORD_MIN=%lld is above"
 			  " AUTHCGI_PASSWORD_MAX=%lld",
@@ -117,6 +147,25 @@ app_settings_load(struct app_settings *s)
 	s->auth.db_path = env_str("AUTHCGI_DB", DEFAULT_DB);
 	s->auth.hash_method = env_str("AUTHCGI_HASH_METHOD", "$y$");
 	s->log_path = env_str("AUTHCGI_LOG", NULL);
+	s->audit_path = env_str("AUTHCGI_AUDIT_LOG", NULL);
+	s->allowed_origins = env_str("AUTHCGI_ALLOWED_ORIGINS", NULL);
+	s->auth.throttle.account_limit = lacct;
+	s->auth.throttle.addr_limit = laddr;
+	s->auth.throttle.window = lwin;
+	s->auth.throttle.lockout = llock;
+	s->auth.deliver_command = env_str("AUTHCGI_RESET_COMMAND", NULL);
+	if (s->hardened) {
+		s->cookie_name = "__Host-session_id";
+		s->cookie_secure = true;
+		s->auth.reject_common = true;
+		if (s->auth.deliver_command == NULL) {
+			log_error("setting AUTHCGI_PROFILE=hardened needs"
+				  " AUTHCGI_RESET_COMMAND (how reset tokens"
+				  " reach their owner)");
+			e = ERR_INVAL;
+			goto out;
+		}
+	}
 out:
 	if (e != ERR_OK)
 		defaults(s);

@@ -21,6 +21,17 @@ struct auth_hooks {
 	void *arg;
 };
 
+/* Throttling of failed logins and of reset requests: past `limit`
+ * events inside `window` seconds, a key is locked for `lockout` seconds.
+ * Counted per account (any email, known or not) and per client address.
+ * A limit of 0 turns that count off. */
+struct auth_throttle {
+	int64_t account_limit;
+	int64_t addr_limit;
+	int64_t window;
+	int64_t lockout;
+};
+
 struct auth_config {
 	const char *db_path;	/* database location */
 	int busy_ms;		/* lock wait, milliseconds */
@@ -31,6 +42,11 @@ struct auth_config {
 	int64_t session_idle;	/* seconds without use before a session ends */
 	int64_t session_max;	/* seconds after login before it ends */
 	int64_t reset_ttl;	/* seconds a reset token stays valid */
+	struct auth_throttle throttle;
+	bool reject_common;	/* refuse passwords on the common list */
+	const char *deliver_command; /* NULL: reset tokens are returned to
+					the caller; else a shell command
+					that gets the message on stdin */
 	struct auth_hooks hooks;
 };
 
@@ -38,6 +54,26 @@ struct auth_config {
 struct auth_user {
 	int64_t id;
 	char email[AUTH_EMAIL_MAX + 1]; /* as registered */
+};
+
+/*
+ * Who is calling, for throttling and the audit log, and what the caller
+ * learns besides the result. Every function below that takes one accepts
+ * NULL (no address known, nothing reported back).
+ */
+struct auth_call {
+	const char *client;  /* in: client address (REMOTE_ADDR) or NULL */
+	int64_t retry_after; /* out, with ERR_THROTTLED: seconds to wait */
+};
+
+/* Why a password was refused. */
+enum auth_pw_problem {
+	AUTH_PW_OK,
+	AUTH_PW_SHORT,	 /* fewer code points than password_min */
+	AUTH_PW_LONG,	 /* more bytes than password_max (or bcrypt's 72) */
+	AUTH_PW_CONTROL, /* holds a control character */
+	AUTH_PW_COMMON,	 /* on the list of common passwords */
+	AUTH_PW__MAX
 };
 
 struct auth; /* one service context: configuration and a lazily opened
@@ -60,10 +96,14 @@ enum err auth_init_store(struct auth *a);
  * AUTH_EMAIL_MAX bytes. */
 enum err auth_check_email(const char *email);
 
-/* ERR_PASSWORD unless password fits the configured bounds. On error,
- * *too_long tells which bound it broke (for the message). */
+/* ERR_PASSWORD unless password fits the configured rules: any printable
+ * Unicode, between the length bounds, not a common password when that
+ * check is on. On error, *why says which rule it broke. */
 enum err auth_check_password(const struct auth *a, const char *password,
-    bool *too_long);
+    enum auth_pw_problem *why);
+
+/* The largest password in bytes that the configuration accepts. */
+size_t auth_password_max(const struct auth *a);
 
 /*
  * Create an account. The email is checked (ERR_EMAIL), kept as typed and
@@ -71,33 +111,42 @@ enum err auth_check_password(const struct auth *a, const char *password,
  * checked (ERR_PASSWORD) and stored hashed. On success *out is the
  * account.
  */
-enum err auth_register(struct auth *a, const char *email,
+enum err auth_register(struct auth *a, struct auth_call *call,
+    const char *email,
     const char *password, struct auth_user *out);
 
 /*
  * Check email and password and start a new session. An unknown email and
  * a wrong password both give ERR_CREDENTIALS after the same hashing
- * work. On success *user is the account and sid holds the new session
+ * work. A locked account or address is ERR_THROTTLED, before any hashing.
+ * A hash made with another method or cost than the configured ones is
+ * replaced by a fresh one. On success *user is the account and sid holds the new session
  * id (a fresh UUID4, NUL-terminated), which only the client keeps: the
  * store keeps its SHA-256 digest.
  */
-enum err auth_login(struct auth *a, const char *email, const char *password,
+enum err auth_login(struct auth *a, struct auth_call *call,
+    const char *email, const char *password,
     struct auth_user *user, char sid[AUTH_TOKEN_LEN + 1]);
 
 /* The account of a live session; ERR_NO_SESSION when sid is NULL,
  * unknown or expired (idle or absolute lifetime). */
-enum err auth_session_user(struct auth *a, const char *sid,
+enum err auth_session_user(struct auth *a, struct auth_call *call,
+    const char *sid,
     struct auth_user *out);
 
 /* End one live session; ERR_NO_SESSION as above. */
-enum err auth_logout(struct auth *a, const char *sid);
+enum err auth_logout(struct auth *a, struct auth_call *call,
+    const char *sid);
 
 /*
  * Issue a reset token for the account of email (ERR_NOT_FOUND when there
  * is none), replacing any older one. On success *user is the account and
- * token holds the token (NUL-terminated).
+ * token holds the token (NUL-terminated), or, when a deliver_command is
+ * configured, the token was handed to it and token is "". Requests are
+ * throttled like failed logins (ERR_THROTTLED).
  */
-enum err auth_reset_request(struct auth *a, const char *email,
+enum err auth_reset_request(struct auth *a, struct auth_call *call,
+    const char *email,
     struct auth_user *user, char token[AUTH_TOKEN_LEN + 1]);
 
 /*
@@ -106,7 +155,8 @@ enum err auth_reset_request(struct auth *a, const char *email,
  * bounds (the token stays usable then). On success the token is spent,
  * every session of the account ends and *user is the account.
  */
-enum err auth_reset_update(struct auth *a, const char *email,
+enum err auth_reset_update(struct auth *a, struct auth_call *call,
+    const char *email,
     const char *token, const char *password, struct auth_user *user);
 
 #endif

@@ -27,6 +27,8 @@ enum err {
 	ERR_CREDENTIALS,  /* wrong email or password: 401 */
 	ERR_NO_SESSION,	  /* no valid session: 403 */
 	ERR_TOKEN,	  /* reset token invalid, used or expired: 403 */
+	ERR_ORIGIN,	  /* cross-site request refused: 403 */
+	ERR_THROTTLED,	  /* too many attempts, locked for a while: 429 */
 	ERR_BUSY,	  /* database locked past the busy timeout: 503 */
 	ERR_FULL,	  /* disk or database full: 503 */
 	ERR_DB,		  /* database missing, read-only or corrupt: 503 */

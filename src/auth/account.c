@@ -1,0 +1,198 @@
+/* account.c: registration, login, sessions and logout. */
+#include <string.h>
+
+#include <sodium.h>
+
+#include "../common/log.h"
+#include "internal.h"
+
+/* A session's last_seen is written at most this often (seconds), so that
+ * reading a profile is not a database write each time. */
+#define TOUCH_INTERVAL 60
+
+enum err
+auth_register(struct auth *a, struct auth_call *call, const char *email,
+    const char *password, struct auth_user *out)
+{
+	char hash[STORE_HASH_MAX + 1];
+	enum auth_pw_problem why;
+	struct store *st;
+	enum err e;
+	int64_t id;
+
+	if ((e = auth_check_email(email)) != ERR_OK)
+		return e;
+	if ((e = auth_check_password(a, password, &why)) != ERR_OK)
+		return e;
+	if ((e = auth_store(a, &st)) != ERR_OK)
+		return e;
+	if ((e = auth_hash_password(a, password, hash)) != ERR_OK)
+		return e;
+	e = store_user_insert(st, email, hash, auth_now(a), &id);
+	explicit_bzero(hash, sizeof(hash));
+	if (e != ERR_OK)
+		return e;
+	log_audit("register", id, auth_client(call));
+	out->id = id;
+	memcpy(out->email, email, strlen(email) + 1);
+	return ERR_OK;
+}
+
+/* Record a failed login against the account and the address. */
+static enum err
+login_failed(struct auth *a, struct auth_call *call, const char *email,
+    int64_t account)
+{
+	enum err e;
+
+	log_audit("login_failure", account, auth_client(call));
+	e = auth_throttle_count(a, call, AUTH_COUNT_LOGIN, email, account);
+	return e != ERR_OK ? e : ERR_CREDENTIALS;
+}
+
+enum err
+auth_login(struct auth *a, struct auth_call *call, const char *email,
+    const char *password, struct auth_user *user,
+    char sid[AUTH_TOKEN_LEN + 1])
+{
+	unsigned char digest[STORE_DIGEST_LEN];
+	char token[AUTH_TOKEN_LEN + 1];
+	char hash[STORE_HASH_MAX + 1];
+	struct store_user su;
+	struct store *st;
+	bool match = false, upgrade;
+	int64_t now;
+	enum err e;
+
+	if (strlen(email) > AUTH_EMAIL_MAX)
+		email = ""; /* counted, and never found, as one key */
+	if ((e = auth_store(a, &st)) != ERR_OK)
+		return e;
+	if ((e = auth_throttle_check(a, call, AUTH_COUNT_LOGIN, email)) !=
+	    ERR_OK) {
+		if (e == ERR_THROTTLED)
+			log_audit("login_refused_locked", 0, auth_client(call));
+		return e;
+	}
+	e = store_user_by_email(st, email, &su);
+	if (e == ERR_NOT_FOUND) {
+		if ((e = auth_verify_dummy(a, password)) != ERR_OK)
+			return e;
+		return login_failed(a, call, email, 0);
+	}
+	if (e != ERR_OK)
+		return e;
+	e = auth_verify_password(password, su.hash, &match);
+	upgrade = e == ERR_OK && match && auth_hash_outdated(a, su.hash);
+	explicit_bzero(su.hash, sizeof(su.hash));
+	if (e != ERR_OK)
+		return e;
+	if (!match)
+		return login_failed(a, call, email, su.id);
+
+	/* The password is right: a hash made by another method or cost
+	 * (bcrypt from the original service, say) is replaced now, while
+	 * the plain password is at hand. */
+	if (upgrade && (e = auth_hash_password(a, password, hash)) != ERR_OK)
+		return e;
+	auth_token_new(a, token);
+	auth_token_digest(token, digest);
+	now = auth_now(a);
+	if ((e = store_begin(st)) != ERR_OK)
+		goto out;
+	if ((e = store_session_insert(st, digest, su.id, now)) != ERR_OK ||
+	    (e = store_user_set_login(st, su.id, now)) != ERR_OK ||
+	    (upgrade &&
+		(e = store_user_set_hash(st, su.id, hash)) != ERR_OK) ||
+	    (e = store_commit(st)) != ERR_OK) {
+		store_rollback(st);
+		goto out;
+	}
+	if ((e = auth_throttle_clear(a, AUTH_COUNT_LOGIN, email)) != ERR_OK)
+		goto out;
+	log_audit("login", su.id, auth_client(call));
+	if (upgrade)
+		log_audit("password_rehash", su.id, auth_client(call));
+	auth_user_of(&su, user);
+	memcpy(sid, token, sizeof(token));
+out:
+	explicit_bzero(token, sizeof(token));
+	explicit_bzero(hash, sizeof(hash));
+	return e;
+}
+
+/* Find the live session of sid; an expired one is deleted on the way. */
+static enum err
+session_live(struct auth *a, const char *sid, struct store_session *out)
+{
+	unsigned char digest[STORE_DIGEST_LEN];
+	struct store_session s;
+	struct store *st;
+	int64_t now, touch;
+	enum err e;
+
+	if (!auth_token_shaped(sid))
+		return ERR_NO_SESSION;
+	if ((e = auth_store(a, &st)) != ERR_OK)
+		return e;
+	auth_token_digest(sid, digest);
+	e = store_session_find(st, digest, &s);
+	if (e == ERR_NOT_FOUND)
+		return ERR_NO_SESSION;
+	if (e != ERR_OK)
+		return e;
+	if (sodium_memcmp(s.digest, digest, sizeof(digest)) != 0)
+		return ERR_NO_SESSION;
+	now = auth_now(a);
+	if (now - s.last_seen >= a->cfg.session_idle ||
+	    now - s.created >= a->cfg.session_max) {
+		if ((e = store_session_delete(st, digest)) != ERR_OK)
+			return e;
+		return ERR_NO_SESSION;
+	}
+	touch = a->cfg.session_idle / 2 < TOUCH_INTERVAL
+		    ? a->cfg.session_idle / 2
+		    : TOUCH_INTERVAL;
+	if (now - s.last_seen >= touch && now > s.last_seen) {
+		if ((e = store_session_touch(st, digest, now)) != ERR_OK)
+			return e;
+		s.last_seen = now;
+	}
+	*out = s;
+	return ERR_OK;
+}
+
+enum err
+auth_session_user(struct auth *a, struct auth_call *call, const char *sid,
+    struct auth_user *out)
+{
+	struct store_session s;
+	struct store_user su;
+	enum err e;
+
+	(void)call;
+	if ((e = session_live(a, sid, &s)) != ERR_OK)
+		return e;
+	e = store_user_by_id(a->st, s.user_id, &su);
+	if (e == ERR_NOT_FOUND)
+		return ERR_NO_SESSION;
+	if (e != ERR_OK)
+		return e;
+	explicit_bzero(su.hash, sizeof(su.hash));
+	auth_user_of(&su, out);
+	return ERR_OK;
+}
+
+enum err
+auth_logout(struct auth *a, struct auth_call *call, const char *sid)
+{
+	struct store_session s;
+	enum err e;
+
+	if ((e = session_live(a, sid, &s)) != ERR_OK)
+		return e;
+	if ((e = store_session_delete(a->st, s.digest)) != ERR_OK)
+		return e;
+	log_audit("logout", s.user_id, auth_client(call));
+	return ERR_OK;
+}

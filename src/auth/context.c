@@ -1,0 +1,110 @@
+/* context.c: the auth context, its clock, tokens and lazy store. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+#include <uuid.h>
+
+#include "../common/log.h"
+#include "internal.h"
+
+int64_t
+auth_now(const struct auth *a)
+{
+	if (a->cfg.hooks.now != NULL)
+		return a->cfg.hooks.now(a->cfg.hooks.arg);
+	return (int64_t)time(NULL);
+}
+
+enum err
+auth_store(struct auth *a, struct store **out)
+{
+	struct store_config sc;
+	enum err e;
+
+	if (a->st == NULL) {
+		sc.path = a->cfg.db_path;
+		sc.busy_ms = a->cfg.busy_ms;
+		if ((e = store_open(&a->st, &sc)) != ERR_OK)
+			return e;
+	}
+	*out = a->st;
+	return ERR_OK;
+}
+
+void
+auth_token_new(const struct auth *a, char out[AUTH_TOKEN_LEN + 1])
+{
+	uuid_t u;
+
+	if (a->cfg.hooks.uuid != NULL) {
+		a->cfg.hooks.uuid(a->cfg.hooks.arg, u);
+		u[6] = (u[6] & 0x0f) | 0x40; /* version 4 */
+		u[8] = (u[8] & 0x3f) | 0x80; /* RFC 4122 variant */
+	} else {
+		uuid_generate_random(u);
+	}
+	uuid_unparse_lower(u, out);
+	explicit_bzero(u, sizeof(u));
+}
+
+/* The digest under which a token is stored: the token itself is never
+ * written to the database, so a copy of it holds no usable token. */
+void
+auth_token_digest(const char *token, unsigned char out[STORE_DIGEST_LEN])
+{
+	crypto_hash_sha256(out, (const unsigned char *)token, strlen(token));
+}
+
+bool
+auth_token_shaped(const char *token)
+{
+	return token != NULL && strlen(token) == AUTH_TOKEN_LEN;
+}
+
+void
+auth_user_of(const struct store_user *su, struct auth_user *out)
+{
+	out->id = su->id;
+	memcpy(out->email, su->email, sizeof(out->email));
+}
+
+const char *
+auth_client(const struct auth_call *call)
+{
+	return call != NULL ? call->client : NULL;
+}
+
+enum err
+auth_new(struct auth **out, const struct auth_config *cfg)
+{
+	struct auth *a;
+
+	if (sodium_init() < 0) {
+		log_error("libsodium failed to initialise");
+		return ERR_INTERNAL;
+	}
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return ERR_NOMEM;
+	a->cfg = *cfg;
+	*out = a;
+	return ERR_OK;
+}
+
+void
+auth_free(struct auth *a)
+{
+	if (a == NULL)
+		return;
+	store_close(a->st);
+	free(a);
+}
+
+enum err
+auth_init_store(struct auth *a)
+{
+	struct store *st;
+
+	return auth_store(a, &st);
+}
