@@ -66,11 +66,13 @@ $(B)/asan/auth.cgi: $(LIB_OBJ_ASAN) $(B)/asan/main.o
 # Unit tests: one cmocka binary per layer, plain and sanitized.
 $(B)/unit/%: tests/unit/%.c $(LIB_OBJ) $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(LIB_OBJ) $(PKG_LIBS) -lcmocka
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(LIB_OBJ) $(PKG_LIBS) -lcmocka
 
 $(B)/unit-asan/%: tests/unit/%.c $(LIB_OBJ_ASAN) $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -Isrc -o $@ $< $(LIB_OBJ_ASAN) \
+	@echo "  LD asan $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN) -Isrc -o $@ $< $(LIB_OBJ_ASAN) \
 		$(PKG_LIBS) -lcmocka
 
 unit-bins: $(addprefix $(B)/unit/,$(UNITS)) \
@@ -82,7 +84,8 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -I$(B)/gen \
 	-std=c11 -D_DEFAULT_SOURCE $(PKG_CFLAGS)
 $(B)/fuzz/%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(HDRS) $(GEN)
 	@mkdir -p $(dir $@)
-	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS)
+	@echo "  FUZZ    $@"
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS)
 
 fuzz-bins: $(addprefix $(B)/fuzz/,$(FUZZERS))
 

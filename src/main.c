@@ -23,19 +23,18 @@ static const char usage[] =
 
 /* Written by the alarm handler: a request that outlives its time limit
  * (a stalled client, say) is answered and the process ends. */
-static const char timeout_response[] =
-    "Status: 503 Service Unavailable\r\n"
-    "Content-Type: application/json\r\n"
-    "Cache-Control: no-store\r\n"
-    "\r\n"
-    "{\"message\":\"request timed out\"}";
+static const char timeout_response[] = "Status: 503 Service Unavailable\r\n"
+                                       "Content-Type: application/json\r\n"
+                                       "Cache-Control: no-store\r\n"
+                                       "\r\n"
+                                       "{\"message\":\"request timed out\"}";
 
 static void
 on_alarm(int sig)
 {
 	(void)sig;
 	if (write(STDOUT_FILENO, timeout_response,
-		sizeof(timeout_response) - 1) < 0) {
+	          sizeof(timeout_response) - 1) < 0) {
 		/* Nothing more can be done. */
 	}
 	_exit(1);
@@ -129,7 +128,7 @@ admin(const struct app_settings *set, int argc, char **argv)
 	}
 	if (strcmp(argv[1], "init") != 0) {
 		fprintf(stderr, "auth.cgi: unknown command \"%s\"\n%s", argv[1],
-		    usage);
+		        usage);
 		return 2;
 	}
 	if ((e = app_new(&app, set)) == ERR_OK)
@@ -137,7 +136,7 @@ admin(const struct app_settings *set, int argc, char **argv)
 	app_free(app);
 	if (e != ERR_OK) {
 		fprintf(stderr, "auth.cgi: init %s: %s\n", set->auth.db_path,
-		    err_str(e));
+		        err_str(e));
 		return 1;
 	}
 	printf("database %s is ready\n", set->auth.db_path);
@@ -150,7 +149,7 @@ main(int argc, char **argv)
 	struct app_settings set;
 	int rc;
 	bool cgi = getenv("REQUEST_METHOD") != NULL ||
-		   getenv("GATEWAY_INTERFACE") != NULL;
+	           getenv("GATEWAY_INTERFACE") != NULL;
 	enum err e;
 
 	e = app_settings_load(&set);

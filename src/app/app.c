@@ -125,12 +125,12 @@ answer_error(struct call *c, enum err e)
 
 	if (err_is_fault(e))
 		log_error("%s %s: %s", c->req->method_name, c->req->path,
-		    err_str(e));
+		          err_str(e));
 	answer_message(c, status_of(e), message_of(e));
 	if (e == ERR_THROTTLED) {
 		snprintf(secs, sizeof(secs), "%lld",
-		    (long long)(c->who.retry_after > 0 ? c->who.retry_after
-						       : 1));
+		         (long long)(c->who.retry_after > 0 ? c->who.retry_after
+		                                            : 1));
 		if (http_response_header(c->resp, "Retry-After", secs) !=
 		    ERR_OK)
 			c->resp->status = 500;
@@ -181,8 +181,8 @@ set_session_cookie(struct call *c, const char *value, long max_age)
 	ck.name = c->app->set.cookie_name;
 	ck.value = value;
 	/* A __Host- cookie must have Path=/ (RFC 6265bis 4.1.3.2). */
-	ck.path = *base_of(c) != '\0' && !c->app->set.hardened ? base_of(c)
-								: "/";
+	ck.path =
+	    *base_of(c) != '\0' && !c->app->set.hardened ? base_of(c) : "/";
 	ck.max_age = max_age;
 	ck.secure = c->app->set.cookie_secure || c->req->https;
 	ck.http_only = true;
@@ -197,7 +197,7 @@ set_session_cookie(struct call *c, const char *value, long max_age)
  * an answer was made. */
 static bool
 fields_get(struct call *c, const char *const *names, const char **values,
-    size_t n)
+           size_t n)
 {
 	char msg[64];
 	enum err e;
@@ -226,7 +226,7 @@ session_cookie(const struct call *c)
 
 	if (c->req->cookie == NULL ||
 	    http_cookie_get(c->req->cookie, c->app->set.cookie_name, &v) !=
-		ERR_OK)
+	        ERR_OK)
 		return NULL;
 	return v;
 }
@@ -242,20 +242,20 @@ answer_password(struct call *c, const char *password)
 	switch (why) {
 	case AUTH_PW_LONG:
 		snprintf(msg, sizeof(msg), "password must be at most %zu bytes",
-		    auth_password_max(c->app->auth));
+		         auth_password_max(c->app->auth));
 		break;
 	case AUTH_PW_CONTROL:
 		snprintf(msg, sizeof(msg),
-		    "password must not contain control characters");
+		         "password must not contain control characters");
 		break;
 	case AUTH_PW_COMMON:
 		snprintf(msg, sizeof(msg),
-		    "password is too common, choose another");
+		         "password is too common, choose another");
 		break;
 	default:
 		snprintf(msg, sizeof(msg),
-		    "password must be at least %zu characters",
-		    c->app->set.auth.password_min);
+		         "password must be at least %zu characters",
+		         c->app->set.auth.password_min);
 		break;
 	}
 	answer_message(c, 400, msg);
@@ -287,7 +287,7 @@ origin_allowed(const struct call *c, const char *o, size_t n)
 		if (c->req->host == NULL)
 			return false;
 		snprintf(own, sizeof(own), "%s://%s",
-		    c->req->https ? "https" : "http", c->req->host);
+		         c->req->https ? "https" : "http", c->req->host);
 		return strlen(own) == n && strncasecmp(own, o, n) == 0;
 	}
 	for (p = list; *p != '\0'; p += len) {
@@ -309,8 +309,8 @@ origin_allowed(const struct call *c, const char *o, size_t n)
 static bool
 same_origin(struct call *c)
 {
-	const char *o = c->req->origin != NULL ? c->req->origin
-					       : c->req->referer;
+	const char *o =
+	    c->req->origin != NULL ? c->req->origin : c->req->referer;
 
 	if (o == NULL)
 		return true;
@@ -346,7 +346,7 @@ h_register(struct call *c)
 		answer_error(c, e);
 	else
 		answer_object(c, 200, "email", u.email, "message",
-		    "user created", NULL);
+		              "user created", NULL);
 }
 
 static void
@@ -368,8 +368,8 @@ h_login(struct call *c)
 	if ((e = set_session_cookie(c, sid, -1)) != ERR_OK)
 		answer_error(c, e);
 	else
-		answer_object(c, 200, "email", u.email, "message",
-		    "logged in", NULL);
+		answer_object(c, 200, "email", u.email, "message", "logged in",
+		              NULL);
 	explicit_bzero(sid, sizeof(sid));
 }
 
@@ -392,7 +392,7 @@ h_logout(struct call *c)
 	snprintf(location, sizeof(location), "%s/", base_of(c));
 	if ((e = set_session_cookie(c, "", 0)) != ERR_OK ||
 	    (e = http_response_header(c->resp, "Location", location)) !=
-		ERR_OK) {
+	        ERR_OK) {
 		answer_error(c, e == ERR_NOMEM ? e : ERR_INTERNAL);
 		return;
 	}
@@ -430,7 +430,8 @@ h_reset_request(struct call *c)
 	    (e == ERR_OK || e == ERR_NOT_FOUND)) {
 		/* The token went to its owner: the same answer whether the
 		 * email is registered or not. */
-		answer_object(c, 200, "email", v[0], "message",
+		answer_object(
+		    c, 200, "email", v[0], "message",
 		    "if this email is registered, a reset token is on its"
 		    " way",
 		    NULL);
@@ -438,7 +439,7 @@ h_reset_request(struct call *c)
 		answer_error(c, e);
 	} else {
 		answer_object(c, 200, "email", u.email, "reset_token", token,
-		    NULL);
+		              NULL);
 	}
 	explicit_bzero(token, sizeof(token));
 }
@@ -447,7 +448,7 @@ static void
 h_reset_update(struct call *c)
 {
 	static const char *const names[] = {"email", "reset_token",
-	    "new_password"};
+	                                    "new_password"};
 	const char *v[3];
 	struct auth_user u;
 	enum err e;
@@ -461,7 +462,7 @@ h_reset_update(struct call *c)
 		answer_error(c, e);
 	else
 		answer_object(c, 200, "email", u.email, "message",
-		    "Password updated", NULL);
+		              "Password updated", NULL);
 }
 
 static const struct route routes[] = {
@@ -573,7 +574,7 @@ app_init_db(struct app *app)
 
 void
 app_handle(struct app *app, struct http_request *req, enum err read_err,
-    struct http_response *resp)
+           struct http_response *resp)
 {
 	struct call c = {app, req, resp, {req->remote_addr, 0}};
 

@@ -14,17 +14,17 @@
 struct app_settings {
 	struct http_limits limits;
 	struct auth_config auth;
-	bool hardened;		     /* AUTHCGI_PROFILE=hardened */
+	bool hardened;               /* AUTHCGI_PROFILE=hardened */
 	const char *cookie_name;     /* "session_id", or "__Host-session_id"
-					when hardened */
-	bool cookie_secure;	     /* Secure on every cookie, not only
-					under HTTPS */
+	                                when hardened */
+	bool cookie_secure;          /* Secure on every cookie, not only
+	                                under HTTPS */
 	const char *allowed_origins; /* space- or comma-separated origins
-					that may send cookie-authenticated
-					changes; NULL: the request's own */
+	                                that may send cookie-authenticated
+	                                changes; NULL: the request's own */
 	unsigned request_timeout;    /* seconds one request may take */
-	const char *log_path;	     /* NULL: stderr */
-	const char *audit_path;	     /* NULL: stderr */
+	const char *log_path;        /* NULL: stderr */
+	const char *audit_path;      /* NULL: stderr */
 };
 
 /*
@@ -54,7 +54,7 @@ enum err app_init_db(struct app *app);
  * cause; a response that cannot even be built leaves resp->status 500
  * with no body (the caller then writes a bare status).
  */
-void app_handle(struct app *app, struct http_request *req,
-    enum err read_err, struct http_response *resp);
+void app_handle(struct app *app, struct http_request *req, enum err read_err,
+                struct http_response *resp);
 
 #endif

@@ -26,7 +26,7 @@ env_int(const char *name, long long min, long long max, long long *out)
 	n = strtoll(v, &end, 10);
 	if (errno != 0 || *end != '\0' || n < min || n > max) {
 		log_error("setting %s=\"%s\" is not a number in [%lld, %lld]",
-		    name, v, min, max);
+		          name, v, min, max);
 		return ERR_INVAL;
 	}
 	*out = n;
@@ -70,8 +70,8 @@ defaults(struct app_settings *s)
 enum err
 app_settings_load(struct app_settings *s)
 {
-	long long body, fields, header, busy, cost, pmin, pmax, idle, smax,
-	    ttl, secure, timeout, lacct, laddr, lwin, llock;
+	long long body, fields, header, busy, cost, pmin, pmax, idle, smax, ttl,
+	    secure, timeout, lacct, laddr, lwin, llock;
 	const char *profile;
 	enum err e = ERR_OK;
 
@@ -98,8 +98,8 @@ app_settings_load(struct app_settings *s)
 		s->hardened = true;
 	} else if (strcmp(profile, "default") != 0) {
 		log_error("setting AUTHCGI_PROFILE=\"%s\" is neither"
-			  " \"default\" nor \"hardened\"",
-		    profile);
+		          " \"default\" nor \"hardened\"",
+		          profile);
 		e = ERR_INVAL;
 		goto out;
 	}
@@ -127,8 +127,8 @@ app_settings_load(struct app_settings *s)
 		pmin = HARDENED_PASSWORD_MIN;
 	if (pmin > pmax) {
 		log_error("setting AUTHCGI_PASSWORD_MIN=%lld is above"
-			  " AUTHCGI_PASSWORD_MAX=%lld",
-		    pmin, pmax);
+		          " AUTHCGI_PASSWORD_MAX=%lld",
+		          pmin, pmax);
 		e = ERR_INVAL;
 		goto out;
 	}
@@ -160,8 +160,8 @@ app_settings_load(struct app_settings *s)
 		s->auth.reject_common = true;
 		if (s->auth.deliver_command == NULL) {
 			log_error("setting AUTHCGI_PROFILE=hardened needs"
-				  " AUTHCGI_RESET_COMMAND (how reset tokens"
-				  " reach their owner)");
+			          " AUTHCGI_RESET_COMMAND (how reset tokens"
+			          " reach their owner)");
 			e = ERR_INVAL;
 			goto out;
 		}

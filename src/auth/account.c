@@ -12,7 +12,7 @@
 
 enum err
 auth_register(struct auth *a, struct auth_call *call, const char *email,
-    const char *password, struct auth_user *out)
+              const char *password, struct auth_user *out)
 {
 	char hash[STORE_HASH_MAX + 1];
 	enum auth_pw_problem why;
@@ -41,7 +41,7 @@ auth_register(struct auth *a, struct auth_call *call, const char *email,
 /* Record a failed login against the account and the address. */
 static enum err
 login_failed(struct auth *a, struct auth_call *call, const char *email,
-    int64_t account)
+             int64_t account)
 {
 	enum err e;
 
@@ -52,8 +52,8 @@ login_failed(struct auth *a, struct auth_call *call, const char *email,
 
 enum err
 auth_login(struct auth *a, struct auth_call *call, const char *email,
-    const char *password, struct auth_user *user,
-    char sid[AUTH_TOKEN_LEN + 1])
+           const char *password, struct auth_user *user,
+           char sid[AUTH_TOKEN_LEN + 1])
 {
 	unsigned char digest[STORE_DIGEST_LEN];
 	char token[AUTH_TOKEN_LEN + 1];
@@ -102,8 +102,7 @@ auth_login(struct auth *a, struct auth_call *call, const char *email,
 		goto out;
 	if ((e = store_session_insert(st, digest, su.id, now)) != ERR_OK ||
 	    (e = store_user_set_login(st, su.id, now)) != ERR_OK ||
-	    (upgrade &&
-		(e = store_user_set_hash(st, su.id, hash)) != ERR_OK) ||
+	    (upgrade && (e = store_user_set_hash(st, su.id, hash)) != ERR_OK) ||
 	    (e = store_commit(st)) != ERR_OK) {
 		store_rollback(st);
 		goto out;
@@ -151,8 +150,8 @@ session_live(struct auth *a, const char *sid, struct store_session *out)
 		return ERR_NO_SESSION;
 	}
 	touch = a->cfg.session_idle / 2 < TOUCH_INTERVAL
-		    ? a->cfg.session_idle / 2
-		    : TOUCH_INTERVAL;
+	            ? a->cfg.session_idle / 2
+	            : TOUCH_INTERVAL;
 	if (now - s.last_seen >= touch && now > s.last_seen) {
 		if ((e = store_session_touch(st, digest, now)) != ERR_OK)
 			return e;
@@ -164,7 +163,7 @@ session_live(struct auth *a, const char *sid, struct store_session *out)
 
 enum err
 auth_session_user(struct auth *a, struct auth_call *call, const char *sid,
-    struct auth_user *out)
+                  struct auth_user *out)
 {
 	struct store_session s;
 	struct store_user su;

@@ -15,9 +15,9 @@
 /* Sources of time and randomness; tests replace them to control expiry
  * and tokens. NULL members mean the system clock and libuuid. */
 struct auth_hooks {
-	int64_t (*now)(void *arg);		   /* Unix seconds */
+	int64_t (*now)(void *arg);                      /* Unix seconds */
 	void (*uuid)(void *arg, unsigned char out[16]); /* 16 random bytes,
-							   made a UUID4 */
+	                                                   made a UUID4 */
 	void *arg;
 };
 
@@ -33,20 +33,20 @@ struct auth_throttle {
 };
 
 struct auth_config {
-	const char *db_path;	/* database location */
-	int busy_ms;		/* lock wait, milliseconds */
+	const char *db_path;     /* database location */
+	int busy_ms;             /* lock wait, milliseconds */
 	const char *hash_method; /* crypt(3) prefix, e.g. "$y$" or "$2b$" */
 	unsigned long hash_cost; /* passed to crypt_gensalt_rn as is */
-	size_t password_min;	/* characters (code points) */
-	size_t password_max;	/* bytes */
-	int64_t session_idle;	/* seconds without use before a session ends */
-	int64_t session_max;	/* seconds after login before it ends */
-	int64_t reset_ttl;	/* seconds a reset token stays valid */
+	size_t password_min;     /* characters (code points) */
+	size_t password_max;     /* bytes */
+	int64_t session_idle;    /* seconds without use before a session ends */
+	int64_t session_max;     /* seconds after login before it ends */
+	int64_t reset_ttl;       /* seconds a reset token stays valid */
 	struct auth_throttle throttle;
-	bool reject_common;	/* refuse passwords on the common list */
+	bool reject_common;          /* refuse passwords on the common list */
 	const char *deliver_command; /* NULL: reset tokens are returned to
-					the caller; else a shell command
-					that gets the message on stdin */
+	                                the caller; else a shell command
+	                                that gets the message on stdin */
 	struct auth_hooks hooks;
 };
 
@@ -69,15 +69,15 @@ struct auth_call {
 /* Why a password was refused. */
 enum auth_pw_problem {
 	AUTH_PW_OK,
-	AUTH_PW_SHORT,	 /* fewer code points than password_min */
-	AUTH_PW_LONG,	 /* more bytes than password_max (or bcrypt's 72) */
+	AUTH_PW_SHORT,   /* fewer code points than password_min */
+	AUTH_PW_LONG,    /* more bytes than password_max (or bcrypt's 72) */
 	AUTH_PW_CONTROL, /* holds a control character */
-	AUTH_PW_COMMON,	 /* on the list of common passwords */
+	AUTH_PW_COMMON,  /* on the list of common passwords */
 	AUTH_PW__MAX
 };
 
 struct auth; /* one service context: configuration and a lazily opened
-		store; one per process, used by one thread */
+                store; one per process, used by one thread */
 
 /*
  * Make a context for cfg, which is copied (its strings are borrowed and
@@ -100,7 +100,7 @@ enum err auth_check_email(const char *email);
  * Unicode, between the length bounds, not a common password when that
  * check is on. On error, *why says which rule it broke. */
 enum err auth_check_password(const struct auth *a, const char *password,
-    enum auth_pw_problem *why);
+                             enum auth_pw_problem *why);
 
 /* The largest password in bytes that the configuration accepts. */
 size_t auth_password_max(const struct auth *a);
@@ -112,31 +112,29 @@ size_t auth_password_max(const struct auth *a);
  * account.
  */
 enum err auth_register(struct auth *a, struct auth_call *call,
-    const char *email,
-    const char *password, struct auth_user *out);
+                       const char *email, const char *password,
+                       struct auth_user *out);
 
 /*
  * Check email and password and start a new session. An unknown email and
  * a wrong password both give ERR_CREDENTIALS after the same hashing
  * work. A locked account or address is ERR_THROTTLED, before any hashing.
  * A hash made with another method or cost than the configured ones is
- * replaced by a fresh one. On success *user is the account and sid holds the new session
- * id (a fresh UUID4, NUL-terminated), which only the client keeps: the
- * store keeps its SHA-256 digest.
+ * replaced by a fresh one. On success *user is the account and sid holds the
+ * new session id (a fresh UUID4, NUL-terminated), which only the client keeps:
+ * the store keeps its SHA-256 digest.
  */
-enum err auth_login(struct auth *a, struct auth_call *call,
-    const char *email, const char *password,
-    struct auth_user *user, char sid[AUTH_TOKEN_LEN + 1]);
+enum err auth_login(struct auth *a, struct auth_call *call, const char *email,
+                    const char *password, struct auth_user *user,
+                    char sid[AUTH_TOKEN_LEN + 1]);
 
 /* The account of a live session; ERR_NO_SESSION when sid is NULL,
  * unknown or expired (idle or absolute lifetime). */
 enum err auth_session_user(struct auth *a, struct auth_call *call,
-    const char *sid,
-    struct auth_user *out);
+                           const char *sid, struct auth_user *out);
 
 /* End one live session; ERR_NO_SESSION as above. */
-enum err auth_logout(struct auth *a, struct auth_call *call,
-    const char *sid);
+enum err auth_logout(struct auth *a, struct auth_call *call, const char *sid);
 
 /*
  * Issue a reset token for the account of email (ERR_NOT_FOUND when there
@@ -146,8 +144,8 @@ enum err auth_logout(struct auth *a, struct auth_call *call,
  * throttled like failed logins (ERR_THROTTLED).
  */
 enum err auth_reset_request(struct auth *a, struct auth_call *call,
-    const char *email,
-    struct auth_user *user, char token[AUTH_TOKEN_LEN + 1]);
+                            const char *email, struct auth_user *user,
+                            char token[AUTH_TOKEN_LEN + 1]);
 
 /*
  * Set a new password with a reset token. ERR_TOKEN unless token is the
@@ -156,7 +154,7 @@ enum err auth_reset_request(struct auth *a, struct auth_call *call,
  * every session of the account ends and *user is the account.
  */
 enum err auth_reset_update(struct auth *a, struct auth_call *call,
-    const char *email,
-    const char *token, const char *password, struct auth_user *user);
+                           const char *email, const char *token,
+                           const char *password, struct auth_user *user);
 
 #endif

@@ -20,7 +20,7 @@ static int
 compare(const void *key, const void *elem)
 {
 	return strcmp((const char *)key,
-	    common_blob + *(const unsigned int *)elem);
+	              common_blob + *(const unsigned int *)elem);
 }
 
 bool
@@ -39,7 +39,7 @@ auth_password_common(const char *password)
 	}
 	lower[n] = '\0';
 	found = bsearch(lower, common_off, NCOMMON, sizeof(common_off[0]),
-		    compare) != NULL;
+	                compare) != NULL;
 	explicit_bzero(lower, sizeof(lower));
 	return found;
 }

@@ -28,8 +28,7 @@ write_all(int fd, const char *p, size_t n)
 }
 
 enum err
-auth_deliver_token(const struct auth *a, const char *email,
-    const char *token)
+auth_deliver_token(const struct auth *a, const char *email, const char *token)
 {
 	char msg[1024];
 	int fds[2], n, status;
@@ -38,7 +37,8 @@ auth_deliver_token(const struct auth *a, const char *email,
 
 	/* email passed auth_check_email (no CR, LF or controls): it cannot
 	 * add a header to the message. */
-	n = snprintf(msg, sizeof(msg),
+	n = snprintf(
+	    msg, sizeof(msg),
 	    "To: %s\n"
 	    "Subject: Password reset\n"
 	    "Content-Type: text/plain; charset=utf-8\n"
@@ -72,13 +72,13 @@ auth_deliver_token(const struct auth *a, const char *email,
 		close(fds[1]);
 		signal(SIGPIPE, SIG_DFL);
 		execl("/bin/sh", "sh", "-c", a->cfg.deliver_command,
-		    (char *)NULL);
+		      (char *)NULL);
 		_exit(127);
 	}
 	close(fds[0]);
 	if (write_all(fds[1], msg, (size_t)n) != 0) {
 		log_error("deliver: writing to \"%s\": %s",
-		    a->cfg.deliver_command, strerror(errno));
+		          a->cfg.deliver_command, strerror(errno));
 		e = ERR_INTERNAL;
 	}
 	close(fds[1]);
@@ -91,7 +91,7 @@ auth_deliver_token(const struct auth *a, const char *email,
 	}
 	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		log_error("deliver: \"%s\" failed (status %d)",
-		    a->cfg.deliver_command, status);
+		          a->cfg.deliver_command, status);
 		e = ERR_INTERNAL;
 	}
 	return e;

@@ -15,17 +15,16 @@ struct auth {
 int64_t auth_now(const struct auth *a);
 enum err auth_store(struct auth *a, struct store **out);
 void auth_token_new(const struct auth *a, char out[AUTH_TOKEN_LEN + 1]);
-void auth_token_digest(const char *token,
-    unsigned char out[STORE_DIGEST_LEN]);
+void auth_token_digest(const char *token, unsigned char out[STORE_DIGEST_LEN]);
 bool auth_token_shaped(const char *token);
 void auth_user_of(const struct store_user *su, struct auth_user *out);
 const char *auth_client(const struct auth_call *call);
 
 /* password.c */
 enum err auth_hash_password(const struct auth *a, const char *password,
-    char out[STORE_HASH_MAX + 1]);
+                            char out[STORE_HASH_MAX + 1]);
 enum err auth_verify_password(const char *password, const char *hash,
-    bool *match);
+                              bool *match);
 enum err auth_verify_dummy(const struct auth *a, const char *password);
 bool auth_hash_outdated(const struct auth *a, const char *hash);
 
@@ -40,19 +39,20 @@ enum auth_count { AUTH_COUNT_LOGIN, AUTH_COUNT_RESET };
  * the caller's address is locked for kind; ERR_OK when not.
  */
 enum err auth_throttle_check(struct auth *a, struct auth_call *call,
-    enum auth_count kind, const char *email);
+                             enum auth_count kind, const char *email);
 
 /* Count one event of kind for the account of email and the caller's
  * address, locking either that reaches its limit. */
 enum err auth_throttle_count(struct auth *a, struct auth_call *call,
-    enum auth_count kind, const char *email, int64_t account);
+                             enum auth_count kind, const char *email,
+                             int64_t account);
 
 /* Forget the account's count of kind (after a successful login). */
 enum err auth_throttle_clear(struct auth *a, enum auth_count kind,
-    const char *email);
+                             const char *email);
 
 /* deliver.c: hand a reset token to the configured command. */
 enum err auth_deliver_token(const struct auth *a, const char *email,
-    const char *token);
+                            const char *token);
 
 #endif

@@ -80,7 +80,7 @@ scan_utf8(const char *s, bool *control)
 
 enum err
 auth_check_password(const struct auth *a, const char *password,
-    enum auth_pw_problem *why)
+                    enum auth_pw_problem *why)
 {
 	enum auth_pw_problem w = AUTH_PW_OK;
 	bool control;
@@ -104,8 +104,7 @@ auth_check_password(const struct auth *a, const char *password,
 /* crypt(3) of password with setting into out; a failure of the library
  * (unknown method, bad setting) is ERR_INTERNAL. */
 static enum err
-crypt_into(const char *password, const char *setting, char *out,
-    size_t size)
+crypt_into(const char *password, const char *setting, char *out, size_t size)
 {
 	struct crypt_data *cd;
 	enum err e = ERR_OK;
@@ -130,11 +129,11 @@ out:
 static enum err
 new_setting(const struct auth *a, char *out, size_t size)
 {
-	if (crypt_gensalt_rn(a->cfg.hash_method, a->cfg.hash_cost, NULL, 0,
-		out, (int)size) == NULL) {
+	if (crypt_gensalt_rn(a->cfg.hash_method, a->cfg.hash_cost, NULL, 0, out,
+	                     (int)size) == NULL) {
 		log_error("hashing: cannot make a salt for method \"%s\" with"
-			  " cost %lu",
-		    a->cfg.hash_method, a->cfg.hash_cost);
+		          " cost %lu",
+		          a->cfg.hash_method, a->cfg.hash_cost);
 		return ERR_INTERNAL;
 	}
 	return ERR_OK;
@@ -142,7 +141,7 @@ new_setting(const struct auth *a, char *out, size_t size)
 
 enum err
 auth_hash_password(const struct auth *a, const char *password,
-    char out[STORE_HASH_MAX + 1])
+                   char out[STORE_HASH_MAX + 1])
 {
 	char setting[CRYPT_GENSALT_OUTPUT_SIZE];
 	enum err e;
@@ -152,7 +151,7 @@ auth_hash_password(const struct auth *a, const char *password,
 	if ((e = crypt_into(password, setting, out, STORE_HASH_MAX + 1)) !=
 	    ERR_OK)
 		log_error("hashing: crypt failed for method \"%s\"",
-		    a->cfg.hash_method);
+		          a->cfg.hash_method);
 	return e;
 }
 

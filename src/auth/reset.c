@@ -8,7 +8,7 @@
 
 enum err
 auth_reset_request(struct auth *a, struct auth_call *call, const char *email,
-    struct auth_user *user, char token[AUTH_TOKEN_LEN + 1])
+                   struct auth_user *user, char token[AUTH_TOKEN_LEN + 1])
 {
 	unsigned char digest[STORE_DIGEST_LEN];
 	char t[AUTH_TOKEN_LEN + 1];
@@ -30,7 +30,7 @@ auth_reset_request(struct auth *a, struct auth_call *call, const char *email,
 	known = e == ERR_OK;
 	/* Every request counts, for a known email or not. */
 	if ((e = auth_throttle_count(a, call, AUTH_COUNT_RESET, email,
-		 known ? su.id : 0)) != ERR_OK)
+	                             known ? su.id : 0)) != ERR_OK)
 		return e;
 	if (!known) {
 		log_audit("reset_request_unknown", 0, auth_client(call));
@@ -39,8 +39,7 @@ auth_reset_request(struct auth *a, struct auth_call *call, const char *email,
 	explicit_bzero(su.hash, sizeof(su.hash));
 	auth_token_new(a, t);
 	auth_token_digest(t, digest);
-	e = store_reset_put(st, su.id, digest,
-	    auth_now(a) + a->cfg.reset_ttl);
+	e = store_reset_put(st, su.id, digest, auth_now(a) + a->cfg.reset_ttl);
 	if (e == ERR_OK && a->cfg.deliver_command != NULL) {
 		e = auth_deliver_token(a, su.email, t);
 		explicit_bzero(t, sizeof(t));
@@ -57,7 +56,7 @@ auth_reset_request(struct auth *a, struct auth_call *call, const char *email,
 /* Is token the live reset token of the account of email? Sets *su. */
 static enum err
 reset_valid(struct auth *a, struct store *st, const char *email,
-    const char *token, struct store_user *su)
+            const char *token, struct store_user *su)
 {
 	unsigned char digest[STORE_DIGEST_LEN];
 	struct store_reset r;
@@ -82,7 +81,8 @@ reset_valid(struct auth *a, struct store *st, const char *email,
 
 enum err
 auth_reset_update(struct auth *a, struct auth_call *call, const char *email,
-    const char *token, const char *password, struct auth_user *user)
+                  const char *token, const char *password,
+                  struct auth_user *user)
 {
 	char hash[STORE_HASH_MAX + 1];
 	enum auth_pw_problem why;
@@ -98,7 +98,7 @@ auth_reset_update(struct auth *a, struct auth_call *call, const char *email,
 	if ((e = reset_valid(a, st, email, token, &su)) != ERR_OK) {
 		if (e == ERR_TOKEN)
 			log_audit("password_change_refused", 0,
-			    auth_client(call));
+			          auth_client(call));
 		return e;
 	}
 	if ((e = auth_hash_password(a, password, hash)) != ERR_OK)

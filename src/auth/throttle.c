@@ -58,7 +58,7 @@ locked(struct store *st, const char *key, int64_t now, int64_t *until)
 
 enum err
 auth_throttle_check(struct auth *a, struct auth_call *call,
-    enum auth_count kind, const char *email)
+                    enum auth_count kind, const char *email)
 {
 	const struct auth_throttle *th = &a->cfg.throttle;
 	const char *client = auth_client(call);
@@ -95,15 +95,15 @@ auth_throttle_check(struct auth *a, struct auth_call *call,
 /* Count one event under key; true in *lock when this one locks it. */
 static enum err
 count(struct store *st, const struct auth_throttle *th, const char *key,
-    int64_t limit, int64_t now, bool *lock)
+      int64_t limit, int64_t now, bool *lock)
 {
 	struct store_throttle t;
 	enum err e;
 
 	e = store_throttle_get(st, key, &t);
-	if (e == ERR_NOT_FOUND || (e == ERR_OK &&
-				      now - t.window_start >= th->window &&
-				      t.locked_until <= now)) {
+	if (e == ERR_NOT_FOUND ||
+	    (e == ERR_OK && now - t.window_start >= th->window &&
+	     t.locked_until <= now)) {
 		t.failures = 0;
 		t.window_start = now;
 		t.locked_until = 0;
@@ -119,7 +119,7 @@ count(struct store *st, const struct auth_throttle *th, const char *key,
 
 enum err
 auth_throttle_count(struct auth *a, struct auth_call *call,
-    enum auth_count kind, const char *email, int64_t account)
+                    enum auth_count kind, const char *email, int64_t account)
 {
 	const struct auth_throttle *th = &a->cfg.throttle;
 	const char *client = auth_client(call);
@@ -137,13 +137,13 @@ auth_throttle_count(struct auth *a, struct auth_call *call,
 	if (th->account_limit > 0) {
 		account_key(key, kind, email);
 		if ((e = count(st, th, key, th->account_limit, now,
-			 &lock_acct)) != ERR_OK)
+		               &lock_acct)) != ERR_OK)
 			goto out;
 	}
 	if (th->addr_limit > 0 && client != NULL) {
 		addr_key(key, kind, client);
-		if ((e = count(st, th, key, th->addr_limit, now,
-			 &lock_addr)) != ERR_OK)
+		if ((e = count(st, th, key, th->addr_limit, now, &lock_addr)) !=
+		    ERR_OK)
 			goto out;
 	}
 	e = store_commit(st);
@@ -154,12 +154,12 @@ out:
 	}
 	if (lock_acct)
 		log_audit(kind == AUTH_COUNT_LOGIN ? "lockout_account"
-						   : "reset_lockout_account",
-		    account, client);
+		                                   : "reset_lockout_account",
+		          account, client);
 	if (lock_addr)
 		log_audit(kind == AUTH_COUNT_LOGIN ? "lockout_address"
-						   : "reset_lockout_address",
-		    account, client);
+		                                   : "reset_lockout_address",
+		          account, client);
 	return ERR_OK;
 }
 

@@ -65,11 +65,11 @@ log_audit(const char *event, long long account, const char *client)
 	if (cJSON_AddStringToObject(o, "time", when) == NULL ||
 	    cJSON_AddStringToObject(o, "event", event) == NULL ||
 	    (account > 0 ? cJSON_AddNumberToObject(o, "account",
-			       (double)account) == NULL
-			 : cJSON_AddNullToObject(o, "account") == NULL) ||
+	                                           (double)account) == NULL
+	                 : cJSON_AddNullToObject(o, "account") == NULL) ||
 	    (client != NULL
-		    ? cJSON_AddStringToObject(o, "client", client) == NULL
-		    : cJSON_AddNullToObject(o, "client") == NULL))
+	         ? cJSON_AddStringToObject(o, "client", client) == NULL
+	         : cJSON_AddNullToObject(o, "client") == NULL))
 		goto out;
 	if ((line = cJSON_PrintUnformatted(o)) == NULL)
 		goto out;

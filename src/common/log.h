@@ -4,8 +4,7 @@
 #define AUTHCGI_LOG_H
 
 /* Write one line "authcgi: <message>" to the log. Never fails loudly. */
-void log_error(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * Send audit records to the file at path (appended), instead of stderr;

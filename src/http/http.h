@@ -27,7 +27,7 @@ struct http_limits {
 	size_t max_body;   /* bytes; a larger CONTENT_LENGTH is ERR_TOO_LARGE */
 	size_t max_fields; /* fields in one body; more is ERR_TOO_MANY */
 	size_t max_header; /* bytes of HTTP_COOKIE and other header variables;
-			      more is ERR_HEADER_SIZE */
+	                      more is ERR_HEADER_SIZE */
 };
 
 /* One decoded body field: both strings NUL-terminated, valid UTF-8 and
@@ -53,19 +53,19 @@ struct http_fields {
 struct http_request {
 	enum http_method method;
 	char *method_name;  /* REQUEST_METHOD as sent; "" when absent */
-	char *path;	    /* PATH_INFO without one trailing slash; "/" when
-			       absent or empty */
+	char *path;         /* PATH_INFO without one trailing slash; "/" when
+	                       absent or empty */
 	char *script_name;  /* SCRIPT_NAME: the mount point, "" at the root */
-	char *query;	    /* QUERY_STRING */
+	char *query;        /* QUERY_STRING */
 	char *content_type; /* CONTENT_TYPE */
-	char *cookie;	    /* HTTP_COOKIE, raw */
+	char *cookie;       /* HTTP_COOKIE, raw */
 	char *remote_addr;  /* REMOTE_ADDR */
-	char *host;	    /* HTTP_HOST */
-	char *origin;	    /* HTTP_ORIGIN */
-	char *referer;	    /* HTTP_REFERER */
-	char *accept;	    /* HTTP_ACCEPT */
-	bool https;	    /* HTTPS is "on" (any case) or "1" */
-	char *body;	    /* exactly CONTENT_LENGTH bytes, plus a NUL */
+	char *host;         /* HTTP_HOST */
+	char *origin;       /* HTTP_ORIGIN */
+	char *referer;      /* HTTP_REFERER */
+	char *accept;       /* HTTP_ACCEPT */
+	bool https;         /* HTTPS is "on" (any case) or "1" */
+	char *body;         /* exactly CONTENT_LENGTH bytes, plus a NUL */
 	size_t body_len;
 	struct http_fields fields; /* filled by http_request_decode() */
 };
@@ -85,15 +85,20 @@ ssize_t http_read_fd(void *arg, void *buf, size_t n);
  * CONTENT_LENGTH is checked against lim->max_body before any byte is
  * read (ERR_TOO_LARGE); exactly that many bytes are read, never more; end
  * of input before that is ERR_SHORT_BODY. A CONTENT_LENGTH that is not a
- * decimal number is ERR_INVAL. HTTP_COOKIE (and the other header
- * variables) longer than lim->max_header is ERR_HEADER_SIZE.
+ * decimal number is ERR_INVAL; an absent or empty one is no body (rd is
+ * not called). HTTP_COOKIE (and the other header variables:
+ * CONTENT_TYPE, QUERY_STRING, REMOTE_ADDR and the HTTP_* ones read here)
+ * longer than lim->max_header is ERR_HEADER_SIZE. A read error is
+ * ERR_SHORT_BODY too. On success req->body is never NULL.
  *
  * req is always initialised, even on error: method, path and
- * script_name are set first so that an error answer can be built. The
- * caller calls http_request_clear() in every case.
+ * script_name are set first so that an error answer can be built (they
+ * are non-NULL after any error but ERR_NOMEM). The caller calls
+ * http_request_clear() in every case.
  */
 enum err http_request_read(struct http_request *req, char *const *envp,
-    const struct http_limits *lim, http_read_fn rd, void *rdarg);
+                           const struct http_limits *lim, http_read_fn rd,
+                           void *rdarg);
 
 /* Free everything req owns and zero it. Safe on a zeroed request. */
 void http_request_clear(struct http_request *req);
@@ -107,11 +112,11 @@ void http_request_clear(struct http_request *req);
  * passed through. Idempotent.
  */
 enum err http_request_decode(struct http_request *req,
-    const struct http_limits *lim);
+                             const struct http_limits *lim);
 
 /* The value of the first field called name, or NULL; borrowed from req. */
 const char *http_request_field(const struct http_request *req,
-    const char *name);
+                               const char *name);
 
 /*
  * The value of the first cookie called name in the HTTP_COOKIE header
@@ -140,18 +145,21 @@ enum err http_cookie_get(const char *header, const char *name, char **out);
  *
  * http_json_parse: application/json (RFC 8259) through cJSON: the body
  * must be one object (else ERR_INVAL); its string members become fields,
- * other members are skipped; strings with NUL are ERR_ENCODING.
+ * other members are skipped; a "\u0000" escape anywhere in the document,
+ * a raw NUL byte or invalid UTF-8 in a member's name or value is
+ * ERR_ENCODING.
  */
 enum err http_form_parse(const char *buf, size_t len, size_t max_fields,
-    struct http_fields *out);
+                         struct http_fields *out);
 enum err http_multipart_parse(const char *buf, size_t len,
-    const char *content_type, size_t max_fields, struct http_fields *out);
+                              const char *content_type, size_t max_fields,
+                              struct http_fields *out);
 enum err http_json_parse(const char *buf, size_t len, size_t max_fields,
-    struct http_fields *out);
+                         struct http_fields *out);
 
 /* Append a copy of (name, value); ERR_NOMEM on allocation failure. */
 enum err http_fields_add(struct http_fields *f, const char *name,
-    size_t name_len, const char *value, size_t value_len);
+                         size_t name_len, const char *value, size_t value_len);
 
 /* The value of the first field called name, or NULL; borrowed from f. */
 const char *http_fields_get(const struct http_fields *f, const char *name);
@@ -185,9 +193,9 @@ struct http_response {
 struct http_cookie {
 	const char *name;
 	const char *value;
-	const char *path;	/* NULL: no Path attribute */
-	long max_age;		/* < 0: no Max-Age (a session cookie); 0 with
-				   an Expires in the past: delete it */
+	const char *path; /* NULL: no Path attribute */
+	long max_age;     /* < 0: no Max-Age (a session cookie); 0 with
+	                     an Expires in the past: delete it */
 	bool secure;
 	bool http_only;
 	const char *same_site; /* "Lax", "Strict", or NULL */
@@ -205,21 +213,21 @@ void http_response_clear(struct http_response *resp);
  * client sent can inject a header. ERR_TOO_MANY past HTTP_MAX_HEADERS.
  */
 enum err http_response_header(struct http_response *resp, const char *name,
-    const char *value);
+                              const char *value);
 
 /* Add a Set-Cookie header built from c (same checks as above; a name or
  * value outside RFC 6265's cookie-octets is ERR_INVAL). */
 enum err http_response_cookie(struct http_response *resp,
-    const struct http_cookie *c);
+                              const struct http_cookie *c);
 
 /* Set the status and the body to the compact serialisation of json, with
  * "Content-Type: application/json". json is borrowed. */
 enum err http_response_json(struct http_response *resp, int status,
-    const cJSON *json);
+                            const cJSON *json);
 
 /* Shorthand for a body {"message": message}. */
 enum err http_response_message(struct http_response *resp, int status,
-    const char *message);
+                               const char *message);
 
 /*
  * The CGI response as bytes: "Status: <code> <reason>", the headers, a
@@ -227,7 +235,7 @@ enum err http_response_message(struct http_response *resp, int status,
  * success *out (caller frees with free()) and *len are set.
  */
 enum err http_response_serialize(const struct http_response *resp, bool head,
-    char **out, size_t *len);
+                                 char **out, size_t *len);
 
 /* The reason phrase of an HTTP status code ("Not Found"); never NULL. */
 const char *http_status_reason(int status);

@@ -33,31 +33,31 @@ enum stmt {
 
 static const char *const stmt_sql[S__MAX] = {
     [S_USER_INSERT] = "INSERT INTO users (email, password_hash, created_at)"
-		      " VALUES (?1, ?2, ?3)",
+                      " VALUES (?1, ?2, ?3)",
     [S_USER_BY_EMAIL] = "SELECT id, email, password_hash, created_at,"
-			" coalesce(last_login, 0) FROM users WHERE email = ?1",
+                        " coalesce(last_login, 0) FROM users WHERE email = ?1",
     [S_USER_BY_ID] = "SELECT id, email, password_hash, created_at,"
-		     " coalesce(last_login, 0) FROM users WHERE id = ?1",
+                     " coalesce(last_login, 0) FROM users WHERE id = ?1",
     [S_USER_SET_HASH] = "UPDATE users SET password_hash = ?2 WHERE id = ?1",
     [S_USER_SET_LOGIN] = "UPDATE users SET last_login = ?2 WHERE id = ?1",
     [S_SESSION_INSERT] = "INSERT INTO sessions (token_hash, user_id,"
-			 " created_at, last_seen) VALUES (?1, ?2, ?3, ?3)",
+                         " created_at, last_seen) VALUES (?1, ?2, ?3, ?3)",
     [S_SESSION_FIND] = "SELECT user_id, created_at, last_seen, token_hash"
-		       " FROM sessions WHERE token_hash = ?1",
+                       " FROM sessions WHERE token_hash = ?1",
     [S_SESSION_TOUCH] = "UPDATE sessions SET last_seen = ?2"
-			" WHERE token_hash = ?1",
+                        " WHERE token_hash = ?1",
     [S_SESSION_DELETE] = "DELETE FROM sessions WHERE token_hash = ?1",
     [S_SESSION_DELETE_USER] = "DELETE FROM sessions WHERE user_id = ?1",
     [S_RESET_PUT] = "INSERT OR REPLACE INTO reset_tokens"
-		    " (user_id, token_hash, expires_at) VALUES (?1, ?2, ?3)",
+                    " (user_id, token_hash, expires_at) VALUES (?1, ?2, ?3)",
     [S_RESET_GET] = "SELECT user_id, expires_at, token_hash"
-		    " FROM reset_tokens WHERE user_id = ?1",
+                    " FROM reset_tokens WHERE user_id = ?1",
     [S_RESET_DELETE] = "DELETE FROM reset_tokens WHERE user_id = ?1",
     [S_THROTTLE_GET] = "SELECT failures, window_start, locked_until"
-		       " FROM throttle WHERE key = ?1",
+                       " FROM throttle WHERE key = ?1",
     [S_THROTTLE_PUT] = "INSERT OR REPLACE INTO throttle"
-		       " (key, failures, window_start, locked_until)"
-		       " VALUES (?1, ?2, ?3, ?4)",
+                       " (key, failures, window_start, locked_until)"
+                       " VALUES (?1, ?2, ?3, ?4)",
     [S_THROTTLE_DELETE] = "DELETE FROM throttle WHERE key = ?1",
 };
 
@@ -128,8 +128,8 @@ fault(struct store *st, int rc, const char *what)
 
 	if (e != ERR_OK && e != ERR_EXISTS)
 		log_error("database: %s: %s (%s)", what,
-		    st->db ? sqlite3_errmsg(st->db) : "no connection",
-		    sqlite3_errstr(rc));
+		          st->db ? sqlite3_errmsg(st->db) : "no connection",
+		          sqlite3_errstr(rc));
 	return e;
 }
 
@@ -150,7 +150,8 @@ prepare(struct store *st, enum stmt s, sqlite3_stmt **out)
 
 	if (st->stmt[s] == NULL) {
 		rc = sqlite3_prepare_v3(st->db, stmt_sql[s], -1,
-		    SQLITE_PREPARE_PERSISTENT, &st->stmt[s], NULL);
+		                        SQLITE_PREPARE_PERSISTENT, &st->stmt[s],
+		                        NULL);
 		if (rc != SQLITE_OK)
 			return fault(st, rc, "prepare");
 	}
@@ -198,13 +199,13 @@ migrate(struct store *st, int from)
 			goto out;
 	}
 	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
-	    STORE_SCHEMA_VERSION);
+	         STORE_SCHEMA_VERSION);
 	if ((e = exec(st, pragma)) != ERR_OK)
 		goto out;
 	e = store_commit(st);
 	if (e == ERR_OK && from != STORE_SCHEMA_VERSION)
 		log_error("database: schema migrated from version %d to %d",
-		    from, STORE_SCHEMA_VERSION);
+		          from, STORE_SCHEMA_VERSION);
 out:
 	if (e != ERR_OK)
 		store_rollback(st);
@@ -221,11 +222,12 @@ store_open(struct store **out, const struct store_config *cfg)
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return ERR_NOMEM;
 	rc = sqlite3_open_v2(cfg->path, &st->db,
-	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-	    NULL);
+	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	                         SQLITE_OPEN_NOMUTEX,
+	                     NULL);
 	if (rc != SQLITE_OK) {
 		log_error("database: cannot open %s: %s", cfg->path,
-		    st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		          st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
 		e = rc == SQLITE_NOMEM ? ERR_NOMEM : ERR_DB;
 		goto out;
 	}
@@ -235,8 +237,8 @@ store_open(struct store **out, const struct store_config *cfg)
 		goto out;
 	if (v > STORE_SCHEMA_VERSION) {
 		log_error("database: %s has schema version %d, newer than"
-			  " this build's %d",
-		    cfg->path, v, STORE_SCHEMA_VERSION);
+		          " this build's %d",
+		          cfg->path, v, STORE_SCHEMA_VERSION);
 		e = ERR_DB;
 		goto out;
 	}
@@ -344,7 +346,7 @@ column_digest(sqlite3_stmt *q, int col, unsigned char *dst)
 
 enum err
 store_user_insert(struct store *st, const char *email, const char *hash,
-    int64_t now, int64_t *id)
+                  int64_t now, int64_t *id)
 {
 	sqlite3_stmt *q = NULL;
 	enum err e;
@@ -381,7 +383,7 @@ user_row(struct store *st, sqlite3_stmt *q, struct store_user *out)
 	if ((e = column_copy(q, 1, u.email, sizeof(u.email))) != ERR_OK ||
 	    (e = column_copy(q, 2, u.hash, sizeof(u.hash))) != ERR_OK) {
 		log_error("database: user %lld has a malformed row",
-		    (long long)u.id);
+		          (long long)u.id);
 		goto out;
 	}
 	u.created = sqlite3_column_int64(q, 3);
@@ -393,8 +395,7 @@ out:
 }
 
 enum err
-store_user_by_email(struct store *st, const char *email,
-    struct store_user *out)
+store_user_by_email(struct store *st, const char *email, struct store_user *out)
 {
 	sqlite3_stmt *q = NULL;
 	enum err e;
@@ -447,8 +448,8 @@ store_user_set_login(struct store *st, int64_t id, int64_t now)
 
 enum err
 store_session_insert(struct store *st,
-    const unsigned char digest[STORE_DIGEST_LEN], int64_t user_id,
-    int64_t now)
+                     const unsigned char digest[STORE_DIGEST_LEN],
+                     int64_t user_id, int64_t now)
 {
 	sqlite3_stmt *q = NULL;
 	enum err e;
@@ -463,7 +464,8 @@ store_session_insert(struct store *st,
 
 enum err
 store_session_find(struct store *st,
-    const unsigned char digest[STORE_DIGEST_LEN], struct store_session *out)
+                   const unsigned char digest[STORE_DIGEST_LEN],
+                   struct store_session *out)
 {
 	struct store_session s;
 	sqlite3_stmt *q = NULL;
@@ -492,8 +494,8 @@ store_session_find(struct store *st,
 /* Run a statement bound to (digest) or (digest, n). */
 static enum err
 digest_stmt(struct store *st, enum stmt s,
-    const unsigned char digest[STORE_DIGEST_LEN], const int64_t *n,
-    const char *what)
+            const unsigned char digest[STORE_DIGEST_LEN], const int64_t *n,
+            const char *what)
 {
 	sqlite3_stmt *q = NULL;
 	enum err e;
@@ -521,18 +523,17 @@ id_stmt(struct store *st, enum stmt s, int64_t id, const char *what)
 
 enum err
 store_session_touch(struct store *st,
-    const unsigned char digest[STORE_DIGEST_LEN], int64_t now)
+                    const unsigned char digest[STORE_DIGEST_LEN], int64_t now)
 {
-	return digest_stmt(st, S_SESSION_TOUCH, digest, &now,
-	    "touch session");
+	return digest_stmt(st, S_SESSION_TOUCH, digest, &now, "touch session");
 }
 
 enum err
 store_session_delete(struct store *st,
-    const unsigned char digest[STORE_DIGEST_LEN])
+                     const unsigned char digest[STORE_DIGEST_LEN])
 {
 	return digest_stmt(st, S_SESSION_DELETE, digest, NULL,
-	    "delete session");
+	                   "delete session");
 }
 
 enum err
@@ -543,7 +544,7 @@ store_session_delete_user(struct store *st, int64_t user_id)
 
 enum err
 store_reset_put(struct store *st, int64_t user_id,
-    const unsigned char digest[STORE_DIGEST_LEN], int64_t expires)
+                const unsigned char digest[STORE_DIGEST_LEN], int64_t expires)
 {
 	sqlite3_stmt *q = NULL;
 	enum err e;
@@ -590,7 +591,7 @@ store_reset_delete(struct store *st, int64_t user_id)
 
 enum err
 store_throttle_get(struct store *st, const char *key,
-    struct store_throttle *out)
+                   struct store_throttle *out)
 {
 	struct store_throttle t;
 	sqlite3_stmt *q = NULL;
@@ -617,7 +618,7 @@ store_throttle_get(struct store *st, const char *key,
 
 enum err
 store_throttle_put(struct store *st, const char *key,
-    const struct store_throttle *t)
+                   const struct store_throttle *t)
 {
 	sqlite3_stmt *q = NULL;
 	enum err e;

@@ -9,8 +9,8 @@
 #include "../common/err.h"
 
 /* Sizes of the fixed buffers below; longer values are refused on write. */
-#define STORE_EMAIL_MAX 254
-#define STORE_HASH_MAX	255
+#define STORE_EMAIL_MAX  254
+#define STORE_HASH_MAX   255
 #define STORE_DIGEST_LEN 32 /* SHA-256 of a token */
 
 /* The schema version this build writes; an older database is migrated. */
@@ -20,15 +20,15 @@ struct store; /* an open database connection */
 
 struct store_config {
 	const char *path; /* where the database lives */
-	int busy_ms;	  /* how long a write waits for a lock, in ms */
+	int busy_ms;      /* how long a write waits for a lock, in ms */
 };
 
 struct store_user {
 	int64_t id;
 	char email[STORE_EMAIL_MAX + 1]; /* as registered */
-	char hash[STORE_HASH_MAX + 1];	 /* crypt(3) hash */
-	int64_t created;		 /* Unix seconds */
-	int64_t last_login;		 /* Unix seconds; 0 never */
+	char hash[STORE_HASH_MAX + 1];   /* crypt(3) hash */
+	int64_t created;                 /* Unix seconds */
+	int64_t last_login;              /* Unix seconds; 0 never */
 };
 
 struct store_session {
@@ -75,15 +75,14 @@ void store_rollback(struct store *st);
 /* Insert an account; ERR_EXISTS when the email is taken (in any case).
  * On success *id is the new account's id. */
 enum err store_user_insert(struct store *st, const char *email,
-    const char *hash, int64_t now, int64_t *id);
+                           const char *hash, int64_t now, int64_t *id);
 
 /* Find an account by email; ERR_NOT_FOUND when there is none. */
 enum err store_user_by_email(struct store *st, const char *email,
-    struct store_user *out);
+                             struct store_user *out);
 
 /* Find an account by id; ERR_NOT_FOUND when there is none. */
-enum err store_user_by_id(struct store *st, int64_t id,
-    struct store_user *out);
+enum err store_user_by_id(struct store *st, int64_t id, struct store_user *out);
 
 /* Replace an account's password hash. */
 enum err store_user_set_hash(struct store *st, int64_t id, const char *hash);
@@ -94,20 +93,22 @@ enum err store_user_set_login(struct store *st, int64_t id, int64_t now);
 /* ---- sessions, keyed by the digest of their id ---- */
 
 enum err store_session_insert(struct store *st,
-    const unsigned char digest[STORE_DIGEST_LEN], int64_t user_id,
-    int64_t now);
+                              const unsigned char digest[STORE_DIGEST_LEN],
+                              int64_t user_id, int64_t now);
 
 /* ERR_NOT_FOUND when no session has this digest. */
 enum err store_session_find(struct store *st,
-    const unsigned char digest[STORE_DIGEST_LEN], struct store_session *out);
+                            const unsigned char digest[STORE_DIGEST_LEN],
+                            struct store_session *out);
 
 /* Set last_seen; a missing session is not an error. */
 enum err store_session_touch(struct store *st,
-    const unsigned char digest[STORE_DIGEST_LEN], int64_t now);
+                             const unsigned char digest[STORE_DIGEST_LEN],
+                             int64_t now);
 
 /* Delete one session; a missing session is not an error. */
 enum err store_session_delete(struct store *st,
-    const unsigned char digest[STORE_DIGEST_LEN]);
+                              const unsigned char digest[STORE_DIGEST_LEN]);
 
 /* Delete every session of an account. */
 enum err store_session_delete_user(struct store *st, int64_t user_id);
@@ -116,11 +117,12 @@ enum err store_session_delete_user(struct store *st, int64_t user_id);
 
 /* Store the account's token, replacing any older one. */
 enum err store_reset_put(struct store *st, int64_t user_id,
-    const unsigned char digest[STORE_DIGEST_LEN], int64_t expires);
+                         const unsigned char digest[STORE_DIGEST_LEN],
+                         int64_t expires);
 
 /* The account's token; ERR_NOT_FOUND when it has none. */
 enum err store_reset_get(struct store *st, int64_t user_id,
-    struct store_reset *out);
+                         struct store_reset *out);
 
 /* Delete the account's token; none is not an error. */
 enum err store_reset_delete(struct store *st, int64_t user_id);
@@ -135,11 +137,11 @@ struct store_throttle {
 
 /* The counter under key; ERR_NOT_FOUND when there is none. */
 enum err store_throttle_get(struct store *st, const char *key,
-    struct store_throttle *out);
+                            struct store_throttle *out);
 
 /* Create or replace the counter under key. */
 enum err store_throttle_put(struct store *st, const char *key,
-    const struct store_throttle *t);
+                            const struct store_throttle *t);
 
 /* Forget the counter under key; none is not an error. */
 enum err store_throttle_delete(struct store *st, const char *key);
