@@ -522,7 +522,9 @@ route(struct call *c)
 		answer_message(c, 404, "not found");
 }
 
-/* Headers every answer carries. */
+/* Headers every answer carries: no caching of account data, no type
+ * sniffing, no referrer, no framing, no active content, and a download
+ * rather than a page if a browser opens an answer directly. */
 static void
 common_headers(struct call *c)
 {
@@ -530,12 +532,21 @@ common_headers(struct call *c)
 	    {"Cache-Control", "no-store"},
 	    {"X-Content-Type-Options", "nosniff"},
 	    {"Referrer-Policy", "no-referrer"},
+	    {"Content-Security-Policy",
+	     "default-src 'none'; frame-ancestors 'none'"},
+	    {"X-Frame-Options", "DENY"},
+	    {"Content-Disposition", "attachment; filename=\"api.json\""},
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(h) / sizeof(h[0]); i++)
 		if (http_response_header(c->resp, h[i][0], h[i][1]) != ERR_OK)
 			c->resp->status = 500;
+	/* Over HTTPS, tell the browser to stay on it. */
+	if (c->req->https &&
+	    http_response_header(c->resp, "Strict-Transport-Security",
+	                         "max-age=31536000") != ERR_OK)
+		c->resp->status = 500;
 }
 
 /* ---- the context ---- */

@@ -135,11 +135,11 @@ fault(struct store *st, int rc, const char *what)
 
 /* Run SQL without results (pragmas, migrations, transaction control). */
 static enum err
-exec(struct store *st, const char *sql)
+exec(struct store *st, const char *sql, const char *what)
 {
 	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
 
-	return rc == SQLITE_OK ? ERR_OK : fault(st, rc, sql);
+	return rc == SQLITE_OK ? ERR_OK : fault(st, rc, what);
 }
 
 /* The statement s, reset and unbound, ready for binding. */
@@ -195,12 +195,12 @@ migrate(struct store *st, int from)
 	if ((e = store_version(st, &v)) != ERR_OK)
 		goto out;
 	for (; v < STORE_SCHEMA_VERSION; v++) {
-		if ((e = exec(st, migrations[v])) != ERR_OK)
+		if ((e = exec(st, migrations[v], "migrate schema")) != ERR_OK)
 			goto out;
 	}
 	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
 	         STORE_SCHEMA_VERSION);
-	if ((e = exec(st, pragma)) != ERR_OK)
+	if ((e = exec(st, pragma, "set schema version")) != ERR_OK)
 		goto out;
 	e = store_commit(st);
 	if (e == ERR_OK && from != STORE_SCHEMA_VERSION)
@@ -245,8 +245,8 @@ store_open(struct store **out, const struct store_config *cfg)
 	if (v < STORE_SCHEMA_VERSION) {
 		/* WAL is a property of the file: set it once, on creation
 		 * or upgrade, not on every open. */
-		if (v == 0 &&
-		    (e = exec(st, "PRAGMA journal_mode = WAL")) != ERR_OK)
+		if (v == 0 && (e = exec(st, "PRAGMA journal_mode = WAL",
+		                        "enable WAL")) != ERR_OK)
 			goto out;
 		if ((e = migrate(st, v)) != ERR_OK)
 			goto out;
@@ -293,7 +293,7 @@ store_version(struct store *st, int *version)
 enum err
 store_begin(struct store *st)
 {
-	enum err e = exec(st, "BEGIN IMMEDIATE");
+	enum err e = exec(st, "BEGIN IMMEDIATE", "begin");
 
 	if (e == ERR_OK)
 		st->in_tx = true;
@@ -303,7 +303,7 @@ store_begin(struct store *st)
 enum err
 store_commit(struct store *st)
 {
-	enum err e = exec(st, "COMMIT");
+	enum err e = exec(st, "COMMIT", "commit");
 
 	if (e == ERR_OK)
 		st->in_tx = false;
