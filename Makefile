@@ -58,10 +58,12 @@ $(B)/asan/%.o: src/%.c $(HDRS) $(GEN)
 	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN) -c -o $@ $<
 
 cgi-bin/auth.cgi: $(LIB_OBJ) $(B)/obj/main.o
-	$(CC) $(LDHARDEN) -o $@ $^ $(PKG_LIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDHARDEN) -o $@ $^ $(PKG_LIBS)
 
 $(B)/asan/auth.cgi: $(LIB_OBJ_ASAN) $(B)/asan/main.o
-	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
+	@echo "  LD asan $@"
+	$(Q)$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
 
 # Unit tests: one cmocka binary per layer, plain and sanitized.
 $(B)/unit/%: tests/unit/%.c $(LIB_OBJ) $(HDRS)
