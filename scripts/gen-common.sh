@@ -2,17 +2,29 @@
 # gen-common.sh: turn a list of passwords (one a line) into C data for
 # src/auth/common.c: a NUL-separated blob of the lower-cased, sorted,
 # de-duplicated passwords, their offsets, and the longest one's length.
+# Only printable ASCII is expected (the list is); other bytes are dropped
+# by the grep below.
 # Usage: scripts/gen-common.sh data/common-passwords.txt > out.inc
 set -eu
 LC_ALL=C
 export LC_ALL
-tr -d '\r' <"$1" | tr 'A-Z' 'a-z' | grep -v '^$' | sort -u | awk '
-BEGIN { off = 0; max = 0; n = 0 }
+tr -d '\r' <"$1" | tr 'A-Z' 'a-z' | grep -v '^$' | grep -x '[ -~]*' | sort -u | awk '
+# Every byte but letters and digits is written as an octal escape: no
+# quoting rule of C or of awk can get in the way.
+BEGIN {
+	off = 0; max = 0; n = 0
+	for (i = 32; i < 127; i++)
+		ord[sprintf("%c", i)] = i
+}
 {
-	s = $0
-	gsub(/\\/, "\\\\", s)
-	gsub(/"/, "\\\"", s)
-	gsub(/\?/, "\\?", s)
+	s = ""
+	for (i = 1; i <= length($0); i++) {
+		c = substr($0, i, 1)
+		if (c ~ /[A-Za-z0-9]/)
+			s = s c
+		else
+			s = s sprintf("\\%03o", ord[c])
+	}
 	blob[n] = s
 	offs[n] = off
 	off += length($0) + 1

@@ -22,6 +22,10 @@ env_int(const char *name, long long min, long long max, long long *out)
 
 	if (v == NULL || *v == '\0')
 		return ERR_OK;
+	if ((*v < '0' || *v > '9') && *v != '-') {
+		log_error("setting %s=\"%s\" is not a number", name, v);
+		return ERR_INVAL;
+	}
 	errno = 0;
 	n = strtoll(v, &end, 10);
 	if (errno != 0 || *end != '\0' || n < min || n > max) {

@@ -83,6 +83,10 @@ auth_login(struct auth *a, struct auth_call *call, const char *email,
 	if (e != ERR_OK)
 		return e;
 	e = auth_verify_password(password, su.hash, &match);
+	/* bcrypt reads 72 bytes: a longer password would match on its
+	 * first 72 alone. No such password was ever accepted as such. */
+	if (strncmp(su.hash, "$2", 2) == 0 && strlen(password) > 72)
+		match = false;
 	upgrade = e == ERR_OK && match && auth_hash_outdated(a, su.hash);
 	explicit_bzero(su.hash, sizeof(su.hash));
 	if (e != ERR_OK)

@@ -39,7 +39,10 @@ struct auth_config {
 	unsigned long hash_cost; /* passed to crypt_gensalt_rn as is */
 	size_t password_min;     /* characters (code points) */
 	size_t password_max;     /* bytes */
-	int64_t session_idle;    /* seconds without use before a session ends */
+	int64_t session_idle;    /* seconds without use before a session
+	                            ends; use is recorded at most once a
+	                            minute, so it may end up to a minute
+	                            early */
 	int64_t session_max;     /* seconds after login before it ends */
 	int64_t reset_ttl;       /* seconds a reset token stays valid */
 	struct auth_throttle throttle;

@@ -32,6 +32,7 @@ auth_deliver_token(const struct auth *a, const char *email, const char *token)
 {
 	char msg[1024];
 	int fds[2], n, status;
+	void (*old_pipe)(int);
 	pid_t pid;
 	enum err e = ERR_OK;
 
@@ -76,12 +77,16 @@ auth_deliver_token(const struct auth *a, const char *email, const char *token)
 		_exit(127);
 	}
 	close(fds[0]);
+	/* A command that exits without reading must give us EPIPE, not a
+	 * SIGPIPE that would end the whole process. */
+	old_pipe = signal(SIGPIPE, SIG_IGN);
 	if (write_all(fds[1], msg, (size_t)n) != 0) {
 		log_error("deliver: writing to \"%s\": %s",
 		          a->cfg.deliver_command, strerror(errno));
 		e = ERR_INTERNAL;
 	}
 	close(fds[1]);
+	signal(SIGPIPE, old_pipe);
 	explicit_bzero(msg, sizeof(msg));
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {

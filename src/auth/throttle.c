@@ -101,9 +101,11 @@ count(struct store *st, const struct auth_throttle *th, const char *key,
 	enum err e;
 
 	e = store_throttle_get(st, key, &t);
+	/* A new window opens when the last one has passed or a lock has
+	 * ended: an ended lock starts the count afresh. */
 	if (e == ERR_NOT_FOUND ||
-	    (e == ERR_OK && now - t.window_start >= th->window &&
-	     t.locked_until <= now)) {
+	    (e == ERR_OK && (now - t.window_start >= th->window ||
+	                     (t.locked_until != 0 && t.locked_until <= now)))) {
 		t.failures = 0;
 		t.window_start = now;
 		t.locked_until = 0;

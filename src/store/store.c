@@ -203,7 +203,7 @@ migrate(struct store *st, int from)
 	if ((e = exec(st, pragma, "set schema version")) != ERR_OK)
 		goto out;
 	e = store_commit(st);
-	if (e == ERR_OK && from != STORE_SCHEMA_VERSION)
+	if (e == ERR_OK && from > 0)
 		log_error("database: schema migrated from version %d to %d",
 		          from, STORE_SCHEMA_VERSION);
 out:

@@ -1,0 +1,1538 @@
+/* test_auth.c: the rules of auth.h on a real SQLite file, with a fake
+ * clock and fake randomness injected through struct auth_hooks. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <crypt.h>
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "auth/auth.h"
+#include "store/store.h"
+
+#define T0   1700000000 /* the fake clock's start */
+#define IDLE 1800
+#define SMAX 43200
+#define TTL  3600
+#define PW   "correct horse"
+
+struct fx {
+	char dir[64];
+	char path[128];
+	int64_t now;  /* the fake clock */
+	unsigned rng; /* the fake randomness: a counter */
+	struct auth_config cfg;
+	struct auth *a;
+};
+
+static int64_t
+fake_now(void *arg)
+{
+	return ((struct fx *)arg)->now;
+}
+
+/* Deterministic bytes: a different pattern on every call. */
+static void
+fake_bytes(unsigned seed, unsigned char out[16])
+{
+	size_t i;
+
+	for (i = 0; i < 16; i++)
+		out[i] = (unsigned char)(seed * 31u + i * 7u + 1u);
+}
+
+static void
+fake_uuid(void *arg, unsigned char out[16])
+{
+	struct fx *f = arg;
+
+	fake_bytes(f->rng++, out);
+}
+
+/* The canonical text of the UUID4 that fake_bytes(seed) becomes. */
+static void
+expected_uuid(unsigned seed, char out[AUTH_TOKEN_LEN + 1])
+{
+	unsigned char b[16];
+	size_t i, o = 0;
+
+	fake_bytes(seed, b);
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	for (i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		snprintf(out + o, 3, "%02x", b[i]);
+		o += 2;
+	}
+	out[o] = '\0';
+}
+
+/* (Re)make f->a from f->cfg. */
+static void
+remake(struct fx *f)
+{
+	auth_free(f->a);
+	f->a = NULL;
+	assert_int_equal(auth_new(&f->a, &f->cfg), ERR_OK);
+}
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_auth.XXXXXX");
+	if (mkdtemp(f->dir) == NULL) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->path, sizeof(f->path), "%s/auth.db", f->dir);
+	f->now = T0;
+	f->cfg.db_path = f->path;
+	f->cfg.busy_ms = 1000;
+	f->cfg.hash_method = "$y$"; /* the default method, at a cheap cost */
+	f->cfg.hash_cost = 1;
+	f->cfg.password_min = 5;
+	f->cfg.password_max = 128;
+	f->cfg.session_idle = IDLE;
+	f->cfg.session_max = SMAX;
+	f->cfg.reset_ttl = TTL;
+	f->cfg.hooks.now = fake_now;
+	f->cfg.hooks.uuid = fake_uuid;
+	f->cfg.hooks.arg = f;
+	if (auth_new(&f->a, &f->cfg) != ERR_OK) {
+		free(f);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
+	struct fx *f = *state;
+	char p[160];
+	size_t i;
+
+	auth_free(f->a);
+	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", f->path, suffix[i]);
+		unlink(p);
+	}
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static void
+assert_uuid4(const char *s)
+{
+	size_t i;
+
+	assert_int_equal(strlen(s), AUTH_TOKEN_LEN);
+	for (i = 0; i < AUTH_TOKEN_LEN; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23)
+			assert_int_equal(s[i], '-');
+		else
+			assert_non_null(strchr("0123456789abcdef", s[i]));
+	}
+	assert_int_equal(s[14], '4');
+	assert_non_null(strchr("89ab", s[19]));
+}
+
+static int64_t
+reg(struct fx *f, const char *email, const char *password)
+{
+	struct auth_user u;
+
+	assert_int_equal(auth_register(f->a, NULL, email, password, &u),
+	                 ERR_OK);
+	return u.id;
+}
+
+static void
+login(struct fx *f, const char *email, const char *password,
+      char sid[AUTH_TOKEN_LEN + 1])
+{
+	struct auth_user u;
+
+	assert_int_equal(auth_login(f->a, NULL, email, password, &u, sid),
+	                 ERR_OK);
+}
+
+static enum err
+session_of(struct fx *f, const char *sid)
+{
+	struct auth_user u;
+
+	return auth_session_user(f->a, NULL, sid, &u);
+}
+
+/* ---- registration ---- */
+
+static void
+test_auth_register_email_shapes(void **state)
+{
+	static const struct {
+		const char *email;
+		enum err want;
+	} cases[] = {
+	    {"bob@bob.com", ERR_OK},
+	    {"a@b", ERR_OK},
+	    {"Bob.Smith+tag@example.co.uk", ERR_OK},
+	    {"\xc3\xbc@ex\xc3\xa4mple.de", ERR_OK}, /* ü@exämple.de */
+	    {"", ERR_EMAIL},
+	    {"bob", ERR_EMAIL},
+	    {"@x", ERR_EMAIL},
+	    {"x@", ERR_EMAIL},
+	    {"a@@b", ERR_EMAIL},
+	    {"a@b@c", ERR_EMAIL},
+	    {"a b@c", ERR_EMAIL},
+	    {"a@b c", ERR_EMAIL},
+	    {"a\t@b", ERR_EMAIL},
+	    {"a\r\n@b", ERR_EMAIL},
+	    {"a@b..c", ERR_EMAIL},
+	    {"a@.b", ERR_EMAIL},
+	    {"a@b.", ERR_EMAIL},
+	    {"<a@b>", ERR_EMAIL},
+	};
+	struct fx *f = *state;
+	struct auth_user u;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		print_message("email \"%s\"\n", cases[i].email);
+		assert_int_equal(auth_check_email(cases[i].email),
+		                 cases[i].want);
+		memset(&u, 0, sizeof(u));
+		assert_int_equal(
+		    auth_register(f->a, NULL, cases[i].email, PW, &u),
+		    cases[i].want);
+		if (cases[i].want == ERR_OK) {
+			assert_true(u.id > 0);
+			assert_string_equal(u.email, cases[i].email);
+		}
+	}
+}
+
+static void
+test_auth_register_email_length(void **state)
+{
+	struct fx *f = *state;
+	char email[AUTH_EMAIL_MAX + 2];
+	struct auth_user u;
+
+	/* 64-byte local part, then a domain up to 254 bytes in all. */
+	memset(email, 'd', sizeof(email) - 1);
+	memset(email, 'l', 64);
+	email[64] = '@';
+	email[AUTH_EMAIL_MAX] = '\0';
+	assert_int_equal(strlen(email), 254);
+	assert_int_equal(auth_check_email(email), ERR_OK);
+	assert_int_equal(auth_register(f->a, NULL, email, PW, &u), ERR_OK);
+	assert_string_equal(u.email, email);
+
+	email[AUTH_EMAIL_MAX] = 'd';
+	email[AUTH_EMAIL_MAX + 1] = '\0';
+	assert_int_equal(strlen(email), 255);
+	assert_int_equal(auth_check_email(email), ERR_EMAIL);
+	assert_int_equal(auth_register(f->a, NULL, email, PW, &u), ERR_EMAIL);
+
+	/* A 65-byte local part (RFC 5321 allows 64). */
+	memset(email, 'l', 65);
+	email[65] = '@';
+	email[66] = 'x';
+	email[67] = '\0';
+	assert_int_equal(auth_check_email(email), ERR_EMAIL);
+}
+
+static void
+test_auth_register_password_rules(void **state)
+{
+	struct pcase {
+		const char *method;
+		bool common;    /* reject_common on */
+		const char *pw; /* or NULL: n copies of unit */
+		const char *unit;
+		size_t n;
+		enum auth_pw_problem why;
+	};
+	static const struct pcase cases[] = {
+	    {"$y$", false, "abcde", NULL, 0, AUTH_PW_OK},
+	    {"$y$", false, "abcd", NULL, 0, AUTH_PW_SHORT},
+	    {"$y$", false, "", NULL, 0, AUTH_PW_SHORT},
+	    /* 5 characters in 10 bytes, 4 characters in 8 bytes */
+	    {"$y$", false, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", NULL, 0,
+	     AUTH_PW_OK},
+	    {"$y$", false, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", NULL, 0,
+	     AUTH_PW_SHORT},
+	    /* 4 characters of 4 bytes: 16 bytes, still too short */
+	    {"$y$", false,
+	     "\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80"
+	     "\xf0\x9f\x98\x80",
+	     NULL, 0, AUTH_PW_SHORT},
+	    {"$y$", false, NULL, "a", 128, AUTH_PW_OK},
+	    {"$y$", false, NULL, "a", 129, AUTH_PW_LONG},
+	    {"$y$", false, NULL, "\xc3\xa9", 64, AUTH_PW_OK},   /* 128 bytes */
+	    {"$y$", false, NULL, "\xc3\xa9", 65, AUTH_PW_LONG}, /* 130 */
+	    /* bcrypt reads 72 bytes at most */
+	    {"$2b$", false, NULL, "b", 72, AUTH_PW_OK},
+	    {"$2b$", false, NULL, "b", 73, AUTH_PW_LONG},
+	    {"$2b$", false, NULL, "\xc3\xa9", 37, AUTH_PW_LONG}, /* 74 */
+	    /* control characters: C0, DEL, C1 */
+	    {"$y$", false, "tab\there", NULL, 0, AUTH_PW_CONTROL},
+	    {"$y$", false, "line\nfeed", NULL, 0, AUTH_PW_CONTROL},
+	    {"$y$", false, "del\x7f del", NULL, 0, AUTH_PW_CONTROL},
+	    {"$y$", false, "c1 \xc2\x85 nel", NULL, 0, AUTH_PW_CONTROL},
+	    {"$y$", false, "nbsp\xc2\xa0ok", NULL, 0, AUTH_PW_OK},
+	    {"$y$", false, "spaces are fine", NULL, 0, AUTH_PW_OK},
+	    /* common passwords: only when that check is on */
+	    {"$y$", false, "password", NULL, 0, AUTH_PW_OK},
+	    {"$y$", true, "12345678", NULL, 0, AUTH_PW_COMMON},
+	    {"$y$", true, "correct horse battery", NULL, 0, AUTH_PW_OK},
+	};
+	struct fx *f = *state;
+	char pw[600], email[32];
+	enum auth_pw_problem why;
+	struct auth_user u;
+	size_t i, k;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct pcase *c = &cases[i];
+		enum err want = c->why == AUTH_PW_OK ? ERR_OK : ERR_PASSWORD;
+
+		f->cfg.hash_method = c->method;
+		f->cfg.hash_cost = c->method[1] == '2' ? 4 : 1;
+		f->cfg.reject_common = c->common;
+		remake(f);
+		if (c->pw != NULL) {
+			snprintf(pw, sizeof(pw), "%s", c->pw);
+		} else {
+			pw[0] = '\0';
+			for (k = 0; k < c->n; k++)
+				strcat(pw, c->unit);
+		}
+		print_message("case %zu: %s, %zu bytes\n", i, c->method,
+		              strlen(pw));
+		why = AUTH_PW__MAX;
+		assert_int_equal(auth_check_password(f->a, pw, &why), want);
+		if (want != ERR_OK)
+			assert_int_equal(why, c->why);
+		snprintf(email, sizeof(email), "p%zu@x", i);
+		assert_int_equal(auth_register(f->a, NULL, email, pw, &u),
+		                 want);
+		if (want == ERR_OK) {
+			char sid[AUTH_TOKEN_LEN + 1];
+
+			login(f, email, pw, sid);
+		}
+	}
+}
+
+/* With reject_common, every password of the shipped list is refused,
+ * in any letter case. */
+static void
+test_auth_password_common(void **state)
+{
+	static const char *const common[] = {"password", "PassWord", "PASSWORD",
+	                                     "123456",   "qwerty",   "abcde",
+	                                     "newpass",  "iloveyou"};
+	struct fx *f = *state;
+	enum auth_pw_problem why;
+	char line[256];
+	size_t i, n, total = 0, missed = 0;
+	FILE *fp;
+
+	f->cfg.reject_common = true;
+	f->cfg.password_min = 1;
+	remake(f);
+	for (i = 0; i < sizeof(common) / sizeof(common[0]); i++) {
+		why = AUTH_PW_OK;
+		if (auth_check_password(f->a, common[i], &why) !=
+		        ERR_PASSWORD ||
+		    why != AUTH_PW_COMMON) {
+			print_message("not refused: \"%s\"\n", common[i]);
+			missed++;
+		}
+	}
+	/* The whole list, when the test runs from the top of the tree. */
+	if ((fp = fopen("data/common-passwords.txt", "r")) == NULL) {
+		assert_int_equal(missed, 0);
+		return;
+	}
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		n = strcspn(line, "\r\n");
+		line[n] = '\0';
+		if (n == 0)
+			continue;
+		total++;
+		if (auth_check_password(f->a, line, &why) != ERR_PASSWORD) {
+			if (missed++ < 12)
+				print_message("not refused: \"%s\"\n", line);
+		}
+	}
+	fclose(fp);
+	print_message("%zu of %zu common passwords not refused\n", missed,
+	              total);
+	assert_int_equal(missed, 0);
+}
+
+static void
+test_auth_password_max(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(auth_password_max(f->a), 128);
+	f->cfg.hash_method = "$2b$";
+	remake(f);
+	assert_int_equal(auth_password_max(f->a), 72);
+	f->cfg.password_max = 50;
+	remake(f);
+	assert_int_equal(auth_password_max(f->a), 50);
+	f->cfg.hash_method = "$y$";
+	f->cfg.password_max = 4096;
+	remake(f);
+	assert_int_equal(auth_password_max(f->a), 4096);
+}
+
+static void
+test_auth_register_duplicate_other_case(void **state)
+{
+	static const char *const dups[] = {"bob@bob.com", "BOB@BOB.COM",
+	                                   "Bob@Bob.Com"};
+	struct fx *f = *state;
+	char sid[AUTH_TOKEN_LEN + 1];
+	struct auth_user u;
+	int64_t id;
+	size_t i;
+
+	id = reg(f, "Bob@bob.com", PW);
+	for (i = 0; i < sizeof(dups) / sizeof(dups[0]); i++) {
+		u.id = -5;
+		assert_int_equal(
+		    auth_register(f->a, NULL, dups[i], "other pw", &u),
+		    ERR_EXISTS);
+		assert_int_equal(u.id, -5);
+	}
+	/* The original account, email and password are kept. */
+	assert_int_equal(auth_login(f->a, NULL, "BOB@BOB.COM", PW, &u, sid),
+	                 ERR_OK);
+	assert_int_equal(u.id, id);
+	assert_string_equal(u.email, "Bob@bob.com");
+	assert_int_equal(
+	    auth_login(f->a, NULL, "bob@bob.com", "other pw", &u, sid),
+	    ERR_CREDENTIALS);
+}
+
+static void
+test_auth_register_sql_metacharacters(void **state)
+{
+	struct fx *f = *state;
+	char sid[AUTH_TOKEN_LEN + 1];
+	struct auth_user u;
+
+	reg(f, "o'brien@x.org", "'; DROP TABLE users; --");
+	reg(f, "x@y", PW);
+	login(f, "O'Brien@X.org", "'; DROP TABLE users; --", sid);
+	assert_int_equal(auth_session_user(f->a, NULL, sid, &u), ERR_OK);
+	assert_string_equal(u.email, "o'brien@x.org");
+	login(f, "x@y", PW, sid);
+}
+
+/* ---- login and sessions ---- */
+
+static void
+test_auth_login_ok_and_failures(void **state)
+{
+	static const struct {
+		const char *email;
+		const char *password;
+		enum err want;
+	} cases[] = {
+	    {"alice@example.org", PW, ERR_OK},
+	    {"ALICE@example.ORG", PW, ERR_OK},
+	    {"alice@example.org", "correct horsE", ERR_CREDENTIALS},
+	    {"alice@example.org", "correct horse ", ERR_CREDENTIALS},
+	    {"alice@example.org", "", ERR_CREDENTIALS},
+	    {"nobody@example.org", PW, ERR_CREDENTIALS},
+	    {"", PW, ERR_CREDENTIALS},
+	    {"alice@example.or", PW, ERR_CREDENTIALS},
+	};
+	struct fx *f = *state;
+	char sid[AUTH_TOKEN_LEN + 1];
+	struct auth_user u;
+	int64_t id;
+	size_t i;
+
+	id = reg(f, "alice@example.org", PW);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		print_message("login %s / %s\n", cases[i].email,
+		              cases[i].password);
+		memset(sid, 'Z', sizeof(sid));
+		memset(&u, 0, sizeof(u));
+		assert_int_equal(auth_login(f->a, NULL, cases[i].email,
+		                            cases[i].password, &u, sid),
+		                 cases[i].want);
+		if (cases[i].want == ERR_OK) {
+			assert_int_equal(u.id, id);
+			assert_string_equal(u.email, "alice@example.org");
+			assert_uuid4(sid);
+		} else {
+			/* No session id is handed out on failure. */
+			assert_int_equal(sid[0], 'Z');
+		}
+	}
+}
+
+static void
+test_auth_login_long_email(void **state)
+{
+	struct fx *f = *state;
+	char sid[AUTH_TOKEN_LEN + 1];
+	char email[1024];
+	struct auth_user u;
+
+	memset(email, 'a', sizeof(email) - 1);
+	email[sizeof(email) - 1] = '\0';
+	email[10] = '@';
+	assert_int_equal(auth_login(f->a, NULL, email, PW, &u, sid),
+	                 ERR_CREDENTIALS);
+}
+
+static void
+test_auth_login_sid_from_hook(void **state)
+{
+	struct fx *f = *state;
+	char sid[AUTH_TOKEN_LEN + 1], want[AUTH_TOKEN_LEN + 1];
+
+	reg(f, "h@h", PW);
+	f->rng = 40;
+	login(f, "h@h", PW, sid);
+	expected_uuid(40, want);
+	assert_string_equal(sid, want);
+	assert_uuid4(sid);
+	/* All-zero and all-one bytes still make UUID4 text. */
+	f->rng = 0;
+	{
+		char t[AUTH_TOKEN_LEN + 1];
+		unsigned char z[16];
+		size_t i;
+
+		login(f, "h@h", PW, t);
+		assert_uuid4(t);
+		fake_bytes(0, z);
+		for (i = 0; i < 16; i++)
+			assert_true(z[i] == (unsigned char)(i * 7u + 1u));
+	}
+}
+
+static void
+test_auth_login_real_uuid(void **state)
+{
+	struct fx *f = *state;
+	char a[AUTH_TOKEN_LEN + 1], b[AUTH_TOKEN_LEN + 1];
+
+	f->cfg.hooks.uuid = NULL; /* libuuid */
+	remake(f);
+	reg(f, "r@r", PW);
+	login(f, "r@r", PW, a);
+	login(f, "r@r", PW, b);
+	assert_uuid4(a);
+	assert_uuid4(b);
+	assert_string_not_equal(a, b);
+}
+
+static void
+test_auth_sessions_many_per_account(void **state)
+{
+	struct fx *f = *state;
+	char sid[4][AUTH_TOKEN_LEN + 1];
+	struct auth_user u;
+	int64_t alice, bob;
+	size_t i, j;
+
+	alice = reg(f, "alice@x", PW);
+	bob = reg(f, "bob@x", PW);
+	for (i = 0; i < 3; i++)
+		login(f, "alice@x", PW, sid[i]);
+	login(f, "bob@x", PW, sid[3]);
+	for (i = 0; i < 4; i++)
+		for (j = i + 1; j < 4; j++)
+			assert_string_not_equal(sid[i], sid[j]);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(auth_session_user(f->a, NULL, sid[i], &u),
+		                 ERR_OK);
+		assert_int_equal(u.id, alice);
+		assert_string_equal(u.email, "alice@x");
+	}
+	assert_int_equal(auth_session_user(f->a, NULL, sid[3], &u), ERR_OK);
+	assert_int_equal(u.id, bob);
+}
+
+static void
+test_auth_session_bad_ids(void **state)
+{
+	static const char *const bad[] = {
+	    NULL,
+	    "",
+	    "x",
+	    "00000000-0000-4000-8000-000000000000",
+	    "not-a-uuid-but-thirty-six-chars-ok!",
+	    "'; DELETE FROM sessions; --         ",
+	};
+	struct fx *f = *state;
+	char sid[AUTH_TOKEN_LEN + 1], longer[AUTH_TOKEN_LEN + 2];
+	size_t i;
+
+	reg(f, "s@s", PW);
+	login(f, "s@s", PW, sid);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(session_of(f, bad[i]), ERR_NO_SESSION);
+		assert_int_equal(auth_logout(f->a, NULL, bad[i]),
+		                 ERR_NO_SESSION);
+	}
+	/* The real id in another case, or with a byte more, is not it. */
+	snprintf(longer, sizeof(longer), "%s", sid);
+	for (i = 0; i < AUTH_TOKEN_LEN; i++)
+		if (longer[i] >= 'a' && longer[i] <= 'f')
+			longer[i] = (char)(longer[i] - 'a' + 'A');
+	assert_int_equal(session_of(f, longer), ERR_NO_SESSION);
+	snprintf(longer, sizeof(longer), "%sx", sid);
+	assert_int_equal(session_of(f, longer), ERR_NO_SESSION);
+	assert_int_equal(session_of(f, sid), ERR_OK);
+}
+
+static void
+test_auth_session_idle_expiry(void **state)
+{
+	struct fx *f = *state;
+	char used[AUTH_TOKEN_LEN + 1], idle[AUTH_TOKEN_LEN + 1];
+
+	reg(f, "i@i", PW);
+	login(f, "i@i", PW, used);
+	login(f, "i@i", PW, idle);
+	f->now += IDLE - 1;
+	assert_int_equal(session_of(f, used), ERR_OK);
+	f->now += 1; /* idle has not been used for IDLE seconds */
+	assert_int_equal(session_of(f, idle), ERR_NO_SESSION);
+	assert_int_equal(session_of(f, used), ERR_OK);
+	/* Gone for good, even if the clock went back. */
+	f->now -= 10;
+	assert_int_equal(session_of(f, idle), ERR_NO_SESSION);
+	f->now += 10;
+	f->now += IDLE;
+	assert_int_equal(session_of(f, used), ERR_NO_SESSION);
+	assert_int_equal(auth_logout(f->a, NULL, used), ERR_NO_SESSION);
+}
+
+/* Small steps (below the write interval of last_seen) add up: a session
+ * used every few seconds does not expire idle. */
+static void
+test_auth_session_idle_small_steps(void **state)
+{
+	struct fx *f = *state;
+	char sid[AUTH_TOKEN_LEN + 1];
+	int i;
+
+	reg(f, "q@q", PW);
+	login(f, "q@q", PW, sid);
+	for (i = 0; i < 200; i++) {
+		f->now += 29;
+		assert_int_equal(session_of(f, sid), ERR_OK);
+	}
+	assert_true(f->now - T0 > IDLE);
+}
+
+static void
+test_auth_session_absolute_expiry(void **state)
+{
+	struct fx *f = *state;
+	char sid[AUTH_TOKEN_LEN + 1];
+	int64_t start;
+
+	reg(f, "m@m", PW);
+	start = f->now;
+	login(f, "m@m", PW, sid);
+	for (;;) {
+		f->now += IDLE / 2;
+		if (f->now - start >= SMAX)
+			break;
+		assert_int_equal(session_of(f, sid), ERR_OK);
+	}
+	assert_int_equal(f->now - start, SMAX);
+	assert_int_equal(session_of(f, sid), ERR_NO_SESSION);
+}
+
+static void
+test_auth_logout_ends_one_session(void **state)
+{
+	struct fx *f = *state;
+	char s1[AUTH_TOKEN_LEN + 1], s2[AUTH_TOKEN_LEN + 1],
+	    s3[AUTH_TOKEN_LEN + 1];
+
+	reg(f, "l@l", PW);
+	reg(f, "o@o", PW);
+	login(f, "l@l", PW, s1);
+	login(f, "l@l", PW, s2);
+	login(f, "o@o", PW, s3);
+	assert_int_equal(auth_logout(f->a, NULL, s1), ERR_OK);
+	assert_int_equal(session_of(f, s1), ERR_NO_SESSION);
+	assert_int_equal(auth_logout(f->a, NULL, s1), ERR_NO_SESSION);
+	assert_int_equal(session_of(f, s2), ERR_OK);
+	assert_int_equal(session_of(f, s3), ERR_OK);
+}
+
+static void
+test_auth_login_records_last_login(void **state)
+{
+	struct fx *f = *state;
+	struct store_config sc = {f->path, 1000};
+	char sid[AUTH_TOKEN_LEN + 1];
+	struct store *st = NULL;
+	struct store_user su;
+
+	reg(f, "t@t", PW);
+	f->now += 77;
+	login(f, "t@t", PW, sid);
+	assert_int_equal(store_open(&st, &sc), ERR_OK);
+	assert_int_equal(store_user_by_email(st, "t@t", &su), ERR_OK);
+	assert_int_equal(su.created, T0);
+	assert_int_equal(su.last_login, T0 + 77);
+	/* The hash is a crypt(3) hash of the configured method. */
+	assert_memory_equal(su.hash, "$y$", 3);
+	store_close(st);
+}
+
+/* ---- password reset ---- */
+
+static void
+test_auth_reset_unknown_email(void **state)
+{
+	struct fx *f = *state;
+	char token[AUTH_TOKEN_LEN + 1], email[400];
+	struct auth_user u;
+
+	reg(f, "k@k", PW);
+	memset(token, 'Z', sizeof(token));
+	assert_int_equal(auth_reset_request(f->a, NULL, "nobody@k", &u, token),
+	                 ERR_NOT_FOUND);
+	assert_int_equal(auth_reset_request(f->a, NULL, "", &u, token),
+	                 ERR_NOT_FOUND);
+	memset(email, 'k', sizeof(email) - 1);
+	email[sizeof(email) - 1] = '\0';
+	assert_int_equal(auth_reset_request(f->a, NULL, email, &u, token),
+	                 ERR_NOT_FOUND);
+	assert_int_equal(token[0], 'Z');
+}
+
+static void
+test_auth_reset_flow(void **state)
+{
+	struct fx *f = *state;
+	char token[AUTH_TOKEN_LEN + 1], want[AUTH_TOKEN_LEN + 1];
+	char s1[AUTH_TOKEN_LEN + 1], s2[AUTH_TOKEN_LEN + 1];
+	char sid[AUTH_TOKEN_LEN + 1];
+	struct auth_user u;
+	int64_t id;
+
+	id = reg(f, "Reset@Me.org", PW);
+	login(f, "reset@me.org", PW, s1);
+	login(f, "reset@me.org", PW, s2);
+	f->rng = 100;
+	assert_int_equal(
+	    auth_reset_request(f->a, NULL, "RESET@me.org", &u, token), ERR_OK);
+	assert_int_equal(u.id, id);
+	assert_string_equal(u.email, "Reset@Me.org");
+	assert_uuid4(token);
+	expected_uuid(100, want);
+	assert_string_equal(token, want);
+	/* Requesting does not end sessions. */
+	assert_int_equal(session_of(f, s1), ERR_OK);
+
+	memset(&u, 0, sizeof(u));
+	assert_int_equal(auth_reset_update(f->a, NULL, "reset@ME.org", token,
+	                                   "brand new pw", &u),
+	                 ERR_OK);
+	assert_int_equal(u.id, id);
+	assert_string_equal(u.email, "Reset@Me.org");
+	/* Every session ends; the new password works, the old one not. */
+	assert_int_equal(session_of(f, s1), ERR_NO_SESSION);
+	assert_int_equal(session_of(f, s2), ERR_NO_SESSION);
+	assert_int_equal(auth_login(f->a, NULL, "reset@me.org", PW, &u, sid),
+	                 ERR_CREDENTIALS);
+	login(f, "reset@me.org", "brand new pw", sid);
+	/* Single use. */
+	assert_int_equal(auth_reset_update(f->a, NULL, "reset@me.org", token,
+	                                   "third pw!", &u),
+	                 ERR_TOKEN);
+	login(f, "reset@me.org", "brand new pw", sid);
+}
+
+static void
+test_auth_reset_newer_token_replaces_older(void **state)
+{
+	struct fx *f = *state;
+	char t1[AUTH_TOKEN_LEN + 1], t2[AUTH_TOKEN_LEN + 1];
+	struct auth_user u;
+
+	reg(f, "n@n", PW);
+	assert_int_equal(auth_reset_request(f->a, NULL, "n@n", &u, t1), ERR_OK);
+	assert_int_equal(auth_reset_request(f->a, NULL, "n@n", &u, t2), ERR_OK);
+	assert_uuid4(t1);
+	assert_uuid4(t2);
+	assert_string_not_equal(t1, t2);
+	assert_int_equal(
+	    auth_reset_update(f->a, NULL, "n@n", t1, "newpass1", &u),
+	    ERR_TOKEN);
+	assert_int_equal(
+	    auth_reset_update(f->a, NULL, "n@n", t2, "newpass2", &u), ERR_OK);
+}
+
+static void
+test_auth_reset_token_bound_to_account(void **state)
+{
+	struct fx *f = *state;
+	char ta[AUTH_TOKEN_LEN + 1], tb[AUTH_TOKEN_LEN + 1];
+	char sid[AUTH_TOKEN_LEN + 1];
+	struct auth_user u;
+
+	reg(f, "a@a", PW);
+	reg(f, "b@b", PW);
+	assert_int_equal(auth_reset_request(f->a, NULL, "a@a", &u, ta), ERR_OK);
+	/* b has no token at all */
+	assert_int_equal(
+	    auth_reset_update(f->a, NULL, "b@b", ta, "hijacked", &u),
+	    ERR_TOKEN);
+	/* b has its own token */
+	assert_int_equal(auth_reset_request(f->a, NULL, "b@b", &u, tb), ERR_OK);
+	assert_int_equal(
+	    auth_reset_update(f->a, NULL, "b@b", ta, "hijacked", &u),
+	    ERR_TOKEN);
+	assert_int_equal(
+	    auth_reset_update(f->a, NULL, "a@a", tb, "hijacked", &u),
+	    ERR_TOKEN);
+	assert_int_equal(
+	    auth_reset_update(f->a, NULL, "nobody@c", ta, "hijacked", &u),
+	    ERR_TOKEN);
+	/* Nothing changed, and both tokens still work for their owner. */
+	login(f, "b@b", PW, sid);
+	login(f, "a@a", PW, sid);
+	assert_int_equal(
+	    auth_reset_update(f->a, NULL, "a@a", ta, "new a pw", &u), ERR_OK);
+	assert_int_equal(
+	    auth_reset_update(f->a, NULL, "b@b", tb, "new b pw", &u), ERR_OK);
+}
+
+static void
+test_auth_reset_bad_tokens(void **state)
+{
+	static const char *const bad[] = {
+	    "",
+	    "short",
+	    "00000000-0000-4000-8000-000000000000",
+	    "'; UPDATE users SET password_hash=''",
+	};
+	struct fx *f = *state;
+	char t[AUTH_TOKEN_LEN + 1], upper[AUTH_TOKEN_LEN + 1];
+	struct auth_user u;
+	size_t i;
+
+	reg(f, "z@z", PW);
+	assert_int_equal(auth_reset_request(f->a, NULL, "z@z", &u, t), ERR_OK);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(
+		    auth_reset_update(f->a, NULL, "z@z", bad[i], "newpass", &u),
+		    ERR_TOKEN);
+	snprintf(upper, sizeof(upper), "%s", t);
+	for (i = 0; i < AUTH_TOKEN_LEN; i++)
+		if (upper[i] >= 'a' && upper[i] <= 'f')
+			upper[i] = (char)(upper[i] - 'a' + 'A');
+	if (strcmp(upper, t) != 0)
+		assert_int_equal(
+		    auth_reset_update(f->a, NULL, "z@z", upper, "newpass", &u),
+		    ERR_TOKEN);
+	assert_int_equal(auth_reset_update(f->a, NULL, "z@z", t, "newpass", &u),
+	                 ERR_OK);
+}
+
+static void
+test_auth_reset_expiry(void **state)
+{
+	struct fx *f = *state;
+	char t1[AUTH_TOKEN_LEN + 1], t2[AUTH_TOKEN_LEN + 1];
+	struct auth_user u;
+
+	reg(f, "e@e", PW);
+	reg(f, "g@g", PW);
+	assert_int_equal(auth_reset_request(f->a, NULL, "e@e", &u, t1), ERR_OK);
+	assert_int_equal(auth_reset_request(f->a, NULL, "g@g", &u, t2), ERR_OK);
+	f->now += TTL - 1;
+	assert_int_equal(
+	    auth_reset_update(f->a, NULL, "e@e", t1, "in time", &u), ERR_OK);
+	f->now += 1;
+	assert_int_equal(
+	    auth_reset_update(f->a, NULL, "g@g", t2, "too late", &u),
+	    ERR_TOKEN);
+	/* A fresh request works again. */
+	assert_int_equal(auth_reset_request(f->a, NULL, "g@g", &u, t2), ERR_OK);
+	assert_int_equal(
+	    auth_reset_update(f->a, NULL, "g@g", t2, "on time", &u), ERR_OK);
+}
+
+static void
+test_auth_reset_bad_password_keeps_token(void **state)
+{
+	struct fx *f = *state;
+	char t[AUTH_TOKEN_LEN + 1], sid[AUTH_TOKEN_LEN + 1], big[200];
+	struct auth_user u;
+
+	reg(f, "p@p", PW);
+	login(f, "p@p", PW, sid);
+	assert_int_equal(auth_reset_request(f->a, NULL, "p@p", &u, t), ERR_OK);
+	assert_int_equal(auth_reset_update(f->a, NULL, "p@p", t, "abc", &u),
+	                 ERR_PASSWORD);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(auth_reset_update(f->a, NULL, "p@p", t, big, &u),
+	                 ERR_PASSWORD);
+	/* Nothing happened: old password and session still good. */
+	assert_int_equal(session_of(f, sid), ERR_OK);
+	login(f, "p@p", PW, sid);
+	assert_int_equal(auth_reset_update(f->a, NULL, "p@p", t, "abcde", &u),
+	                 ERR_OK);
+	login(f, "p@p", "abcde", sid);
+}
+
+/* Resetting one account leaves every other account's sessions alone. */
+static void
+test_auth_reset_other_accounts_untouched(void **state)
+{
+	struct fx *f = *state;
+	char t[AUTH_TOKEN_LEN + 1], sa[AUTH_TOKEN_LEN + 1],
+	    sb[AUTH_TOKEN_LEN + 1];
+	struct auth_user u;
+
+	reg(f, "a@a", PW);
+	reg(f, "b@b", PW);
+	login(f, "a@a", PW, sa);
+	login(f, "b@b", PW, sb);
+	assert_int_equal(auth_reset_request(f->a, NULL, "a@a", &u, t), ERR_OK);
+	assert_int_equal(
+	    auth_reset_update(f->a, NULL, "a@a", t, "new a pw", &u), ERR_OK);
+	assert_int_equal(session_of(f, sa), ERR_NO_SESSION);
+	assert_int_equal(session_of(f, sb), ERR_OK);
+	login(f, "b@b", PW, sb);
+}
+
+/* ---- what the database holds ---- */
+
+/* Does buf[0..n) hold needle? */
+static bool
+bytes_hold(const void *buf, size_t n, const char *needle)
+{
+	const char *b = buf;
+	size_t m = strlen(needle), i;
+
+	for (i = 0; m <= n && i <= n - m; i++)
+		if (memcmp(b + i, needle, m) == 0)
+			return true;
+	return false;
+}
+
+/* Does any text or blob value in table hold needle? */
+static bool
+table_holds(sqlite3 *db, const char *table, const char *needle)
+{
+	char sql[128];
+	sqlite3_stmt *q = NULL;
+	bool found = false;
+	int i, n, rows = 0;
+
+	snprintf(sql, sizeof(sql), "SELECT * FROM %s", table);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		rows++;
+		n = sqlite3_column_count(q);
+		for (i = 0; i < n; i++) {
+			const void *p;
+			int len;
+
+			if (sqlite3_column_type(q, i) == SQLITE_BLOB)
+				p = sqlite3_column_blob(q, i);
+			else
+				p = sqlite3_column_text(q, i);
+			len = sqlite3_column_bytes(q, i);
+			if (p != NULL && len > 0 &&
+			    bytes_hold(p, (size_t)len, needle))
+				found = true;
+		}
+	}
+	sqlite3_finalize(q);
+	assert_true(rows > 0);
+	return found;
+}
+
+/* Does the file at path (if any) hold needle anywhere in its bytes? */
+static bool
+file_holds(const char *path, const char *needle)
+{
+	char *buf = NULL;
+	bool found = false;
+	size_t n = 0;
+	FILE *fp;
+	long sz;
+
+	if ((fp = fopen(path, "rb")) == NULL)
+		return false;
+	if (fseek(fp, 0, SEEK_END) == 0 && (sz = ftell(fp)) > 0 &&
+	    fseek(fp, 0, SEEK_SET) == 0 && (buf = malloc((size_t)sz)) != NULL)
+		n = fread(buf, 1, (size_t)sz, fp);
+	fclose(fp);
+	if (buf != NULL && n > 0)
+		found = bytes_hold(buf, n, needle);
+	free(buf);
+	return found;
+}
+
+/* Is there a row in table whose token_hash is SHA-256(token)? */
+static bool
+digest_stored(sqlite3 *db, const char *table, const char *token)
+{
+	unsigned char d[crypto_hash_sha256_BYTES];
+	sqlite3_stmt *q = NULL;
+	char sql[128];
+	bool found;
+
+	crypto_hash_sha256(d, (const unsigned char *)token, strlen(token));
+	snprintf(sql, sizeof(sql), "SELECT 1 FROM %s WHERE token_hash = ?1",
+	         table);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+	sqlite3_bind_blob(q, 1, d, sizeof(d), SQLITE_STATIC);
+	found = sqlite3_step(q) == SQLITE_ROW;
+	sqlite3_finalize(q);
+	return found;
+}
+
+static void
+test_auth_db_holds_no_tokens_in_clear(void **state)
+{
+	static const char *const tables[] = {"users", "sessions",
+	                                     "reset_tokens"};
+	static const char *const suffix[] = {"", "-wal"};
+	struct fx *f = *state;
+	char sid[AUTH_TOKEN_LEN + 1], token[AUTH_TOKEN_LEN + 1];
+	char p[160], bare[AUTH_TOKEN_LEN + 1];
+	struct auth_user u;
+	sqlite3 *db = NULL;
+	size_t i, j, k;
+
+	f->cfg.hooks.uuid = NULL; /* real tokens this time */
+	remake(f);
+	reg(f, "c@c", PW);
+	login(f, "c@c", PW, sid);
+	assert_int_equal(auth_reset_request(f->a, NULL, "c@c", &u, token),
+	                 ERR_OK);
+
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		assert_false(table_holds(db, tables[i], sid));
+		assert_false(table_holds(db, tables[i], token));
+		assert_false(table_holds(db, tables[i], PW));
+	}
+	assert_true(digest_stored(db, "sessions", sid));
+	assert_true(digest_stored(db, "reset_tokens", token));
+	sqlite3_close(db);
+
+	/* Nor in the files' bytes, with or without dashes. */
+	for (j = 0; j < 2; j++) {
+		const char *t = j == 0 ? sid : token;
+
+		for (i = 0, k = 0; t[i] != '\0'; i++)
+			if (t[i] != '-')
+				bare[k++] = t[i];
+		bare[k] = '\0';
+		for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+			snprintf(p, sizeof(p), "%s%s", f->path, suffix[i]);
+			assert_false(file_holds(p, t));
+			assert_false(file_holds(p, bare));
+			assert_false(file_holds(p, PW));
+		}
+	}
+}
+
+/* ---- hashes from the original service ---- */
+
+/* Insert an account whose hash was made elsewhere, as the migration of
+ * the Python service's data would. */
+static void
+insert_foreign(struct fx *f, const char *email, const char *hash)
+{
+	struct store_config sc = {f->path, 1000};
+	struct store *st = NULL;
+	int64_t id;
+
+	assert_int_equal(store_open(&st, &sc), ERR_OK);
+	assert_int_equal(store_user_insert(st, email, hash, T0, &id), ERR_OK);
+	store_close(st);
+}
+
+/* The stored hash of the account of email, read with the store API. */
+static void
+stored_hash(struct fx *f, const char *email, char *out, size_t size)
+{
+	struct store_config sc = {f->path, 1000};
+	struct store *st = NULL;
+	struct store_user su;
+
+	assert_int_equal(store_open(&st, &sc), ERR_OK);
+	assert_int_equal(store_user_by_email(st, email, &su), ERR_OK);
+	snprintf(out, size, "%s", su.hash);
+	store_close(st);
+}
+
+static void
+test_auth_login_bcrypt_from_python(void **state)
+{
+	static const struct {
+		const char *prefix;
+		const char *email;
+		const char *password;
+	} cases[] = {
+	    {"$2b$", "py@bcrypt", "python secret"},
+	    {"$2a$", "py2a@bcrypt", "older secret"},
+	    {"$2y$", "py2y@bcrypt", "php secret"},
+	    {"$2b$", "utf8@bcrypt", "p\xc3\xa4ssw\xc3\xb6rd"},
+	};
+	struct fx *f = *state;
+	char setting[CRYPT_GENSALT_OUTPUT_SIZE], hash[CRYPT_OUTPUT_SIZE];
+	char now[STORE_HASH_MAX + 1], sid[AUTH_TOKEN_LEN + 1];
+	struct crypt_data cd;
+	struct auth_user u;
+	const char *h;
+	size_t i;
+
+	/* The service runs with the default method, $y$. */
+	assert_int_equal(auth_init_store(f->a), ERR_OK);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&cd, 0, sizeof(cd));
+		assert_non_null(crypt_gensalt_rn(cases[i].prefix, 4, NULL, 0,
+		                                 setting, sizeof(setting)));
+		h = crypt_rn(cases[i].password, setting, &cd, sizeof(cd));
+		assert_non_null(h);
+		snprintf(hash, sizeof(hash), "%s", h);
+		assert_memory_equal(hash, cases[i].prefix, 4);
+		assert_memory_equal(hash + 4, "04$", 3);
+		insert_foreign(f, cases[i].email, hash);
+
+		/* A wrong password leaves the old hash alone. */
+		assert_int_equal(auth_login(f->a, NULL, cases[i].email,
+		                            "wrong pass", &u, sid),
+		                 ERR_CREDENTIALS);
+		stored_hash(f, cases[i].email, now, sizeof(now));
+		assert_string_equal(now, hash);
+
+		assert_int_equal(auth_login(f->a, NULL, cases[i].email,
+		                            cases[i].password, &u, sid),
+		                 ERR_OK);
+		assert_string_equal(u.email, cases[i].email);
+		assert_uuid4(sid);
+		assert_int_equal(auth_session_user(f->a, NULL, sid, &u),
+		                 ERR_OK);
+		/* The right one replaces it with a hash of the configured
+		 * method, which logs in the same. */
+		stored_hash(f, cases[i].email, now, sizeof(now));
+		assert_memory_equal(now, "$y$", 3);
+		login(f, cases[i].email, cases[i].password, sid);
+		assert_int_equal(auth_login(f->a, NULL, cases[i].email,
+		                            "wrong pass", &u, sid),
+		                 ERR_CREDENTIALS);
+	}
+}
+
+/* A hash of the configured method but another cost is replaced too;
+ * one that is current is left as it is. */
+static void
+test_auth_login_rehash_on_cost_change(void **state)
+{
+	struct fx *f = *state;
+	char before[STORE_HASH_MAX + 1], after[STORE_HASH_MAX + 1];
+	char sid[AUTH_TOKEN_LEN + 1];
+
+	f->cfg.hash_method = "$2b$";
+	f->cfg.hash_cost = 4;
+	remake(f);
+	reg(f, "cost@x", PW);
+	stored_hash(f, "cost@x", before, sizeof(before));
+	assert_memory_equal(before, "$2b$04$", 7);
+	login(f, "cost@x", PW, sid);
+	stored_hash(f, "cost@x", after, sizeof(after));
+	assert_string_equal(after, before);
+
+	f->cfg.hash_cost = 5;
+	remake(f);
+	login(f, "cost@x", PW, sid);
+	stored_hash(f, "cost@x", after, sizeof(after));
+	assert_memory_equal(after, "$2b$05$", 7);
+	login(f, "cost@x", PW, sid);
+}
+
+/* A stored hash no method can read is a wrong password, not a fault. */
+static void
+test_auth_login_unreadable_hash(void **state)
+{
+	struct fx *f = *state;
+	char sid[AUTH_TOKEN_LEN + 1];
+	struct auth_user u;
+
+	insert_foreign(f, "bad@hash", "*");
+	insert_foreign(f, "plain@hash", PW);
+	assert_int_equal(auth_login(f->a, NULL, "bad@hash", PW, &u, sid),
+	                 ERR_CREDENTIALS);
+	assert_int_equal(auth_login(f->a, NULL, "plain@hash", PW, &u, sid),
+	                 ERR_CREDENTIALS);
+}
+
+/* ---- throttling ---- */
+
+static void
+throttle_on(struct fx *f, int64_t account, int64_t addr)
+{
+	f->cfg.throttle.account_limit = account;
+	f->cfg.throttle.addr_limit = addr;
+	f->cfg.throttle.window = 600;
+	f->cfg.throttle.lockout = 900;
+	remake(f);
+}
+
+static enum err
+login_from(struct fx *f, const char *client, const char *email,
+           const char *password, int64_t *retry)
+{
+	struct auth_call call = {client, -1};
+	char sid[AUTH_TOKEN_LEN + 1];
+	struct auth_user u;
+	enum err e;
+
+	e = auth_login(f->a, &call, email, password, &u, sid);
+	if (retry != NULL)
+		*retry = call.retry_after;
+	return e;
+}
+
+static void
+test_auth_throttle_account(void **state)
+{
+	struct fx *f = *state;
+	int64_t retry = 0;
+	int i;
+
+	throttle_on(f, 3, 0);
+	reg(f, "a@x", PW);
+	reg(f, "b@x", PW);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(
+		    login_from(f, "10.0.0.1", "a@x", "bad pass", NULL),
+		    ERR_CREDENTIALS);
+	/* Locked, whatever the password, the spelling or the address. */
+	assert_int_equal(login_from(f, "10.0.0.1", "a@x", PW, &retry),
+	                 ERR_THROTTLED);
+	assert_int_equal(retry, 900);
+	assert_int_equal(login_from(f, "10.9.9.9", "A@X", PW, NULL),
+	                 ERR_THROTTLED);
+	assert_int_equal(login_from(f, NULL, "a@x", PW, NULL), ERR_THROTTLED);
+	/* Another account is not. */
+	assert_int_equal(login_from(f, "10.0.0.1", "b@x", PW, NULL), ERR_OK);
+	/* The lock ends after the lockout. */
+	f->now += 899;
+	assert_int_equal(login_from(f, "10.0.0.1", "a@x", PW, &retry),
+	                 ERR_THROTTLED);
+	assert_int_equal(retry, 1);
+	f->now += 1;
+	assert_int_equal(login_from(f, "10.0.0.1", "a@x", PW, NULL), ERR_OK);
+}
+
+/* Unknown emails lock the same way: a lockout tells nothing about
+ * which emails are registered. */
+static void
+test_auth_throttle_unknown_email(void **state)
+{
+	struct fx *f = *state;
+	int i;
+
+	throttle_on(f, 3, 0);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(login_from(f, NULL, "ghost@x", PW, NULL),
+		                 ERR_CREDENTIALS);
+	assert_int_equal(login_from(f, NULL, "Ghost@X", PW, NULL),
+	                 ERR_THROTTLED);
+}
+
+/* A success forgets the failures; so does the end of the window. */
+static void
+test_auth_throttle_reset_by_success_and_window(void **state)
+{
+	struct fx *f = *state;
+	int i;
+
+	throttle_on(f, 3, 0);
+	reg(f, "w@x", PW);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(login_from(f, NULL, "w@x", "nope nope", NULL),
+		                 ERR_CREDENTIALS);
+	assert_int_equal(login_from(f, NULL, "w@x", PW, NULL), ERR_OK);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(login_from(f, NULL, "w@x", "nope nope", NULL),
+		                 ERR_CREDENTIALS);
+	f->now += 600;
+	for (i = 0; i < 2; i++)
+		assert_int_equal(login_from(f, NULL, "w@x", "nope nope", NULL),
+		                 ERR_CREDENTIALS);
+	assert_int_equal(login_from(f, NULL, "w@x", PW, NULL), ERR_OK);
+}
+
+static void
+test_auth_throttle_address(void **state)
+{
+	struct fx *f = *state;
+	char email[32];
+	int64_t retry = 0;
+	int i;
+
+	throttle_on(f, 0, 3);
+	reg(f, "v@x", PW);
+	for (i = 0; i < 3; i++) {
+		snprintf(email, sizeof(email), "guess%d@x", i);
+		assert_int_equal(login_from(f, "192.0.2.7", email, PW, NULL),
+		                 ERR_CREDENTIALS);
+	}
+	assert_int_equal(login_from(f, "192.0.2.7", "v@x", PW, &retry),
+	                 ERR_THROTTLED);
+	assert_int_equal(retry, 900);
+	/* Another address, or none known, is not locked. */
+	assert_int_equal(login_from(f, "192.0.2.8", "v@x", PW, NULL), ERR_OK);
+	assert_int_equal(login_from(f, NULL, "v@x", PW, NULL), ERR_OK);
+}
+
+static void
+test_auth_throttle_off(void **state)
+{
+	struct fx *f = *state;
+	int i;
+
+	reg(f, "off@x", PW); /* the fixture's limits are 0: off */
+	for (i = 0; i < 20; i++)
+		assert_int_equal(
+		    login_from(f, "10.0.0.1", "off@x", "bad pass", NULL),
+		    ERR_CREDENTIALS);
+	assert_int_equal(login_from(f, "10.0.0.1", "off@x", PW, NULL), ERR_OK);
+}
+
+static void
+test_auth_throttle_reset_requests(void **state)
+{
+	struct fx *f = *state;
+	struct auth_call call = {"10.0.0.1", 0};
+	char t[AUTH_TOKEN_LEN + 1];
+	struct auth_user u;
+
+	throttle_on(f, 2, 0);
+	reg(f, "rr@x", PW);
+	assert_int_equal(auth_reset_request(f->a, &call, "rr@x", &u, t),
+	                 ERR_OK);
+	assert_int_equal(auth_reset_request(f->a, &call, "RR@x", &u, t),
+	                 ERR_OK);
+	assert_int_equal(auth_reset_request(f->a, &call, "rr@x", &u, t),
+	                 ERR_THROTTLED);
+	assert_int_equal(call.retry_after, 900);
+	/* The last token handed out still works. */
+	{
+		char t2[AUTH_TOKEN_LEN + 1];
+
+		f->now += 900;
+		assert_int_equal(
+		    auth_reset_request(f->a, &call, "rr@x", &u, t2), ERR_OK);
+		assert_int_equal(auth_reset_update(f->a, &call, "rr@x", t2,
+		                                   "fresh pass", &u),
+		                 ERR_OK);
+	}
+	/* Unknown emails count the same. */
+	assert_int_equal(auth_reset_request(f->a, &call, "no@x", &u, t),
+	                 ERR_NOT_FOUND);
+	assert_int_equal(auth_reset_request(f->a, &call, "no@x", &u, t),
+	                 ERR_NOT_FOUND);
+	assert_int_equal(auth_reset_request(f->a, &call, "no@x", &u, t),
+	                 ERR_THROTTLED);
+}
+
+/* ---- reset token delivery ---- */
+
+static void
+test_auth_reset_deliver_command(void **state)
+{
+	struct fx *f = *state;
+	char cmd[256], mail[160], t[AUTH_TOKEN_LEN + 1], buf[2048];
+	char token[AUTH_TOKEN_LEN + 1];
+	struct auth_user u;
+	const char *p;
+	size_t n;
+	FILE *fp;
+
+	snprintf(mail, sizeof(mail), "%s/mail.txt", f->dir);
+	snprintf(cmd, sizeof(cmd), "cat > '%s'", mail);
+	f->cfg.deliver_command = cmd;
+	remake(f);
+	reg(f, "Mail@x.org", PW);
+	memset(t, 'Z', sizeof(t));
+	assert_int_equal(auth_reset_request(f->a, NULL, "mail@x.org", &u, t),
+	                 ERR_OK);
+	assert_string_equal(t, ""); /* the caller never sees it */
+	assert_string_equal(u.email, "Mail@x.org");
+
+	fp = fopen(mail, "r");
+	assert_non_null(fp);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	unlink(mail);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "To: Mail@x.org\n"));
+	/* The token is the indented line of the message. */
+	p = strstr(buf, "\n    ");
+	assert_non_null(p);
+	snprintf(token, sizeof(token), "%.36s", p + 5);
+	assert_uuid4(token);
+	assert_int_equal(
+	    auth_reset_update(f->a, NULL, "mail@x.org", token, "mailed pw", &u),
+	    ERR_OK);
+	login(f, "mail@x.org", "mailed pw", t);
+
+	/* Unknown email: nothing is sent. */
+	assert_int_equal(auth_reset_request(f->a, NULL, "nobody@x.org", &u, t),
+	                 ERR_NOT_FOUND);
+	assert_int_equal(access(mail, F_OK), -1);
+}
+
+static void
+test_auth_reset_deliver_failure(void **state)
+{
+	struct fx *f = *state;
+	char t[AUTH_TOKEN_LEN + 1];
+	struct auth_user u;
+	void (*old)(int);
+
+	old = signal(SIGPIPE, SIG_IGN); /* as main.c does */
+	f->cfg.deliver_command = "cat > /dev/null; exit 3";
+	remake(f);
+	reg(f, "fail@x.org", PW);
+	assert_int_equal(auth_reset_request(f->a, NULL, "fail@x.org", &u, t),
+	                 ERR_INTERNAL);
+	f->cfg.deliver_command = "exit 0";
+	remake(f);
+	assert_int_equal(auth_reset_request(f->a, NULL, "fail@x.org", &u, t),
+	                 ERR_OK);
+	signal(SIGPIPE, old);
+}
+
+/* ---- context and faults ---- */
+
+static void
+test_auth_lazy_store_and_faults(void **state)
+{
+	struct fx *f = *state;
+	char sid[AUTH_TOKEN_LEN + 1], bad[200];
+	struct auth_user u;
+
+	/* auth_new does no database work. */
+	assert_int_equal(access(f->path, F_OK), -1);
+	assert_int_equal(auth_init_store(f->a), ERR_OK);
+	assert_int_equal(access(f->path, F_OK), 0);
+
+	snprintf(bad, sizeof(bad), "%s/missing/dir/auth.db", f->dir);
+	f->cfg.db_path = bad;
+	remake(f);
+	assert_int_equal(auth_init_store(f->a), ERR_DB);
+	assert_int_equal(auth_register(f->a, NULL, "f@f", PW, &u), ERR_DB);
+	assert_int_equal(auth_login(f->a, NULL, "f@f", PW, &u, sid), ERR_DB);
+	assert_int_equal(
+	    auth_session_user(f->a, NULL,
+	                      "00000000-0000-4000-8000-000000000000", &u),
+	    ERR_DB);
+	/* Input errors are found before the database is needed. */
+	assert_int_equal(auth_register(f->a, NULL, "bad", PW, &u), ERR_EMAIL);
+	assert_int_equal(auth_register(f->a, NULL, "f@f", "abc", &u),
+	                 ERR_PASSWORD);
+	assert_int_equal(session_of(f, NULL), ERR_NO_SESSION);
+	f->cfg.db_path = f->path;
+	remake(f);
+}
+
+static void
+test_auth_free_null(void **state)
+{
+	(void)state;
+	auth_free(NULL);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    T(test_auth_register_email_shapes),
+	    T(test_auth_register_email_length),
+	    T(test_auth_register_password_rules),
+	    T(test_auth_password_common),
+	    T(test_auth_password_max),
+	    T(test_auth_register_duplicate_other_case),
+	    T(test_auth_register_sql_metacharacters),
+	    T(test_auth_login_ok_and_failures),
+	    T(test_auth_login_long_email),
+	    T(test_auth_login_sid_from_hook),
+	    T(test_auth_login_real_uuid),
+	    T(test_auth_sessions_many_per_account),
+	    T(test_auth_session_bad_ids),
+	    T(test_auth_session_idle_expiry),
+	    T(test_auth_session_idle_small_steps),
+	    T(test_auth_session_absolute_expiry),
+	    T(test_auth_logout_ends_one_session),
+	    T(test_auth_login_records_last_login),
+	    T(test_auth_reset_unknown_email),
+	    T(test_auth_reset_flow),
+	    T(test_auth_reset_newer_token_replaces_older),
+	    T(test_auth_reset_token_bound_to_account),
+	    T(test_auth_reset_bad_tokens),
+	    T(test_auth_reset_expiry),
+	    T(test_auth_reset_bad_password_keeps_token),
+	    T(test_auth_reset_other_accounts_untouched),
+	    T(test_auth_db_holds_no_tokens_in_clear),
+	    T(test_auth_login_bcrypt_from_python),
+	    T(test_auth_login_rehash_on_cost_change),
+	    T(test_auth_login_unreadable_hash),
+	    T(test_auth_throttle_account),
+	    T(test_auth_throttle_unknown_email),
+	    T(test_auth_throttle_reset_by_success_and_window),
+	    T(test_auth_throttle_address),
+	    T(test_auth_throttle_off),
+	    T(test_auth_throttle_reset_requests),
+	    T(test_auth_reset_deliver_command),
+	    T(test_auth_reset_deliver_failure),
+	    T(test_auth_lazy_store_and_faults),
+	    T(test_auth_free_null),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
