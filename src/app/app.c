@@ -1,6 +1,5 @@
 /* app.c: the seven endpoints of the contract, 404 and 405, and the
  * mapping from error kinds to HTTP answers. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,32 +136,20 @@ answer_error(struct call *c, enum err e)
 	}
 }
 
-/* Answer a JSON object built from NULL-terminated key/value pairs. */
+/* Answer 200 {"email": email} plus, when key is not NULL, key: value:
+ * the shape of every successful answer about an account. */
 static void
-answer_object(struct call *c, int status, const char *key, ...)
+answer_email(struct call *c, const char *email, const char *key,
+             const char *value)
 {
-	va_list ap;
 	cJSON *o;
-	const char *k, *v;
 
-	if ((o = cJSON_CreateObject()) == NULL)
-		goto fail;
-	va_start(ap, key);
-	for (k = key; k != NULL; k = va_arg(ap, const char *)) {
-		v = va_arg(ap, const char *);
-		if (cJSON_AddStringToObject(o, k, v) == NULL) {
-			va_end(ap);
-			goto fail;
-		}
-	}
-	va_end(ap);
-	if (http_response_json(c->resp, status, o) != ERR_OK)
-		goto fail;
+	if ((o = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddStringToObject(o, "email", email) == NULL ||
+	    (key != NULL && cJSON_AddStringToObject(o, key, value) == NULL) ||
+	    http_response_json(c->resp, 200, o) != ERR_OK)
+		answer_error(c, ERR_NOMEM);
 	cJSON_Delete(o);
-	return;
-fail:
-	cJSON_Delete(o);
-	answer_error(c, ERR_NOMEM);
 }
 
 /* The mount point, "" at the site root. */
@@ -345,8 +332,7 @@ h_register(struct call *c)
 	else if (e != ERR_OK)
 		answer_error(c, e);
 	else
-		answer_object(c, 200, "email", u.email, "message",
-		              "user created", NULL);
+		answer_email(c, u.email, "message", "user created");
 }
 
 static void
@@ -368,8 +354,7 @@ h_login(struct call *c)
 	if ((e = set_session_cookie(c, sid, -1)) != ERR_OK)
 		answer_error(c, e);
 	else
-		answer_object(c, 200, "email", u.email, "message", "logged in",
-		              NULL);
+		answer_email(c, u.email, "message", "logged in");
 	explicit_bzero(sid, sizeof(sid));
 }
 
@@ -411,7 +396,7 @@ h_profile(struct call *c)
 	if (e != ERR_OK)
 		answer_error(c, e);
 	else
-		answer_object(c, 200, "email", u.email, NULL);
+		answer_email(c, u.email, NULL, NULL);
 }
 
 static void
@@ -430,16 +415,14 @@ h_reset_request(struct call *c)
 	    (e == ERR_OK || e == ERR_NOT_FOUND)) {
 		/* The token went to its owner: the same answer whether the
 		 * email is registered or not. */
-		answer_object(
-		    c, 200, "email", v[0], "message",
+		answer_email(
+		    c, v[0], "message",
 		    "if this email is registered, a reset token is on its"
-		    " way",
-		    NULL);
+		    " way");
 	} else if (e != ERR_OK) {
 		answer_error(c, e);
 	} else {
-		answer_object(c, 200, "email", u.email, "reset_token", token,
-		              NULL);
+		answer_email(c, u.email, "reset_token", token);
 	}
 	explicit_bzero(token, sizeof(token));
 }
@@ -461,8 +444,7 @@ h_reset_update(struct call *c)
 	else if (e != ERR_OK)
 		answer_error(c, e);
 	else
-		answer_object(c, 200, "email", u.email, "message",
-		              "Password updated", NULL);
+		answer_email(c, u.email, "message", "Password updated");
 }
 
 static const struct route routes[] = {

@@ -108,7 +108,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (resp.status >= 500 && resp.status != 503)
 			abort();
 		if (http_response_serialize(&resp, req.method == HTTP_HEAD,
-			&out, &len) == ERR_OK)
+		                            &out, &len) == ERR_OK)
 			free(out);
 	}
 	http_response_clear(&resp);
