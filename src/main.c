@@ -21,23 +21,52 @@ static const char usage[] =
     "  init      create the database named by AUTHCGI_DB, or migrate it\n"
     "  --help    show this text\n";
 
-/* Written by the alarm handler: a request that outlives its time limit
- * (a stalled client, say) is answered and the process ends. */
-static const char timeout_response[] = "Status: 503 Service Unavailable\r\n"
-                                       "Content-Type: application/json\r\n"
-                                       "Cache-Control: no-store\r\n"
-                                       "\r\n"
-                                       "{\"message\":\"request timed out\"}";
+/*
+ * Written by the alarm handler: a request that outlives its time limit is
+ * answered and the process ends. A client that stalls while sending its
+ * body gets 408; anything else that takes too long is a fault, 503.
+ */
+static const char timeout_client[] =
+    "Status: 408 Request Timeout\r\n"
+    "Content-Type: application/json\r\n"
+    "Cache-Control: no-store\r\n"
+    "X-Content-Type-Options: nosniff\r\n"
+    "\r\n"
+    "{\"message\":\"request body not received in time\"}";
+static const char timeout_server[] = "Status: 503 Service Unavailable\r\n"
+                                     "Content-Type: application/json\r\n"
+                                     "Cache-Control: no-store\r\n"
+                                     "X-Content-Type-Options: nosniff\r\n"
+                                     "\r\n"
+                                     "{\"message\":\"request timed out\"}";
+
+/* Set while the body is being read: process-wide, read by the handler. */
+static volatile sig_atomic_t reading_body;
 
 static void
 on_alarm(int sig)
 {
+	const char *r = reading_body ? timeout_client : timeout_server;
+	size_t n = reading_body ? sizeof(timeout_client) - 1
+	                        : sizeof(timeout_server) - 1;
+
 	(void)sig;
-	if (write(STDOUT_FILENO, timeout_response,
-	          sizeof(timeout_response) - 1) < 0) {
+	if (write(STDOUT_FILENO, r, n) < 0) {
 		/* Nothing more can be done. */
 	}
 	_exit(1);
+}
+
+/* http_read_fd, marking the time spent waiting for the client. */
+static ssize_t
+read_body(void *arg, void *buf, size_t n)
+{
+	ssize_t r;
+
+	reading_body = 1;
+	r = http_read_fd(arg, buf, n);
+	reading_body = 0;
+	return r;
 }
 
 static int
@@ -106,7 +135,7 @@ serve_cgi(const struct app_settings *set)
 		return respond_unavailable("service unavailable") ? 1 : 0;
 	}
 	http_response_init(&resp);
-	e = http_request_read(&req, environ, &set->limits, http_read_fd, &fd);
+	e = http_request_read(&req, environ, &set->limits, read_body, &fd);
 	app_handle(app, &req, e, &resp);
 	rc = respond(&resp, req.method == HTTP_HEAD);
 	http_response_clear(&resp);

@@ -75,7 +75,7 @@ enum err
 app_settings_load(struct app_settings *s)
 {
 	long long body, fields, header, busy, cost, pmin, pmax, idle, smax, ttl,
-	    secure, timeout, lacct, laddr, lwin, llock;
+	    secure, timeout, lacct, laddr, lwin, llock, pages;
 	const char *profile;
 	enum err e = ERR_OK;
 
@@ -84,6 +84,7 @@ app_settings_load(struct app_settings *s)
 	fields = (long long)s->limits.max_fields;
 	header = (long long)s->limits.max_header;
 	busy = s->auth.busy_ms;
+	pages = s->auth.db_max_pages;
 	cost = (long long)s->auth.hash_cost;
 	pmin = (long long)s->auth.password_min;
 	pmax = (long long)s->auth.password_max;
@@ -112,6 +113,7 @@ app_settings_load(struct app_settings *s)
 	    env_int("AUTHCGI_MAX_FIELDS", 1, 100000, &fields) ||
 	    env_int("AUTHCGI_MAX_HEADER", 64, 1 << 20, &header) ||
 	    env_int("AUTHCGI_BUSY_TIMEOUT", 0, 600000, &busy) ||
+	    env_int("AUTHCGI_DB_MAX_PAGES", 0, 1LL << 31, &pages) ||
 	    env_int("AUTHCGI_HASH_COST", 0, 1L << 30, &cost) ||
 	    env_int("AUTHCGI_PASSWORD_MIN", 1, 1024, &pmin) ||
 	    env_int("AUTHCGI_PASSWORD_MAX", 1, 4096, &pmax) ||
@@ -140,6 +142,7 @@ app_settings_load(struct app_settings *s)
 	s->limits.max_fields = (size_t)fields;
 	s->limits.max_header = (size_t)header;
 	s->auth.busy_ms = (int)busy;
+	s->auth.db_max_pages = (long)pages;
 	s->auth.hash_cost = (unsigned long)cost;
 	s->auth.password_min = (size_t)pmin;
 	s->auth.password_max = (size_t)pmax;

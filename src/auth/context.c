@@ -26,6 +26,7 @@ auth_store(struct auth *a, struct store **out)
 	if (a->st == NULL) {
 		sc.path = a->cfg.db_path;
 		sc.busy_ms = a->cfg.busy_ms;
+		sc.max_pages = a->cfg.db_max_pages;
 		if ((e = store_open(&a->st, &sc)) != ERR_OK)
 			return e;
 	}

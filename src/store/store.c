@@ -233,6 +233,14 @@ store_open(struct store **out, const struct store_config *cfg)
 	}
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, cfg->busy_ms);
+	if (cfg->max_pages > 0) {
+		char pragma[64];
+
+		snprintf(pragma, sizeof(pragma), "PRAGMA max_page_count = %ld",
+		         cfg->max_pages);
+		if ((e = exec(st, pragma, "limit size")) != ERR_OK)
+			goto out;
+	}
 	if ((e = store_version(st, &v)) != ERR_OK)
 		goto out;
 	if (v > STORE_SCHEMA_VERSION) {

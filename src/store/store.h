@@ -21,6 +21,7 @@ struct store; /* an open database connection */
 struct store_config {
 	const char *path; /* where the database lives */
 	int busy_ms;      /* how long a write waits for a lock, in ms */
+	long max_pages;   /* cap on the database size in pages; 0: none */
 };
 
 struct store_user {
