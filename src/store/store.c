@@ -217,7 +217,7 @@ store_open(struct store **out, const struct store_config *cfg)
 {
 	struct store *st;
 	enum err e;
-	int rc, v = 0;
+	int rc, v = 0, one = 1;
 
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return ERR_NOMEM;
@@ -232,6 +232,12 @@ store_open(struct store **out, const struct store_config *cfg)
 		goto out;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
+	/* Every CGI request is a new process: keep the -wal and -shm files
+	 * between them rather than checkpointing, deleting and re-creating
+	 * them each time (most of the cost of a short connection). SQLite
+	 * still checkpoints as the WAL grows. */
+	sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	sqlite3_busy_timeout(st->db, cfg->busy_ms);
 	if (cfg->max_pages > 0) {
 		char pragma[64];
