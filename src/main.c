@@ -13,14 +13,6 @@
 
 extern char **environ;
 
-static const char usage[] =
-    "usage: auth.cgi [command]\n"
-    "\n"
-    "Run by a web server (REQUEST_METHOD set), answers one CGI request.\n"
-    "Run from a shell, takes a command:\n"
-    "  init      create the database named by AUTHCGI_DB, or migrate it\n"
-    "  --help    show this text\n";
-
 /*
  * Written by the alarm handler: a request that outlives its time limit is
  * answered and the process ends. A client that stalls while sending its
@@ -149,27 +141,15 @@ admin(const struct app_settings *set, int argc, char **argv)
 {
 	struct app *app = NULL;
 	enum err e;
+	int rc;
 
-	if (argc != 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
-		fputs(usage, argc == 2 ? stdout : stderr);
-		return argc == 2 ? 0 : 2;
-	}
-	if (strcmp(argv[1], "init") != 0) {
-		fprintf(stderr, "auth.cgi: unknown command \"%s\"\n%s", argv[1],
-		        usage);
-		return 2;
-	}
-	if ((e = app_new(&app, set)) == ERR_OK)
-		e = app_init_db(app);
-	app_free(app);
-	if (e != ERR_OK) {
-		fprintf(stderr, "auth.cgi: init %s: %s\n", set->auth.db_path,
-		        err_str(e));
+	if ((e = app_new(&app, set)) != ERR_OK) {
+		fprintf(stderr, "auth.cgi: %s\n", err_str(e));
 		return 1;
 	}
-	printf("database %s is ready\n", set->auth.db_path);
-	return 0;
+	rc = app_admin(app, argc - 1, argv + 1, stdout, stderr);
+	app_free(app);
+	return rc;
 }
 
 int
@@ -190,7 +170,7 @@ main(int argc, char **argv)
 	if (!cgi && argc > 1)
 		rc = e != ERR_OK ? 1 : admin(&set, argc, argv);
 	else if (!cgi) {
-		fputs(usage, stderr);
+		fputs(app_usage, stderr);
 		rc = 2;
 	} else if (e != ERR_OK)
 		rc = respond_unavailable("service misconfigured") ? 1 : 0;

@@ -6,12 +6,7 @@
 #include <strings.h>
 
 #include "../common/log.h"
-#include "app.h"
-
-struct app {
-	struct app_settings set;
-	struct auth *auth;
-};
+#include "internal.h"
 
 /* One request in flight: what every handler gets. */
 struct call {

@@ -5,6 +5,7 @@
 #define AUTHCGI_APP_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "../auth/auth.h"
 #include "../common/err.h"
@@ -46,6 +47,17 @@ void app_free(struct app *app);
 
 /* Create or migrate the database now (the "init" command). */
 enum err app_init_db(struct app *app);
+
+/*
+ * Run one administration command, argv[0] being its name ("init",
+ * "users", "delete-user", "end-sessions", "purge", "import-original",
+ * "--help"): results on out, errors on err. Returns the process exit
+ * status: 0 done, 1 failed, 2 usage error.
+ */
+int app_admin(struct app *app, int argc, char **argv, FILE *out, FILE *err);
+
+/* The usage text of the command-line tool. */
+extern const char app_usage[];
 
 /*
  * Answer one request into resp (initialised by the caller). read_err is

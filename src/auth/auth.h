@@ -161,4 +161,48 @@ enum err auth_reset_update(struct auth *a, struct auth_call *call,
                            const char *email, const char *token,
                            const char *password, struct auth_user *user);
 
+/* ---- administration (the command-line tool) ---- */
+
+/* One account as listed by auth_users(). */
+struct auth_user_info {
+	int64_t id;
+	const char *email;    /* borrowed for the callback's duration */
+	int64_t created;      /* Unix seconds */
+	int64_t last_login;   /* Unix seconds; 0 never */
+	int64_t locked_until; /* Unix seconds while logins are locked; 0 */
+};
+
+/* Call fn for every account in id order; fn returning non-zero stops. */
+enum err auth_users(struct auth *a,
+                    int (*fn)(void *arg, const struct auth_user_info *u),
+                    void *arg);
+
+/* Delete the account of email (any case), its sessions and reset
+ * token; ERR_NOT_FOUND when there is none. */
+enum err auth_delete_user(struct auth *a, const char *email);
+
+/* End every session of the account of email; *ended is how many. */
+enum err auth_end_sessions(struct auth *a, const char *email, int64_t *ended);
+
+/* What auth_purge() removed. */
+struct auth_purged {
+	int64_t sessions;
+	int64_t reset_tokens;
+	int64_t throttles;
+};
+
+/* Remove expired sessions and reset tokens and finished throttle
+ * counters: nothing that still has an effect. */
+enum err auth_purge(struct auth *a, struct auth_purged *out);
+
+/*
+ * Import the accounts of the original service's SQLite database at path,
+ * keeping their bcrypt hashes (which log in, and are upgraded to the
+ * configured method at the first login). Accounts whose email exists
+ * already are skipped. ERR_NOT_FOUND when path does not exist, ERR_DB
+ * when it is not such a database.
+ */
+enum err auth_import_original(struct auth *a, const char *path,
+                              int64_t *imported, int64_t *skipped);
+
 #endif

@@ -28,6 +28,12 @@ enum stmt {
 	S_THROTTLE_GET,
 	S_THROTTLE_PUT,
 	S_THROTTLE_DELETE,
+	S_USER_LIST,
+	S_USER_DELETE,
+	S_RESET_DELETE_USER,
+	S_PURGE_SESSIONS,
+	S_PURGE_RESETS,
+	S_PURGE_THROTTLE,
 	S__MAX
 };
 
@@ -59,6 +65,18 @@ static const char *const stmt_sql[S__MAX] = {
                        " (key, failures, window_start, locked_until)"
                        " VALUES (?1, ?2, ?3, ?4)",
     [S_THROTTLE_DELETE] = "DELETE FROM throttle WHERE key = ?1",
+    [S_USER_LIST] = "SELECT u.id, u.email, u.created_at,"
+                    " coalesce(u.last_login, 0), coalesce(t.locked_until, 0)"
+                    " FROM users u LEFT JOIN throttle t"
+                    " ON t.key = ?1 || lower(u.email) AND t.locked_until > ?2"
+                    " ORDER BY u.id",
+    [S_USER_DELETE] = "DELETE FROM users WHERE id = ?1",
+    [S_RESET_DELETE_USER] = "DELETE FROM reset_tokens WHERE user_id = ?1",
+    [S_PURGE_SESSIONS] = "DELETE FROM sessions"
+                         " WHERE last_seen <= ?1 OR created_at <= ?2",
+    [S_PURGE_RESETS] = "DELETE FROM reset_tokens WHERE expires_at <= ?1",
+    [S_PURGE_THROTTLE] = "DELETE FROM throttle"
+                         " WHERE window_start <= ?1 AND locked_until <= ?2",
 };
 
 /*
@@ -656,4 +674,170 @@ store_throttle_delete(struct store *st, const char *key)
 		return e;
 	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
 	return step_done(st, q, "clear throttle");
+}
+
+int64_t
+store_changes(struct store *st)
+{
+	return sqlite3_changes64(st->db);
+}
+
+enum err
+store_user_list(struct store *st, const char *lock_key_prefix, int64_t now,
+                int (*fn)(void *arg, const struct store_user_row *row),
+                void *arg)
+{
+	struct store_user_row row;
+	sqlite3_stmt *q = NULL;
+	enum err e;
+	int rc;
+
+	if ((e = prepare(st, S_USER_LIST, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_text(q, 1, lock_key_prefix, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, now);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		row.id = sqlite3_column_int64(q, 0);
+		row.email = (const char *)sqlite3_column_text(q, 1);
+		row.created = sqlite3_column_int64(q, 2);
+		row.last_login = sqlite3_column_int64(q, 3);
+		row.locked_until = sqlite3_column_int64(q, 4);
+		if (row.email == NULL)
+			row.email = "";
+		if (fn(arg, &row) != 0)
+			break;
+	}
+	e = rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK
+	                                          : fault(st, rc, "list users");
+	finish(q);
+	return e;
+}
+
+enum err
+store_user_delete(struct store *st, int64_t id)
+{
+	enum err e;
+
+	if ((e = store_begin(st)) != ERR_OK)
+		return e;
+	if ((e = id_stmt(st, S_SESSION_DELETE_USER, id, "delete user")) !=
+	        ERR_OK ||
+	    (e = id_stmt(st, S_RESET_DELETE_USER, id, "delete user")) !=
+	        ERR_OK ||
+	    (e = id_stmt(st, S_USER_DELETE, id, "delete user")) != ERR_OK)
+		goto out;
+	if (sqlite3_changes64(st->db) == 0) {
+		e = ERR_NOT_FOUND;
+		goto out;
+	}
+	e = store_commit(st);
+out:
+	if (e != ERR_OK)
+		store_rollback(st);
+	return e;
+}
+
+/* Run a purge statement bound to (a) or (a, b); count what it removed. */
+static enum err
+purge_stmt(struct store *st, enum stmt s, int64_t a, const int64_t *b,
+           int64_t *count)
+{
+	sqlite3_stmt *q = NULL;
+	enum err e;
+
+	if ((e = prepare(st, s, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_int64(q, 1, a);
+	if (b != NULL)
+		sqlite3_bind_int64(q, 2, *b);
+	if ((e = step_done(st, q, "purge")) == ERR_OK)
+		*count = sqlite3_changes64(st->db);
+	return e;
+}
+
+enum err
+store_purge(struct store *st, int64_t now, int64_t idle_before,
+            int64_t max_before, int64_t window_before, struct store_purged *out)
+{
+	struct store_purged p;
+	enum err e;
+
+	if ((e = store_begin(st)) != ERR_OK)
+		return e;
+	if ((e = purge_stmt(st, S_PURGE_SESSIONS, idle_before, &max_before,
+	                    &p.sessions)) != ERR_OK ||
+	    (e = purge_stmt(st, S_PURGE_RESETS, now, NULL, &p.reset_tokens)) !=
+	        ERR_OK ||
+	    (e = purge_stmt(st, S_PURGE_THROTTLE, window_before, &now,
+	                    &p.throttles)) != ERR_OK ||
+	    (e = store_commit(st)) != ERR_OK) {
+		store_rollback(st);
+		return e;
+	}
+	*out = p;
+	return ERR_OK;
+}
+
+enum err
+store_import_original(struct store *st, const char *path, int64_t now,
+                      int64_t *imported, int64_t *skipped)
+{
+	static const char count_sql[] = "SELECT count(*) FROM orig.users";
+	static const char copy_sql[] =
+	    "INSERT OR IGNORE INTO main.users (email, password_hash,"
+	    " created_at)"
+	    " SELECT CAST(email AS TEXT), CAST(hashed_password AS TEXT), ?1"
+	    " FROM orig.users"
+	    " WHERE CAST(hashed_password AS TEXT) LIKE '$2%'"
+	    " AND length(CAST(hashed_password AS TEXT)) <= 255"
+	    " AND instr(CAST(email AS TEXT), '@') > 1"
+	    " AND length(CAST(email AS TEXT)) <= 254"
+	    " ORDER BY rowid";
+	sqlite3_stmt *q = NULL;
+	int64_t total = 0, done = 0;
+	enum err e;
+	int rc;
+
+	rc = sqlite3_prepare_v2(st->db, "ATTACH ?1 AS orig", -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return fault(st, rc, "attach");
+	sqlite3_bind_text(q, 1, path, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	q = NULL;
+	if (rc != SQLITE_DONE)
+		return fault(st, rc, "attach the original database");
+	if ((e = store_begin(st)) != ERR_OK)
+		goto detach;
+	rc = sqlite3_prepare_v2(st->db, count_sql, -1, &q, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW)
+		total = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	q = NULL;
+	if (rc != SQLITE_ROW) {
+		e = fault(st, rc, "read the original users");
+		goto out;
+	}
+	rc = sqlite3_prepare_v2(st->db, copy_sql, -1, &q, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(q, 1, now);
+		rc = sqlite3_step(q);
+	}
+	done = sqlite3_changes64(st->db);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE) {
+		e = fault(st, rc, "copy the original users");
+		goto out;
+	}
+	e = store_commit(st);
+out:
+	if (e != ERR_OK)
+		store_rollback(st);
+detach:
+	sqlite3_exec(st->db, "DETACH orig", NULL, NULL, NULL);
+	if (e == ERR_OK) {
+		*imported = done;
+		*skipped = total - done;
+	}
+	return e;
 }

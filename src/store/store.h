@@ -147,4 +147,55 @@ enum err store_throttle_put(struct store *st, const char *key,
 /* Forget the counter under key; none is not an error. */
 enum err store_throttle_delete(struct store *st, const char *key);
 
+/* ---- administration ---- */
+
+/* One account as listed by store_user_list(). */
+struct store_user_row {
+	int64_t id;
+	const char *email; /* borrowed for the callback's duration */
+	int64_t created;
+	int64_t last_login;   /* 0: never */
+	int64_t locked_until; /* 0: not locked */
+};
+
+/* Call fn for every account, in id order, with the login lockout of its
+ * email under lock_key_prefix (e.g. "login:account:") when one is still
+ * running at now. fn returning non-zero stops the listing. */
+enum err store_user_list(struct store *st, const char *lock_key_prefix,
+                         int64_t now,
+                         int (*fn)(void *arg, const struct store_user_row *row),
+                         void *arg);
+
+/* Delete an account with its sessions and reset token, in one
+ * transaction; ERR_NOT_FOUND when there is none. */
+enum err store_user_delete(struct store *st, int64_t id);
+
+/* The number of rows the last statement changed. */
+int64_t store_changes(struct store *st);
+
+/* What store_purge() removed. */
+struct store_purged {
+	int64_t sessions;
+	int64_t reset_tokens;
+	int64_t throttles;
+};
+
+/* Delete sessions unused since idle_before or started before
+ * max_before, reset tokens expired at now, and throttle counters whose
+ * window opened before window_before and whose lock (if any) has ended. */
+enum err store_purge(struct store *st, int64_t now, int64_t idle_before,
+                     int64_t max_before, int64_t window_before,
+                     struct store_purged *out);
+
+/*
+ * Copy accounts from the original service's SQLite database at path (its
+ * table users, columns email and hashed_password, a bcrypt hash as text
+ * or bytes). Emails already present here, in any case, are skipped, as
+ * are rows without a "$2" hash or an email of at most STORE_EMAIL_MAX
+ * bytes with an "@". One transaction. ERR_DB when path is not such a
+ * database.
+ */
+enum err store_import_original(struct store *st, const char *path, int64_t now,
+                               int64_t *imported, int64_t *skipped);
+
 #endif

@@ -1,0 +1,136 @@
+/* admin.c: the command-line tool: auth.cgi run from a shell. */
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+const char app_usage[] =
+    "usage: auth.cgi [command [argument]]\n"
+    "\n"
+    "Run by a web server (REQUEST_METHOD set), answers CGI requests.\n"
+    "Run from a shell, takes one command; the database is AUTHCGI_DB.\n"
+    "\n"
+    "  init                  create the database, or migrate it\n"
+    "  users                 list accounts: id, email, created, last\n"
+    "                        login, locked (tab-separated)\n"
+    "  delete-user EMAIL     delete an account, its sessions and token\n"
+    "  end-sessions EMAIL    log an account out everywhere\n"
+    "  purge                 remove expired sessions, reset tokens and\n"
+    "                        lockouts (safe to run from cron)\n"
+    "  import-original FILE  import the accounts of the original\n"
+    "                        service's SQLite database, passwords kept\n"
+    "  --help                show this text\n"
+    "\n"
+    "Exit status: 0 done, 1 failed, 2 usage error.\n";
+
+/* Unix seconds as UTC "2026-01-31T12:00:00Z", or "-" for 0. */
+static const char *
+when(int64_t t, char *buf, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t == 0 || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return "-";
+	return buf;
+}
+
+static int
+print_user(void *arg, const struct auth_user_info *u)
+{
+	char c[32], l[32], k[32];
+
+	fprintf((FILE *)arg, "%lld\t%s\t%s\t%s\t%s\n", (long long)u->id,
+	        u->email, when(u->created, c, sizeof(c)),
+	        when(u->last_login, l, sizeof(l)),
+	        u->locked_until ? when(u->locked_until, k, sizeof(k)) : "no");
+	return 0;
+}
+
+/* Report a failed command: exit status 1. */
+static int
+failed(FILE *err, const char *cmd, const char *arg, enum err e)
+{
+	if (e == ERR_NOT_FOUND)
+		fprintf(err, "auth.cgi: %s: %s: no such %s\n", cmd, arg,
+		        strcmp(cmd, "import-original") == 0 ? "file"
+		                                            : "account");
+	else
+		fprintf(err, "auth.cgi: %s: %s\n", cmd, err_str(e));
+	return 1;
+}
+
+int
+app_admin(struct app *app, int argc, char **argv, FILE *out, FILE *err)
+{
+	static const struct {
+		const char *name;
+		int nargs;
+	} cmds[] = {
+	    {"init", 0},         {"users", 0}, {"delete-user", 1},
+	    {"end-sessions", 1}, {"purge", 0}, {"import-original", 1},
+	};
+	struct auth_purged p;
+	int64_t n, skipped;
+	const char *cmd;
+	enum err e;
+	size_t i;
+
+	if (argc < 1)
+		goto usage;
+	cmd = argv[0];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+	    strcmp(cmd, "help") == 0) {
+		fputs(app_usage, out);
+		return 0;
+	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(cmds[i].name, cmd) == 0)
+			break;
+	if (i == sizeof(cmds) / sizeof(cmds[0])) {
+		fprintf(err, "auth.cgi: unknown command \"%s\"\n", cmd);
+		goto usage;
+	}
+	if (argc - 1 != cmds[i].nargs) {
+		fprintf(err, "auth.cgi: %s takes %d argument%s\n", cmd,
+		        cmds[i].nargs, cmds[i].nargs == 1 ? "" : "s");
+		goto usage;
+	}
+
+	if (strcmp(cmd, "init") == 0) {
+		if ((e = app_init_db(app)) != ERR_OK)
+			return failed(err, cmd, NULL, e);
+		fprintf(out, "database %s is ready\n", app->set.auth.db_path);
+	} else if (strcmp(cmd, "users") == 0) {
+		if ((e = auth_users(app->auth, print_user, out)) != ERR_OK)
+			return failed(err, cmd, NULL, e);
+	} else if (strcmp(cmd, "delete-user") == 0) {
+		if ((e = auth_delete_user(app->auth, argv[1])) != ERR_OK)
+			return failed(err, cmd, argv[1], e);
+		fprintf(out, "deleted %s\n", argv[1]);
+	} else if (strcmp(cmd, "end-sessions") == 0) {
+		if ((e = auth_end_sessions(app->auth, argv[1], &n)) != ERR_OK)
+			return failed(err, cmd, argv[1], e);
+		fprintf(out, "ended %lld session%s of %s\n", (long long)n,
+		        n == 1 ? "" : "s", argv[1]);
+	} else if (strcmp(cmd, "purge") == 0) {
+		if ((e = auth_purge(app->auth, &p)) != ERR_OK)
+			return failed(err, cmd, NULL, e);
+		fprintf(out,
+		        "purged %lld sessions, %lld reset tokens, %lld lockout"
+		        " counters\n",
+		        (long long)p.sessions, (long long)p.reset_tokens,
+		        (long long)p.throttles);
+	} else {
+		e = auth_import_original(app->auth, argv[1], &n, &skipped);
+		if (e != ERR_OK)
+			return failed(err, cmd, argv[1], e);
+		fprintf(out, "imported %lld accounts, skipped %lld\n",
+		        (long long)n, (long long)skipped);
+	}
+	return 0;
+usage:
+	fputs(app_usage, err);
+	return 2;
+}
