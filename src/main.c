@@ -1,11 +1,15 @@
-/* main.c: the CGI entry point: build the request, hand it to the app,
- * write the response. Run from a shell, a small admin tool. */
+/* main.c: the entry point: build the request, hand it to the app, write
+ * the response; once per process under CGI, in a loop under FastCGI.
+ * Run from a shell, a small admin tool. */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <fcgiapp.h>
 
 #include "app/app.h"
 #include "common/log.h"
@@ -78,9 +82,20 @@ write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+/* Where a response goes: stdout for CGI, the request's stream for
+ * FastCGI. Returns 0, or -1 when the client is gone. */
+typedef int (*write_fn)(void *arg, const char *p, size_t n);
+
+static int
+write_stdout(void *arg, const char *p, size_t n)
+{
+	(void)arg;
+	return write_all(STDOUT_FILENO, p, n);
+}
+
 /* Write resp; if it cannot be serialised, a bare status. */
 static int
-respond(const struct http_response *resp, bool head)
+respond(const struct http_response *resp, bool head, write_fn wr, void *arg)
 {
 	static const char bare[] = "Status: 500 Internal Server Error\r\n\r\n";
 	size_t len;
@@ -89,15 +104,15 @@ respond(const struct http_response *resp, bool head)
 
 	if (resp->status == 500 ||
 	    http_response_serialize(resp, head, &out, &len) != ERR_OK)
-		return write_all(STDOUT_FILENO, bare, sizeof(bare) - 1);
-	rc = write_all(STDOUT_FILENO, out, len);
+		return wr(arg, bare, sizeof(bare) - 1);
+	rc = wr(arg, out, len);
 	free(out);
 	return rc;
 }
 
 /* Answer a request when the service cannot even be set up. */
 static int
-respond_unavailable(const char *msg)
+respond_unavailable(const char *msg, write_fn wr, void *arg)
 {
 	struct http_response resp;
 	int rc;
@@ -105,16 +120,33 @@ respond_unavailable(const char *msg)
 	http_response_init(&resp);
 	if (http_response_message(&resp, 503, msg) != ERR_OK)
 		resp.status = 500;
-	rc = respond(&resp, false);
+	rc = respond(&resp, false, wr, arg);
 	http_response_clear(&resp);
+	return rc;
+}
+
+/* One request, from its variables and body to its written answer. */
+static int
+answer(struct app *app, const struct app_settings *set, char *const *envp,
+       http_read_fn rd, void *rdarg, write_fn wr, void *warg)
+{
+	struct http_response resp;
+	struct http_request req;
+	enum err e;
+	int rc;
+
+	http_response_init(&resp);
+	e = http_request_read(&req, envp, &set->limits, rd, rdarg);
+	app_handle(app, &req, e, &resp);
+	rc = respond(&resp, req.method == HTTP_HEAD, wr, warg);
+	http_response_clear(&resp);
+	http_request_clear(&req);
 	return rc;
 }
 
 static int
 serve_cgi(const struct app_settings *set)
 {
-	struct http_response resp;
-	struct http_request req;
 	struct app *app = NULL;
 	int fd = STDIN_FILENO;
 	enum err e;
@@ -124,16 +156,85 @@ serve_cgi(const struct app_settings *set)
 	alarm(set->request_timeout);
 	if ((e = app_new(&app, set)) != ERR_OK) {
 		log_error("cannot start: %s", err_str(e));
-		return respond_unavailable("service unavailable") ? 1 : 0;
+		return respond_unavailable("service unavailable", write_stdout,
+		                           NULL)
+		           ? 1
+		           : 0;
 	}
-	http_response_init(&resp);
-	e = http_request_read(&req, environ, &set->limits, read_body, &fd);
-	app_handle(app, &req, e, &resp);
-	rc = respond(&resp, req.method == HTTP_HEAD);
-	http_response_clear(&resp);
-	http_request_clear(&req);
+	rc = answer(app, set, environ, read_body, &fd, write_stdout, NULL);
 	app_free(app);
 	return rc ? 1 : 0;
+}
+
+/* ---- FastCGI: the same requests, many per process ---- */
+
+static ssize_t
+fcgi_read(void *arg, void *buf, size_t n)
+{
+	int r;
+
+	if (n > INT_MAX)
+		n = INT_MAX;
+	r = FCGX_GetStr(buf, (int)n, arg);
+	return r < 0 ? -1 : (ssize_t)r;
+}
+
+static int
+fcgi_write(void *arg, const char *p, size_t n)
+{
+	while (n > 0) {
+		int chunk = n > INT_MAX ? INT_MAX : (int)n;
+
+		if (FCGX_PutStr(p, chunk, arg) != chunk)
+			return -1;
+		p += chunk;
+		n -= (size_t)chunk;
+	}
+	return 0;
+}
+
+/* A request that outlives its limit in a FastCGI process ends the
+ * process; the web server starts another. */
+static void
+on_alarm_fastcgi(int sig)
+{
+	(void)sig;
+	_exit(1);
+}
+
+/*
+ * Serve requests from the FastCGI socket on stdin until the web server
+ * closes it. The database is opened once, at the first request that
+ * needs it, and kept; nothing else outlives a request.
+ */
+static int
+serve_fastcgi(const struct app_settings *set)
+{
+	struct app *app = NULL;
+	FCGX_Request r;
+	enum err e;
+
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&r, 0, 0) != 0) {
+		log_error("cannot set up FastCGI");
+		return 1;
+	}
+	signal(SIGALRM, on_alarm_fastcgi);
+	if ((e = app_new(&app, set)) != ERR_OK)
+		log_error("cannot start: %s", err_str(e));
+	while (FCGX_Accept_r(&r) >= 0) {
+		alarm(set->request_timeout);
+		if (app == NULL)
+			respond_unavailable("service unavailable", fcgi_write,
+			                    r.out);
+		else
+			answer(app, set, r.envp, fcgi_read, r.in, fcgi_write,
+			       r.out);
+		FCGX_Finish_r(&r);
+		alarm(0);
+	}
+	app_free(app);
+	FCGX_Free(&r, 1);
+	return 0;
 }
 
 static int
@@ -167,15 +268,22 @@ main(int argc, char **argv)
 	log_audit_open(set.audit_path);
 	/* A delivery command that exits early must not kill us. */
 	signal(SIGPIPE, SIG_IGN);
-	if (!cgi && argc > 1)
+	if (!cgi && argc > 1) {
 		rc = e != ERR_OK ? 1 : admin(&set, argc, argv);
-	else if (!cgi) {
+	} else if (!cgi && !FCGX_IsCGI()) {
+		/* Spawned by a FastCGI server: stdin is a listening socket. */
+		rc = e != ERR_OK ? 1 : serve_fastcgi(&set);
+	} else if (!cgi) {
 		fputs(app_usage, stderr);
 		rc = 2;
-	} else if (e != ERR_OK)
-		rc = respond_unavailable("service misconfigured") ? 1 : 0;
-	else
+	} else if (e != ERR_OK) {
+		rc = respond_unavailable("service misconfigured", write_stdout,
+		                         NULL)
+		         ? 1
+		         : 0;
+	} else {
 		rc = serve_cgi(&set);
+	}
 	log_audit_close();
 	return rc;
 }
