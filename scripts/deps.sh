@@ -3,7 +3,7 @@
 # Usage: scripts/deps.sh build|test|run|fuzz
 set -eu
 
-build="make gcc pkg-config libsqlite3-dev libcrypt-dev uuid-dev libcjson-dev libsodium-dev libfcgi-dev"
+build="make gcc pkg-config libsqlite3-dev libcrypt-dev uuid-dev libcjson-dev libsodium-dev libfcgi-dev dpkg-dev"
 run="$build lighttpd"
 test="$run clang libclang-rt-14-dev libcmocka-dev curl python3 python3-requests sqlite3 valgrind cppcheck clang-format"
 fuzz="$build clang libclang-rt-14-dev"
