@@ -14,6 +14,9 @@ struct call {
 	struct http_request *req;
 	struct http_response *resp;
 	struct auth_call who; /* the client, for throttling and audit */
+	bool html;            /* the client prefers pages (a browser) */
+	enum app_page page;   /* in html mode, the page an error re-renders */
+	struct app_page_args args; /* and what it shows */
 };
 
 typedef void (*handler_fn)(struct call *);
@@ -22,6 +25,7 @@ struct route {
 	const char *path;
 	enum http_method method;
 	handler_fn fn;
+	bool html_only; /* a page: JSON clients do not see this route */
 };
 
 /* ---- answers ---- */
@@ -104,11 +108,51 @@ message_of(enum err e)
 	}
 }
 
-/* Answer {"message": msg} with status; on failure leave a bare 500. */
+/* The mount point, "" at the site root. */
+static const char *
+base_of(const struct call *c)
+{
+	return c->req->script_name != NULL ? c->req->script_name : "";
+}
+
+/* Answer {"message": msg} with status, or, to a browser, the current
+ * page with msg as its error; on failure leave a bare 500. */
 static void
 answer_message(struct call *c, int status, const char *msg)
 {
-	if (http_response_message(c->resp, status, msg) != ERR_OK)
+	enum err e;
+
+	if (c->html && status >= 400) {
+		c->args.error = msg;
+		e = app_page_render(c->resp, status, base_of(c), c->page,
+		                    &c->args);
+	} else {
+		e = http_response_message(c->resp, status, msg);
+	}
+	if (e != ERR_OK)
+		c->resp->status = 500;
+}
+
+/* Show a page to a browser. */
+static void
+answer_page(struct call *c, int status, enum app_page page)
+{
+	if (app_page_render(c->resp, status, base_of(c), page, &c->args) !=
+	    ERR_OK)
+		c->resp->status = 500;
+}
+
+/* Send a browser on to path under the mount point, with 303 See Other
+ * (the next request is a GET whatever this one was). */
+static void
+answer_see_other(struct call *c, const char *path)
+{
+	char location[1024];
+
+	snprintf(location, sizeof(location), "%s%s", base_of(c), path);
+	if (http_response_header(c->resp, "Location", location) != ERR_OK ||
+	    http_response_body(c->resp, 303, "text/plain; charset=utf-8", "",
+	                       0) != ERR_OK)
 		c->resp->status = 500;
 }
 
@@ -147,13 +191,6 @@ answer_email(struct call *c, const char *email, const char *key,
 	cJSON_Delete(o);
 }
 
-/* The mount point, "" at the site root. */
-static const char *
-base_of(const struct call *c)
-{
-	return c->req->script_name != NULL ? c->req->script_name : "";
-}
-
 static enum err
 set_session_cookie(struct call *c, const char *value, long max_age)
 {
@@ -189,6 +226,9 @@ fields_get(struct call *c, const char *const *names, const char **values,
 		answer_error(c, e);
 		return false;
 	}
+	/* A form shown again keeps the email that was typed. */
+	if (c->args.email == NULL)
+		c->args.email = http_request_field(c->req, "email");
 	for (i = 0; i < n; i++) {
 		values[i] = http_request_field(c->req, names[i]);
 		if (values[i] == NULL || values[i][0] == '\0') {
@@ -308,7 +348,10 @@ same_origin(struct call *c)
 static void
 h_index(struct call *c)
 {
-	answer_message(c, 200, "Bienvenue");
+	if (c->html)
+		answer_page(c, 200, APP_PAGE_HOME);
+	else
+		answer_message(c, 200, "Bienvenue");
 }
 
 static void
@@ -319,6 +362,7 @@ h_register(struct call *c)
 	struct auth_user u;
 	enum err e;
 
+	c->page = APP_PAGE_REGISTER;
 	if (!fields_get(c, names, v, 2))
 		return;
 	e = auth_register(c->app->auth, &c->who, v[0], v[1], &u);
@@ -326,6 +370,8 @@ h_register(struct call *c)
 		answer_password(c, v[1]);
 	else if (e != ERR_OK)
 		answer_error(c, e);
+	else if (c->html)
+		answer_see_other(c, "/login?notice=registered");
 	else
 		answer_email(c, u.email, "message", "user created");
 }
@@ -339,6 +385,7 @@ h_login(struct call *c)
 	struct auth_user u;
 	enum err e;
 
+	c->page = APP_PAGE_LOGIN;
 	if (!fields_get(c, names, v, 2))
 		return;
 	e = auth_login(c->app->auth, &c->who, v[0], v[1], &u, sid);
@@ -348,6 +395,8 @@ h_login(struct call *c)
 	}
 	if ((e = set_session_cookie(c, sid, -1)) != ERR_OK)
 		answer_error(c, e);
+	else if (c->html)
+		answer_see_other(c, "/profile");
 	else
 		answer_email(c, u.email, "message", "logged in");
 	explicit_bzero(sid, sizeof(sid));
@@ -360,8 +409,7 @@ h_logout(struct call *c)
 	char *sid;
 	enum err e;
 
-	if (!same_origin(c))
-		return;
+	c->page = APP_PAGE_DENIED;
 	sid = session_cookie(c);
 	e = auth_logout(c->app->auth, &c->who, sid);
 	free(sid);
@@ -369,11 +417,17 @@ h_logout(struct call *c)
 		answer_error(c, e);
 		return;
 	}
-	snprintf(location, sizeof(location), "%s/", base_of(c));
-	if ((e = set_session_cookie(c, "", 0)) != ERR_OK ||
-	    (e = http_response_header(c->resp, "Location", location)) !=
-	        ERR_OK) {
+	if ((e = set_session_cookie(c, "", 0)) != ERR_OK) {
 		answer_error(c, e == ERR_NOMEM ? e : ERR_INTERNAL);
+		return;
+	}
+	if (c->html) {
+		answer_see_other(c, "/login?notice=logged_out");
+		return;
+	}
+	snprintf(location, sizeof(location), "%s/", base_of(c));
+	if (http_response_header(c->resp, "Location", location) != ERR_OK) {
+		answer_error(c, ERR_INTERNAL);
 		return;
 	}
 	answer_message(c, 302, "logged out");
@@ -386,12 +440,17 @@ h_profile(struct call *c)
 	struct auth_user u;
 	enum err e;
 
+	c->page = APP_PAGE_DENIED;
 	e = auth_session_user(c->app->auth, &c->who, sid, &u);
 	free(sid);
-	if (e != ERR_OK)
+	if (e != ERR_OK) {
 		answer_error(c, e);
-	else
+	} else if (c->html) {
+		c->args.email = u.email;
+		answer_page(c, 200, APP_PAGE_PROFILE);
+	} else {
 		answer_email(c, u.email, NULL, NULL);
+	}
 }
 
 static void
@@ -403,6 +462,7 @@ h_reset_request(struct call *c)
 	struct auth_user u;
 	enum err e;
 
+	c->page = APP_PAGE_RESET_ASK;
 	if (!fields_get(c, names, v, 1))
 		return;
 	e = auth_reset_request(c->app->auth, &c->who, v[0], &u, token);
@@ -410,12 +470,20 @@ h_reset_request(struct call *c)
 	    (e == ERR_OK || e == ERR_NOT_FOUND)) {
 		/* The token went to its owner: the same answer whether the
 		 * email is registered or not. */
-		answer_email(
-		    c, v[0], "message",
-		    "if this email is registered, a reset token is on its"
-		    " way");
+		c->args.delivered = true;
+		if (c->html)
+			answer_page(c, 200, APP_PAGE_RESET_SENT);
+		else
+			answer_email(
+			    c, v[0], "message",
+			    "if this email is registered, a reset token is"
+			    " on its way");
 	} else if (e != ERR_OK) {
 		answer_error(c, e);
+	} else if (c->html) {
+		c->args.email = u.email;
+		c->args.token = token;
+		answer_page(c, 200, APP_PAGE_RESET_SENT);
 	} else {
 		answer_email(c, u.email, "reset_token", token);
 	}
@@ -431,6 +499,12 @@ h_reset_update(struct call *c)
 	struct auth_user u;
 	enum err e;
 
+	c->page = APP_PAGE_RESET_SET;
+	if (c->html) {
+		/* A failed attempt shows the same form again. */
+		c->args.email = http_request_field(c->req, "email");
+		c->args.token = http_request_field(c->req, "reset_token");
+	}
 	if (!fields_get(c, names, v, 3))
 		return;
 	e = auth_reset_update(c->app->auth, &c->who, v[0], v[1], v[2], &u);
@@ -438,21 +512,97 @@ h_reset_update(struct call *c)
 		answer_password(c, v[2]);
 	else if (e != ERR_OK)
 		answer_error(c, e);
+	else if (c->html)
+		answer_see_other(c, "/login?notice=password");
 	else
 		answer_email(c, u.email, "message", "Password updated");
 }
 
+/* ---- pages (browsers only) ---- */
+
+/* The value of a query-string parameter, or NULL; parsed on demand into
+ * fields that the request does not own, so they are freed here. */
+static const char *
+query_get(struct call *c, struct http_fields *q, const char *name)
+{
+	if (q->n == 0 && c->req->query != NULL &&
+	    http_form_parse(c->req->query, strlen(c->req->query),
+	                    c->app->set.limits.max_fields, q) != ERR_OK)
+		http_fields_clear(q);
+	return http_fields_get(q, name);
+}
+
+static void
+h_page_register(struct call *c)
+{
+	answer_page(c, 200, APP_PAGE_REGISTER);
+}
+
+static void
+h_page_login(struct call *c)
+{
+	static const char *const notices[][2] = {
+	    {"registered", "Your account is created: you can log in."},
+	    {"password", "Your password is updated: log in with the new one."},
+	    {"logged_out", "You are logged out."},
+	};
+	struct http_fields q = {0};
+	const char *n = query_get(c, &q, "notice");
+	size_t i;
+
+	/* Only known notices, in our own words: nothing from the URL is
+	 * echoed. */
+	for (i = 0; n != NULL && i < sizeof(notices) / sizeof(notices[0]); i++)
+		if (strcmp(n, notices[i][0]) == 0)
+			c->args.notice = notices[i][1];
+	answer_page(c, 200, APP_PAGE_LOGIN);
+	http_fields_clear(&q);
+}
+
+static void
+h_page_reset(struct call *c)
+{
+	struct http_fields q = {0};
+
+	c->args.email = query_get(c, &q, "email");
+	c->args.token = query_get(c, &q, "reset_token");
+	answer_page(c, 200,
+	            c->args.email != NULL && c->args.token != NULL
+	                ? APP_PAGE_RESET_SET
+	                : APP_PAGE_RESET_ASK);
+	http_fields_clear(&q);
+}
+
+static void
+h_style(struct call *c)
+{
+	if (app_page_style(c->resp) != ERR_OK)
+		c->resp->status = 500;
+}
+
 static const struct route routes[] = {
-    {"/", HTTP_GET, h_index},
-    {"/users", HTTP_POST, h_register},
-    {"/sessions", HTTP_POST, h_login},
-    {"/sessions", HTTP_DELETE, h_logout},
-    {"/profile", HTTP_GET, h_profile},
-    {"/reset_password", HTTP_POST, h_reset_request},
-    {"/reset_password", HTTP_PUT, h_reset_update},
+    {"/", HTTP_GET, h_index, false},
+    {"/users", HTTP_POST, h_register, false},
+    {"/sessions", HTTP_POST, h_login, false},
+    {"/sessions", HTTP_DELETE, h_logout, false},
+    {"/profile", HTTP_GET, h_profile, false},
+    {"/reset_password", HTTP_POST, h_reset_request, false},
+    {"/reset_password", HTTP_PUT, h_reset_update, false},
+    {"/reset_password", HTTP_GET, h_page_reset, true},
+    {"/register", HTTP_GET, h_page_register, true},
+    {"/login", HTTP_GET, h_page_login, true},
+    {"/style.css", HTTP_GET, h_style, false},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+/* Is route r there for this client? Pages are for browsers only, so
+ * that JSON clients see exactly the contract's routes. */
+static bool
+route_visible(const struct call *c, const struct route *r)
+{
+	return !r->html_only || c->html;
+}
 
 /* 405 with the methods the path allows (HEAD wherever GET is). */
 static void
@@ -462,7 +612,8 @@ answer_not_allowed(struct call *c, const char *path)
 	size_t i;
 
 	for (i = 0; i < NROUTES; i++) {
-		if (strcmp(routes[i].path, path) != 0)
+		if (strcmp(routes[i].path, path) != 0 ||
+		    !route_visible(c, &routes[i]))
 			continue;
 		if (allow[0] != '\0')
 			strcat(allow, ", ");
@@ -485,7 +636,8 @@ route(struct call *c)
 	if (m == HTTP_HEAD)
 		m = HTTP_GET;
 	for (i = 0; i < NROUTES; i++) {
-		if (strcmp(routes[i].path, c->req->path) != 0)
+		if (strcmp(routes[i].path, c->req->path) != 0 ||
+		    !route_visible(c, &routes[i]))
 			continue;
 		known = true;
 		if (routes[i].method == m) {
@@ -499,31 +651,107 @@ route(struct call *c)
 		answer_message(c, 404, "not found");
 }
 
+/* Is the request's body a form (the only kind that may carry _method)? */
+static bool
+is_form(const struct http_request *req)
+{
+	const char *t = req->content_type;
+
+	return t != NULL &&
+	       (strncasecmp(t, "application/x-www-form-urlencoded", 33) == 0 ||
+	        strncasecmp(t, "multipart/form-data", 19) == 0);
+}
+
+/*
+ * HTML forms can only GET and POST: a POSTed form with a field
+ * _method=DELETE or _method=PUT is taken as that method. Returns false
+ * when the body could not be decoded (answered then).
+ */
+static bool
+method_override(struct call *c)
+{
+	const char *m;
+	enum err e;
+
+	if (c->req->method != HTTP_POST || !is_form(c->req))
+		return true;
+	if ((e = http_request_decode(c->req, &c->app->set.limits)) != ERR_OK) {
+		answer_error(c, e);
+		return false;
+	}
+	if ((m = http_request_field(c->req, "_method")) == NULL)
+		return true;
+	if (strcasecmp(m, "DELETE") == 0)
+		c->req->method = HTTP_DELETE;
+	else if (strcasecmp(m, "PUT") == 0)
+		c->req->method = HTTP_PUT;
+	return true;
+}
+
+/* Does resp have a header called name? */
+static bool
+has_header(const struct http_response *resp, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < resp->nheaders; i++)
+		if (strcasecmp(resp->headers[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* Is the answer JSON (not a page, a style sheet or a redirect)? */
+static bool
+is_json(const struct http_response *resp)
+{
+	size_t i;
+
+	for (i = 0; i < resp->nheaders; i++)
+		if (strcasecmp(resp->headers[i].name, "Content-Type") == 0)
+			return strcmp(resp->headers[i].value,
+			              "application/json") == 0;
+	return false;
+}
+
 /* Headers every answer carries: no caching of account data, no type
- * sniffing, no referrer, no framing, no active content, and a download
- * rather than a page if a browser opens an answer directly. */
+ * sniffing, no referrer, no framing; JSON answers also forbid any active
+ * content and are a download rather than a page if a browser opens one
+ * directly. Pages bring their own Content-Security-Policy. */
 static void
 common_headers(struct call *c)
 {
-	static const char *const h[][2] = {
+	static const char *const all[][2] = {
 	    {"Cache-Control", "no-store"},
 	    {"X-Content-Type-Options", "nosniff"},
 	    {"Referrer-Policy", "no-referrer"},
+	    {"X-Frame-Options", "DENY"},
+	};
+	static const char *const json[][2] = {
 	    {"Content-Security-Policy",
 	     "default-src 'none'; frame-ancestors 'none'"},
-	    {"X-Frame-Options", "DENY"},
 	    {"Content-Disposition", "attachment; filename=\"api.json\""},
 	};
+	struct http_response *r = c->resp;
+	bool ok = true;
 	size_t i;
 
-	for (i = 0; i < sizeof(h) / sizeof(h[0]); i++)
-		if (http_response_header(c->resp, h[i][0], h[i][1]) != ERR_OK)
-			c->resp->status = 500;
+	if (r->status == 500)
+		return;
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		ok = ok &&
+		     http_response_header(r, all[i][0], all[i][1]) == ERR_OK;
+	if (is_json(r))
+		for (i = 0; i < sizeof(json) / sizeof(json[0]); i++)
+			if (!has_header(r, json[i][0]))
+				ok = ok &&
+				     http_response_header(r, json[i][0],
+				                          json[i][1]) == ERR_OK;
 	/* Over HTTPS, tell the browser to stay on it. */
-	if (c->req->https &&
-	    http_response_header(c->resp, "Strict-Transport-Security",
-	                         "max-age=31536000") != ERR_OK)
-		c->resp->status = 500;
+	if (c->req->https)
+		ok = ok && http_response_header(r, "Strict-Transport-Security",
+		                                "max-age=31536000") == ERR_OK;
+	if (!ok)
+		r->status = 500;
 }
 
 /* ---- the context ---- */
@@ -564,12 +792,26 @@ void
 app_handle(struct app *app, struct http_request *req, enum err read_err,
            struct http_response *resp)
 {
-	struct call c = {app, req, resp, {req->remote_addr, 0}};
+	struct call c;
+
+	memset(&c, 0, sizeof(c));
+	c.app = app;
+	c.req = req;
+	c.resp = resp;
+	c.who.client = req->remote_addr;
+	c.html =
+	    http_accept_prefers(req->accept, "text/html", "application/json");
+	c.page = APP_PAGE_HOME;
 
 	if (read_err != ERR_OK)
 		answer_error(&c, read_err);
 	else if (req->method_name == NULL || req->method_name[0] == '\0')
 		answer_message(&c, 400, "REQUEST_METHOD is required");
+	else if (!method_override(&c))
+		; /* answered */
+	else if (req->method != HTTP_GET && req->method != HTTP_HEAD &&
+	         !same_origin(&c))
+		; /* answered */
 	else
 		route(&c);
 	common_headers(&c);

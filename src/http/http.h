@@ -225,6 +225,19 @@ enum err http_response_cookie(struct http_response *resp,
 enum err http_response_json(struct http_response *resp, int status,
                             const cJSON *json);
 
+/* Set the status and a copy of data[0..len) as the body, with the given
+ * Content-Type (replacing any). */
+enum err http_response_body(struct http_response *resp, int status,
+                            const char *type, const char *data, size_t len);
+
+/*
+ * Does the Accept header value prefer media type a over b (RFC 9110
+ * section 12.5.1: the most specific matching range gives each its
+ * quality; a tie is no preference)? NULL or an empty header prefers
+ * nothing. Malformed parts are skipped.
+ */
+bool http_accept_prefers(const char *accept, const char *a, const char *b);
+
 /* Shorthand for a body {"message": message}. */
 enum err http_response_message(struct http_response *resp, int status,
                                const char *message);

@@ -216,39 +216,34 @@ out:
 /* The JSON text is copied into a malloc'd body so that http_response_clear
  * frees it with free() whatever allocator cJSON was given. */
 enum err
-http_response_json(struct http_response *resp, int status, const cJSON *json)
+http_response_body(struct http_response *resp, int status, const char *type,
+                   const char *data, size_t len)
 {
-	char *text = NULL, *body = NULL, *type = NULL;
-	size_t i, len = 0;
+	char *body = NULL, *t = NULL;
 	enum err e = ERR_OK;
+	size_t i;
 
-	if (json == NULL) {
-		e = ERR_INVAL;
-		goto out;
-	}
-	if ((text = cJSON_PrintUnformatted(json)) == NULL) {
-		e = ERR_NOMEM;
-		goto out;
-	}
-	len = strlen(text);
-	if ((body = malloc(len + 1)) == NULL) {
-		e = ERR_NOMEM;
-		goto out;
-	}
-	memcpy(body, text, len + 1);
+	if (type == NULL || (data == NULL && len > 0) || !value_ok(type))
+		return ERR_INVAL;
+	if ((body = malloc(len + 1)) == NULL)
+		return ERR_NOMEM;
+	if (len > 0)
+		memcpy(body, data, len);
+	body[len] = '\0';
 	for (i = 0; i < resp->nheaders; i++)
 		if (strcasecmp(resp->headers[i].name, "Content-Type") == 0)
 			break;
 	if (i < resp->nheaders) {
-		if ((type = strdup(JSON_TYPE)) == NULL) {
+		if ((t = strdup(type)) == NULL) {
 			e = ERR_NOMEM;
 			goto out;
 		}
 		free(resp->headers[i].value);
-		resp->headers[i].value = type;
-	} else if ((e = http_response_header(resp, "Content-Type",
-	                                     JSON_TYPE)) != ERR_OK)
+		resp->headers[i].value = t;
+	} else if ((e = http_response_header(resp, "Content-Type", type)) !=
+	           ERR_OK) {
 		goto out;
+	}
 	if (resp->body != NULL) {
 		explicit_bzero(resp->body, resp->body_len);
 		free(resp->body);
@@ -262,10 +257,24 @@ out:
 		explicit_bzero(body, len);
 		free(body);
 	}
-	if (text != NULL) {
-		explicit_bzero(text, len);
-		cJSON_free(text);
-	}
+	return e;
+}
+
+enum err
+http_response_json(struct http_response *resp, int status, const cJSON *json)
+{
+	char *text;
+	enum err e;
+	size_t len;
+
+	if (json == NULL)
+		return ERR_INVAL;
+	if ((text = cJSON_PrintUnformatted(json)) == NULL)
+		return ERR_NOMEM;
+	len = strlen(text);
+	e = http_response_body(resp, status, JSON_TYPE, text, len);
+	explicit_bzero(text, len);
+	cJSON_free(text);
 	return e;
 }
 
