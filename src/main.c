@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
@@ -22,12 +23,19 @@ extern char **environ;
  * answered and the process ends. A client that stalls while sending its
  * body gets 408; anything else that takes too long is a fault, 503.
  */
+#define TIMEOUT_HEADERS                                                        \
+	"Content-Type: application/json\r\n"                                   \
+	"Cache-Control: no-store\r\n"                                          \
+	"X-Content-Type-Options: nosniff\r\n"                                  \
+	"Referrer-Policy: no-referrer\r\n"                                     \
+	"X-Frame-Options: DENY\r\n"                                            \
+	"Content-Security-Policy: default-src 'none'; frame-ancestors"         \
+	" 'none'\r\n"                                                          \
+	"Content-Disposition: attachment; filename=\"api.json\"\r\n"           \
+	"\r\n"
+
 static const char timeout_client[] =
-    "Status: 408 Request Timeout\r\n"
-    "Content-Type: application/json\r\n"
-    "Cache-Control: no-store\r\n"
-    "X-Content-Type-Options: nosniff\r\n"
-    "\r\n"
+    "Status: 408 Request Timeout\r\n" TIMEOUT_HEADERS
     "{\"message\":\"request body not received in time\"}";
 static const char timeout_server[] = "Status: 503 Service Unavailable\r\n"
                                      "Content-Type: application/json\r\n"
@@ -115,11 +123,13 @@ static int
 respond_unavailable(const char *msg, write_fn wr, void *arg)
 {
 	struct http_response resp;
+	const char *https = getenv("HTTPS");
 	int rc;
 
 	http_response_init(&resp);
-	if (http_response_message(&resp, 503, msg) != ERR_OK)
-		resp.status = 500;
+	app_unavailable(&resp, msg,
+	                https != NULL && (strcasecmp(https, "on") == 0 ||
+	                                  strcmp(https, "1") == 0));
 	rc = respond(&resp, false, wr, arg);
 	http_response_clear(&resp);
 	return rc;

@@ -718,7 +718,7 @@ is_json(const struct http_response *resp)
  * content and are a download rather than a page if a browser opens one
  * directly. Pages bring their own Content-Security-Policy. */
 static void
-common_headers(struct call *c)
+common_headers(struct http_response *r, bool https)
 {
 	static const char *const all[][2] = {
 	    {"Cache-Control", "no-store"},
@@ -731,7 +731,6 @@ common_headers(struct call *c)
 	     "default-src 'none'; frame-ancestors 'none'"},
 	    {"Content-Disposition", "attachment; filename=\"api.json\""},
 	};
-	struct http_response *r = c->resp;
 	bool ok = true;
 	size_t i;
 
@@ -747,11 +746,19 @@ common_headers(struct call *c)
 				     http_response_header(r, json[i][0],
 				                          json[i][1]) == ERR_OK;
 	/* Over HTTPS, tell the browser to stay on it. */
-	if (c->req->https)
+	if (https)
 		ok = ok && http_response_header(r, "Strict-Transport-Security",
 		                                "max-age=31536000") == ERR_OK;
 	if (!ok)
 		r->status = 500;
+}
+
+void
+app_unavailable(struct http_response *resp, const char *msg, bool https)
+{
+	if (http_response_message(resp, 503, msg) != ERR_OK)
+		resp->status = 500;
+	common_headers(resp, https);
 }
 
 /* ---- the context ---- */
@@ -814,5 +821,5 @@ app_handle(struct app *app, struct http_request *req, enum err read_err,
 		; /* answered */
 	else
 		route(&c);
-	common_headers(&c);
+	common_headers(resp, req->https);
 }

@@ -56,6 +56,11 @@ enum err app_init_db(struct app *app);
  */
 int app_admin(struct app *app, int argc, char **argv, FILE *out, FILE *err);
 
+/* Answer 503 {"message": msg} with every header an answer carries, for
+ * when the service cannot even be set up (no context exists). https: the
+ * request came over HTTPS. */
+void app_unavailable(struct http_response *resp, const char *msg, bool https);
+
 /* The usage text of the command-line tool. */
 extern const char app_usage[];
 

@@ -46,7 +46,7 @@ login_failed(struct auth *a, struct auth_call *call, const char *email,
 	enum err e;
 
 	log_audit("login_failure", account, auth_client(call));
-	e = auth_throttle_count(a, call, AUTH_COUNT_LOGIN, email, account);
+	e = auth_throttle_failed(a, call, AUTH_COUNT_LOGIN, email, account);
 	return e != ERR_OK ? e : ERR_CREDENTIALS;
 }
 
@@ -68,7 +68,8 @@ auth_login(struct auth *a, struct auth_call *call, const char *email,
 		email = ""; /* counted, and never found, as one key */
 	if ((e = auth_store(a, &st)) != ERR_OK)
 		return e;
-	if ((e = auth_throttle_check(a, call, AUTH_COUNT_LOGIN, email)) !=
+	/* Counted before the hash: attempts past the limit cost nothing. */
+	if ((e = auth_throttle_take(a, call, AUTH_COUNT_LOGIN, email, true)) !=
 	    ERR_OK) {
 		if (e == ERR_THROTTLED)
 			log_audit("login_refused_locked", 0, auth_client(call));
@@ -107,12 +108,12 @@ auth_login(struct auth *a, struct auth_call *call, const char *email,
 	if ((e = store_session_insert(st, digest, su.id, now)) != ERR_OK ||
 	    (e = store_user_set_login(st, su.id, now)) != ERR_OK ||
 	    (upgrade && (e = store_user_set_hash(st, su.id, hash)) != ERR_OK) ||
+	    (e = auth_throttle_success(a, call, AUTH_COUNT_LOGIN, email)) !=
+	        ERR_OK ||
 	    (e = store_commit(st)) != ERR_OK) {
 		store_rollback(st);
 		goto out;
 	}
-	if ((e = auth_throttle_clear(a, AUTH_COUNT_LOGIN, email)) != ERR_OK)
-		goto out;
 	log_audit("login", su.id, auth_client(call));
 	if (upgrade)
 		log_audit("password_rehash", su.id, auth_client(call));

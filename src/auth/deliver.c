@@ -27,12 +27,47 @@ write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+/*
+ * The delivery process, detached from the request: it runs the command
+ * with the message on its stdin (the read end of a pipe), waits for it
+ * and logs a failure. Nothing of the request's own files stays open in
+ * it: not stdout (the web server would wait for it to close), not stdin
+ * (a request body, or a FastCGI listening socket).
+ */
+static void
+deliver_detached(const char *command, int in)
+{
+	int status, fd;
+	pid_t pid;
+
+	dup2(in, STDIN_FILENO);
+	dup2(STDERR_FILENO, STDOUT_FILENO);
+	for (fd = 3; fd < 1024; fd++)
+		close(fd);
+	signal(SIGPIPE, SIG_DFL);
+	if ((pid = fork()) < 0)
+		_exit(1);
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", command, (char *)NULL);
+		_exit(127);
+	}
+	close(STDIN_FILENO);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			_exit(1);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		log_error("deliver: \"%s\" failed (status %d): a reset token"
+		          " was not delivered",
+		          command, status);
+	_exit(0);
+}
+
 enum err
 auth_deliver_token(const struct auth *a, const char *email, const char *token)
 {
+	void (*old_pipe)(int);
 	char msg[1024];
 	int fds[2], n, status;
-	void (*old_pipe)(int);
 	pid_t pid;
 	enum err e = ERR_OK;
 
@@ -58,6 +93,8 @@ auth_deliver_token(const struct auth *a, const char *email, const char *token)
 		log_error("deliver: pipe: %s", strerror(errno));
 		return ERR_INTERNAL;
 	}
+	/* Fork twice so that the delivery outlives this request without
+	 * becoming our child to wait for. */
 	if ((pid = fork()) < 0) {
 		log_error("deliver: fork: %s", strerror(errno));
 		close(fds[0]);
@@ -65,39 +102,25 @@ auth_deliver_token(const struct auth *a, const char *email, const char *token)
 		return ERR_INTERNAL;
 	}
 	if (pid == 0) {
-		/* The command's own output must not reach the HTTP
-		 * response: its stdout goes to our stderr. */
-		dup2(fds[0], STDIN_FILENO);
-		dup2(STDERR_FILENO, STDOUT_FILENO);
-		close(fds[0]);
 		close(fds[1]);
-		signal(SIGPIPE, SIG_DFL);
-		execl("/bin/sh", "sh", "-c", a->cfg.deliver_command,
-		      (char *)NULL);
-		_exit(127);
+		if (fork() == 0)
+			deliver_detached(a->cfg.deliver_command, fds[0]);
+		_exit(0);
 	}
 	close(fds[0]);
-	/* A command that exits without reading must give us EPIPE, not a
-	 * SIGPIPE that would end the whole process. */
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	/* The message is far smaller than a pipe's buffer: this write does
+	 * not wait for the command. A command that exits without reading
+	 * gives EPIPE, not a SIGPIPE that would end this process. */
 	old_pipe = signal(SIGPIPE, SIG_IGN);
 	if (write_all(fds[1], msg, (size_t)n) != 0) {
 		log_error("deliver: writing to \"%s\": %s",
 		          a->cfg.deliver_command, strerror(errno));
 		e = ERR_INTERNAL;
 	}
-	close(fds[1]);
 	signal(SIGPIPE, old_pipe);
+	close(fds[1]);
 	explicit_bzero(msg, sizeof(msg));
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			status = -1;
-			break;
-		}
-	}
-	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		log_error("deliver: \"%s\" failed (status %d)",
-		          a->cfg.deliver_command, status);
-		e = ERR_INTERNAL;
-	}
 	return e;
 }

@@ -35,21 +35,26 @@ bool auth_password_common(const char *password);
 enum auth_count { AUTH_COUNT_LOGIN, AUTH_COUNT_RESET };
 
 /*
- * ERR_THROTTLED (with call->retry_after set) when the account of email or
- * the caller's address is locked for kind; ERR_OK when not.
+ * Count one attempt of kind for the account of email and the caller's
+ * address, before the work it guards. ERR_THROTTLED (with
+ * call->retry_after set) when either is locked, or this attempt is past
+ * its limit and locks it. own_tx: run in a transaction of its own, else
+ * in the caller's.
  */
-enum err auth_throttle_check(struct auth *a, struct auth_call *call,
-                             enum auth_count kind, const char *email);
+enum err auth_throttle_take(struct auth *a, struct auth_call *call,
+                            enum auth_count kind, const char *email,
+                            bool own_tx);
 
-/* Count one event of kind for the account of email and the caller's
- * address, locking either that reaches its limit. */
-enum err auth_throttle_count(struct auth *a, struct auth_call *call,
-                             enum auth_count kind, const char *email,
-                             int64_t account);
+/* The attempt failed: lock the account or the address whose count has
+ * reached its limit. */
+enum err auth_throttle_failed(struct auth *a, struct auth_call *call,
+                              enum auth_count kind, const char *email,
+                              int64_t account);
 
-/* Forget the account's count of kind (after a successful login). */
-enum err auth_throttle_clear(struct auth *a, enum auth_count kind,
-                             const char *email);
+/* The attempt succeeded: forget the account's count and give the
+ * address its place back. In the caller's transaction, if any. */
+enum err auth_throttle_success(struct auth *a, struct auth_call *call,
+                               enum auth_count kind, const char *email);
 
 /* deliver.c: hand a reset token to the configured command. */
 enum err auth_deliver_token(const struct auth *a, const char *email,

@@ -14,41 +14,61 @@ auth_reset_request(struct auth *a, struct auth_call *call, const char *email,
 	char t[AUTH_TOKEN_LEN + 1];
 	struct store_user su;
 	struct store *st;
-	bool known;
+	bool known = false;
 	enum err e;
 
 	if (strlen(email) > AUTH_EMAIL_MAX)
 		email = "";
 	if ((e = auth_store(a, &st)) != ERR_OK)
 		return e;
-	if ((e = auth_throttle_check(a, call, AUTH_COUNT_RESET, email)) !=
-	    ERR_OK)
-		return e;
-	e = store_user_by_email(st, email, &su);
-	if (e != ERR_OK && e != ERR_NOT_FOUND)
-		return e;
-	known = e == ERR_OK;
-	/* Every request counts, for a known email or not. */
-	if ((e = auth_throttle_count(a, call, AUTH_COUNT_RESET, email,
-	                             known ? su.id : 0)) != ERR_OK)
-		return e;
-	if (!known) {
-		log_audit("reset_request_unknown", 0, auth_client(call));
-		return ERR_NOT_FOUND;
-	}
-	explicit_bzero(su.hash, sizeof(su.hash));
 	auth_token_new(a, t);
 	auth_token_digest(t, digest);
-	e = store_reset_put(st, su.id, digest, auth_now(a) + a->cfg.reset_ttl);
-	if (e == ERR_OK && a->cfg.deliver_command != NULL) {
-		e = auth_deliver_token(a, su.email, t);
-		explicit_bzero(t, sizeof(t));
+	/*
+	 * One transaction, one commit, for a known email or not: every
+	 * request counts against the limits, and only a known one stores a
+	 * token, so both cost the same.
+	 */
+	if ((e = store_begin(st)) != ERR_OK)
+		goto out;
+	e = auth_throttle_take(a, call, AUTH_COUNT_RESET, email, false);
+	if (e == ERR_THROTTLED) {
+		/* Keep the count (and a new lock) all the same. */
+		if ((e = store_commit(st)) == ERR_OK)
+			e = ERR_THROTTLED;
+		goto out;
 	}
 	if (e == ERR_OK) {
-		log_audit("reset_request", su.id, auth_client(call));
-		auth_user_of(&su, user);
-		memcpy(token, t, sizeof(t));
+		e = store_user_by_email(st, email, &su);
+		known = e == ERR_OK;
+		if (e == ERR_NOT_FOUND)
+			e = ERR_OK;
 	}
+	if (e == ERR_OK && known)
+		e = store_reset_put(st, su.id, digest,
+		                    auth_now(a) + a->cfg.reset_ttl);
+	if (e == ERR_OK)
+		e = store_commit(st);
+	if (e != ERR_OK)
+		goto out;
+	if (!known) {
+		log_audit("reset_request_unknown", 0, auth_client(call));
+		e = ERR_NOT_FOUND;
+		goto out;
+	}
+	explicit_bzero(su.hash, sizeof(su.hash));
+	if (a->cfg.deliver_command != NULL) {
+		/* The token goes to its owner only. */
+		e = auth_deliver_token(a, su.email, t);
+		explicit_bzero(t, sizeof(t));
+		if (e != ERR_OK)
+			goto out;
+	}
+	log_audit("reset_request", su.id, auth_client(call));
+	auth_user_of(&su, user);
+	memcpy(token, t, sizeof(t));
+out:
+	if (e != ERR_OK && e != ERR_THROTTLED && e != ERR_NOT_FOUND)
+		store_rollback(st);
 	explicit_bzero(t, sizeof(t));
 	return e;
 }

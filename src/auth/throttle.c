@@ -1,5 +1,10 @@
 /* throttle.c: lockouts after too many failed logins or reset requests,
- * counted per account and per client address in the store. */
+ * counted per account and per client address in the store.
+ *
+ * An attempt is counted before the work it guards (the password hash),
+ * under the write lock: however many attempts race, each takes one
+ * place in the count, and those past the limit are refused without any
+ * hashing. A successful login gives its place back. */
 #include <stdio.h>
 #include <string.h>
 
@@ -37,54 +42,101 @@ addr_key(char *key, enum auth_count kind, const char *client)
 	snprintf(key, KEY_MAX, "%s:addr:%s", kind_name[kind], client);
 }
 
-/* Is key locked now? Sets *until when it is. */
+/* The counter under key as of now: a fresh one when there is none, or
+ * when it is not locked and its window has passed or its lock ended. */
 static enum err
-locked(struct store *st, const char *key, int64_t now, int64_t *until)
+current(struct store *st, const struct auth_throttle *th, const char *key,
+        int64_t now, struct store_throttle *t)
 {
-	struct store_throttle t;
-	enum err e;
+	enum err e = store_throttle_get(st, key, t);
 
-	e = store_throttle_get(st, key, &t);
-	if (e == ERR_NOT_FOUND)
-		return ERR_OK;
-	if (e != ERR_OK)
+	if (e != ERR_OK && e != ERR_NOT_FOUND)
 		return e;
-	if (t.locked_until > now) {
-		*until = t.locked_until;
-		return ERR_THROTTLED;
+	if (e == ERR_OK && t->locked_until > now)
+		return ERR_OK; /* locked: the lock outlasts the window */
+	if (e == ERR_NOT_FOUND || now - t->window_start >= th->window ||
+	    t->locked_until != 0) {
+		t->failures = 0;
+		t->window_start = now;
+		t->locked_until = 0;
 	}
 	return ERR_OK;
 }
 
+/*
+ * Take a place for one attempt under key. *until is set to the end of
+ * its lock when the key is locked, or becomes locked because this
+ * attempt is past the limit (then *locked_now is true).
+ */
+static enum err
+take(struct store *st, const struct auth_throttle *th, const char *key,
+     int64_t limit, int64_t now, int64_t *until, bool *locked_now)
+{
+	struct store_throttle t;
+	enum err e;
+
+	if ((e = current(st, th, key, now, &t)) != ERR_OK)
+		return e;
+	if (t.locked_until > now) {
+		*until = t.locked_until;
+		return ERR_OK;
+	}
+	t.failures++;
+	if (t.failures > limit) {
+		t.locked_until = now + th->lockout;
+		*until = t.locked_until;
+		*locked_now = true;
+	}
+	return store_throttle_put(st, key, &t);
+}
+
 enum err
-auth_throttle_check(struct auth *a, struct auth_call *call,
-                    enum auth_count kind, const char *email)
+auth_throttle_take(struct auth *a, struct auth_call *call, enum auth_count kind,
+                   const char *email, bool own_tx)
 {
 	const struct auth_throttle *th = &a->cfg.throttle;
 	const char *client = auth_client(call);
-	int64_t now = auth_now(a), until = 0, u = 0;
+	int64_t now = auth_now(a), ua = 0, ub = 0, until;
+	bool lock_acct = false, lock_addr = false;
 	char key[KEY_MAX];
 	struct store *st;
 	enum err e;
 
+	if (th->account_limit <= 0 && (th->addr_limit <= 0 || client == NULL))
+		return ERR_OK;
 	if ((e = auth_store(a, &st)) != ERR_OK)
+		return e;
+	if (own_tx && (e = store_begin(st)) != ERR_OK)
 		return e;
 	if (th->account_limit > 0) {
 		account_key(key, kind, email);
-		if ((e = locked(st, key, now, &u)) == ERR_THROTTLED)
-			until = u;
-		else if (e != ERR_OK)
-			return e;
+		if ((e = take(st, th, key, th->account_limit, now, &ua,
+		              &lock_acct)) != ERR_OK)
+			goto out;
 	}
 	if (th->addr_limit > 0 && client != NULL) {
 		addr_key(key, kind, client);
-		if ((e = locked(st, key, now, &u)) == ERR_THROTTLED) {
-			if (u > until)
-				until = u;
-		} else if (e != ERR_OK) {
-			return e;
-		}
+		if ((e = take(st, th, key, th->addr_limit, now, &ub,
+		              &lock_addr)) != ERR_OK)
+			goto out;
 	}
+	if (own_tx)
+		e = store_commit(st);
+out:
+	if (e != ERR_OK) {
+		if (own_tx)
+			store_rollback(st);
+		return e;
+	}
+	if (lock_acct)
+		log_audit(kind == AUTH_COUNT_LOGIN ? "lockout_account"
+		                                   : "reset_lockout_account",
+		          0, client);
+	if (lock_addr)
+		log_audit(kind == AUTH_COUNT_LOGIN ? "lockout_address"
+		                                   : "reset_lockout_address",
+		          0, client);
+	until = ua > ub ? ua : ub;
 	if (until == 0)
 		return ERR_OK;
 	if (call != NULL)
@@ -92,60 +144,95 @@ auth_throttle_check(struct auth *a, struct auth_call *call,
 	return ERR_THROTTLED;
 }
 
-/* Count one event under key; true in *lock when this one locks it. */
+/* Give back the place an attempt took under key (it succeeded): for an
+ * account, forget its count; for an address, take one off. */
 static enum err
-count(struct store *st, const struct auth_throttle *th, const char *key,
-      int64_t limit, int64_t now, bool *lock)
+give_back(struct store *st, const struct auth_throttle *th, const char *key,
+          bool forget, int64_t now)
 {
 	struct store_throttle t;
 	enum err e;
 
-	e = store_throttle_get(st, key, &t);
-	/* A new window opens when the last one has passed or a lock has
-	 * ended: an ended lock starts the count afresh. */
-	if (e == ERR_NOT_FOUND ||
-	    (e == ERR_OK && (now - t.window_start >= th->window ||
-	                     (t.locked_until != 0 && t.locked_until <= now)))) {
-		t.failures = 0;
-		t.window_start = now;
-		t.locked_until = 0;
-	} else if (e != ERR_OK) {
+	if ((e = current(st, th, key, now, &t)) != ERR_OK)
 		return e;
-	}
-	t.failures++;
-	*lock = t.failures >= limit && t.locked_until <= now;
-	if (*lock)
-		t.locked_until = now + th->lockout;
+	if (t.failures == 0)
+		return ERR_OK;
+	if (forget)
+		return store_throttle_delete(st, key);
+	t.failures--;
 	return store_throttle_put(st, key, &t);
 }
 
 enum err
-auth_throttle_count(struct auth *a, struct auth_call *call,
-                    enum auth_count kind, const char *email, int64_t account)
+auth_throttle_success(struct auth *a, struct auth_call *call,
+                      enum auth_count kind, const char *email)
 {
 	const struct auth_throttle *th = &a->cfg.throttle;
 	const char *client = auth_client(call);
 	int64_t now = auth_now(a);
 	char key[KEY_MAX];
 	struct store *st;
-	bool lock_acct = false, lock_addr = false;
-	enum err e;
+	enum err e = ERR_OK;
 
 	if ((e = auth_store(a, &st)) != ERR_OK)
 		return e;
-	/* One transaction: concurrent failures each count exactly once. */
+	if (th->account_limit > 0) {
+		account_key(key, kind, email);
+		if ((e = give_back(st, th, key, true, now)) != ERR_OK)
+			return e;
+	}
+	if (th->addr_limit > 0 && client != NULL) {
+		addr_key(key, kind, client);
+		e = give_back(st, th, key, false, now);
+	}
+	return e;
+}
+
+/* Lock key when its count has reached the limit; true in *locked_now. */
+static enum err
+lock_if_full(struct store *st, const struct auth_throttle *th, const char *key,
+             int64_t limit, int64_t now, bool *locked_now)
+{
+	struct store_throttle t;
+	enum err e;
+
+	if ((e = current(st, th, key, now, &t)) != ERR_OK)
+		return e;
+	if (t.failures < limit || t.locked_until > now)
+		return ERR_OK;
+	t.locked_until = now + th->lockout;
+	*locked_now = true;
+	return store_throttle_put(st, key, &t);
+}
+
+enum err
+auth_throttle_failed(struct auth *a, struct auth_call *call,
+                     enum auth_count kind, const char *email, int64_t account)
+{
+	const struct auth_throttle *th = &a->cfg.throttle;
+	const char *client = auth_client(call);
+	bool lock_acct = false, lock_addr = false;
+	int64_t now = auth_now(a);
+	char key[KEY_MAX];
+	struct store *st;
+	enum err e;
+
+	if (th->account_limit <= 0 && (th->addr_limit <= 0 || client == NULL))
+		return ERR_OK;
+	if ((e = auth_store(a, &st)) != ERR_OK)
+		return e;
 	if ((e = store_begin(st)) != ERR_OK)
 		return e;
 	if (th->account_limit > 0) {
 		account_key(key, kind, email);
-		if ((e = count(st, th, key, th->account_limit, now,
-		               &lock_acct)) != ERR_OK)
+		if ((e = lock_if_full(st, th, key, th->account_limit, now,
+		                      &lock_acct)) != ERR_OK)
 			goto out;
 	}
 	if (th->addr_limit > 0 && client != NULL) {
 		addr_key(key, kind, client);
-		if ((e = count(st, th, key, th->addr_limit, now, &lock_addr)) !=
-		    ERR_OK)
+		if ((e = lock_if_full(st, th, key, th->addr_limit, now,
+		                      &lock_addr)) != ERR_OK)
 			goto out;
 	}
 	e = store_commit(st);
@@ -155,35 +242,8 @@ out:
 		return e;
 	}
 	if (lock_acct)
-		log_audit(kind == AUTH_COUNT_LOGIN ? "lockout_account"
-		                                   : "reset_lockout_account",
-		          account, client);
+		log_audit("lockout_account", account, client);
 	if (lock_addr)
-		log_audit(kind == AUTH_COUNT_LOGIN ? "lockout_address"
-		                                   : "reset_lockout_address",
-		          account, client);
+		log_audit("lockout_address", account, client);
 	return ERR_OK;
-}
-
-enum err
-auth_throttle_clear(struct auth *a, enum auth_count kind, const char *email)
-{
-	struct store_throttle t;
-	char key[KEY_MAX];
-	struct store *st;
-	enum err e;
-
-	if (a->cfg.throttle.account_limit <= 0)
-		return ERR_OK;
-	if ((e = auth_store(a, &st)) != ERR_OK)
-		return e;
-	account_key(key, kind, email);
-	/* Look first: most logins have nothing to clear, and a read takes
-	 * no write lock. */
-	e = store_throttle_get(st, key, &t);
-	if (e == ERR_NOT_FOUND)
-		return ERR_OK;
-	if (e != ERR_OK)
-		return e;
-	return store_throttle_delete(st, key);
 }
