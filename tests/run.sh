@@ -74,7 +74,8 @@ done
 
 suite "cgi" tests/cgi/run.sh cgi-bin/auth.cgi
 suite "cgi+asan" tests/cgi/run.sh build/asan/auth.cgi
-suite "integration lighttpd" tests/integration/run.sh
+suite "integration" tests/integration/run.sh
+suite "security" tests/security/run.sh
 suite "checks" tests/checks.sh
 fuzzers=""
 for f in build/fuzz/*; do
