@@ -76,6 +76,9 @@ suite "cgi" tests/cgi/run.sh cgi-bin/auth.cgi
 suite "cgi+asan" tests/cgi/run.sh build/asan/auth.cgi
 suite "integration" tests/integration/run.sh
 suite "security" tests/security/run.sh
+suite "concurrency" tests/robust/concurrency.sh
+suite "faults" tests/robust/faults.sh
+suite "kill loop" tests/robust/killloop.sh
 suite "checks" tests/checks.sh
 fuzzers=""
 for f in build/fuzz/*; do

@@ -50,6 +50,26 @@ login_failed(struct auth *a, struct auth_call *call, const char *email,
 	return e != ERR_OK ? e : ERR_CREDENTIALS;
 }
 
+/* Is the account's stored hash still the one su holds? ERR_CREDENTIALS
+ * when it has changed or the account is gone. */
+static enum err
+hash_unchanged(struct store *st, const struct store_user *su)
+{
+	struct store_user now;
+	size_t n = strlen(su->hash);
+	enum err e;
+
+	e = store_user_by_id(st, su->id, &now);
+	if (e == ERR_NOT_FOUND)
+		return ERR_CREDENTIALS;
+	if (e != ERR_OK)
+		return e;
+	if (strlen(now.hash) != n || sodium_memcmp(now.hash, su->hash, n) != 0)
+		e = ERR_CREDENTIALS;
+	explicit_bzero(now.hash, sizeof(now.hash));
+	return e;
+}
+
 enum err
 auth_login(struct auth *a, struct auth_call *call, const char *email,
            const char *password, struct auth_user *user,
@@ -89,11 +109,10 @@ auth_login(struct auth *a, struct auth_call *call, const char *email,
 	if (strncmp(su.hash, "$2", 2) == 0 && strlen(password) > 72)
 		match = false;
 	upgrade = e == ERR_OK && match && auth_hash_outdated(a, su.hash);
-	explicit_bzero(su.hash, sizeof(su.hash));
-	if (e != ERR_OK)
-		return e;
-	if (!match)
-		return login_failed(a, call, email, su.id);
+	if (e != ERR_OK || !match) {
+		explicit_bzero(su.hash, sizeof(su.hash));
+		return e != ERR_OK ? e : login_failed(a, call, email, su.id);
+	}
 
 	/* The password is right: a hash made by another method or cost
 	 * (bcrypt from the original service, say) is replaced now, while
@@ -105,6 +124,15 @@ auth_login(struct auth *a, struct auth_call *call, const char *email,
 	now = auth_now(a);
 	if ((e = store_begin(st)) != ERR_OK)
 		goto out;
+	/* The password was checked against su.hash without the lock: a
+	 * password change that committed meanwhile ended every session and
+	 * must not be undone by this one (nor its hash by an upgrade). */
+	if ((e = hash_unchanged(st, &su)) != ERR_OK) {
+		store_rollback(st);
+		if (e == ERR_CREDENTIALS)
+			log_audit("login_failure", su.id, auth_client(call));
+		goto out;
+	}
 	if ((e = store_session_insert(st, digest, su.id, now)) != ERR_OK ||
 	    (e = store_user_set_login(st, su.id, now)) != ERR_OK ||
 	    (upgrade && (e = store_user_set_hash(st, su.id, hash)) != ERR_OK) ||
@@ -120,6 +148,7 @@ auth_login(struct auth *a, struct auth_call *call, const char *email,
 	auth_user_of(&su, user);
 	memcpy(sid, token, sizeof(token));
 out:
+	explicit_bzero(su.hash, sizeof(su.hash));
 	explicit_bzero(token, sizeof(token));
 	explicit_bzero(hash, sizeof(hash));
 	return e;
