@@ -5,6 +5,10 @@
 # See README.md.
 
 PORT      ?= 5000
+MODE      ?= cgi
+SERVER    ?= lighttpd
+PREFIX    ?= /usr/local
+DESTDIR   ?=
 STATE_DIR ?= $(CURDIR)/var
 CC        ?= cc
 CLANG     ?= clang
@@ -34,7 +38,7 @@ GEN := $(B)/gen/common_passwords.inc
 LIB_OBJ      := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRC))
 LIB_OBJ_ASAN := $(patsubst src/%.c,$(B)/asan/%.o,$(LIB_SRC))
 
-.PHONY: all deps test run check format fuzz clean unit-bins
+.PHONY: all deps test run check format fuzz clean unit-bins bench install
 
 all: cgi-bin/auth.cgi
 
@@ -94,6 +98,21 @@ cgi-bin/auth.cgi: $(LIB_OBJ) $(B)/obj/main.o
 	$(Q)$(CC) $(LDHARDEN) -o $@ $^ $(PKG_LIBS)
 endif
 
+# A dynamically linked twin of auth.cgi: valgrind cannot follow the heap
+# of a static one.
+$(B)/dyn/auth.cgi: $(LIB_OBJ) $(B)/obj/main.o
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@ (dynamic, for valgrind)"
+	$(Q)$(CC) $(LDHARDEN) -o $@ $^ $(PKG_LIBS)
+
+# A bare CGI for the benchmark, linked like auth.cgi.
+$(B)/bench/bare.cgi: tests/bench/bare.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) -std=c11 -Wall -Wextra -Werror -Wpedantic -O2 $(HARDEN) \
+		$(if $(filter static,$(LINK)),-static-pie,-pie) \
+		-Wl,-z,relro,-z,now -o $@ $<
+
 $(B)/asan/auth.cgi: $(LIB_OBJ_ASAN) $(B)/asan/main.o
 	@echo "  LD asan $@"
 	$(Q)$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
@@ -131,13 +150,22 @@ fuzz:
 
 test:
 	@scripts/deps.sh test
-	@$(MAKE) --no-print-directory all $(B)/asan/auth.cgi unit-bins fuzz-bins
+	@$(MAKE) --no-print-directory all $(B)/asan/auth.cgi $(B)/dyn/auth.cgi \
+		unit-bins fuzz-bins
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run.sh
 
 run:
-	@scripts/deps.sh run
+	@scripts/deps.sh $(if $(filter apache,$(SERVER)),run-apache,run)
 	@$(MAKE) --no-print-directory all
-	@scripts/serve.sh "$(PORT)" "$(STATE_DIR)"
+	@MODE=$(MODE) SERVER=$(SERVER) scripts/serve.sh "$(PORT)" "$(STATE_DIR)"
+
+bench:
+	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all $(B)/bench/bare.cgi
+	@scripts/bench.sh
+
+install: all
+	@scripts/install.sh "$(PREFIX)" "$(DESTDIR)"
 
 check:
 	tests/checks.sh

@@ -1,23 +1,44 @@
 #!/bin/sh
-# serve.sh: serve cgi-bin/auth.cgi with lighttpd in the foreground (Ctrl-C
-# stops it). Used by `make run`.
-# Usage: scripts/serve.sh PORT STATE_DIR
+# serve.sh: serve cgi-bin/auth.cgi in the foreground (Ctrl-C stops it), with
+# lighttpd or Apache, as a CGI or as FastCGI. Used by `make run`, and by
+# tests/lib/server.sh for every combination but lighttpd + CGI.
+# Usage: [MODE=cgi|fastcgi] [SERVER=lighttpd|apache] scripts/serve.sh PORT STATE_DIR
 #   PORT       TCP port on 127.0.0.1
-#   STATE_DIR  directory for the database (auth.db), lighttpd's pid file and
-#              logs (error.log, cgi-stderr.log); created when missing
-# AUTHCGI_* variables set in the environment reach the app (see
-# conf/lighttpd.conf); AUTHCGI_DB is always STATE_DIR/auth.db.
-# Two instances with different PORT and STATE_DIR run side by side.
+#   STATE_DIR  directory for the database (auth.db), the server's pid file,
+#              sockets and logs; created when missing
+#   MODE       cgi (default): one process per request (mod_cgi, mod_cgid);
+#              fastcgi: a few long-lived processes (mod_fastcgi, mod_fcgid)
+#   SERVER     lighttpd (default): conf/lighttpd.conf, or with MODE=fastcgi
+#              conf/lighttpd-fastcgi.conf; apache: conf/apache.conf
+#              (started with -DAUTHCGI_FASTCGI for MODE=fastcgi)
+#   SERVE_PROJECT_DIR  the project to serve (cgi-bin/auth.cgi, conf/);
+#              default: the checkout holding this script
+# AUTHCGI_* variables set in the environment reach the app (see the
+# configuration files); AUTHCGI_DB is always STATE_DIR/auth.db.
+# Logs: lighttpd: STATE_DIR/error.log (lighttpd's own), STATE_DIR/
+# cgi-stderr.log (the app's stderr); Apache: both in STATE_DIR/error.log.
+# Two instances with different PORT and STATE_DIR run side by side, in any
+# combination of modes and servers.
+#
+# Apache started as root (as in CI) refuses to serve as root: its children
+# and the app run as SERVE_USER (default www-data; SERVE_GROUP defaults to
+# that user's group). This script then gives STATE_DIR (and the database in
+# it) to that user, and checks that the user can reach cgi-bin/auth.cgi and
+# STATE_DIR: every directory above them must be searchable by it (o+x). A
+# checkout under /work or /root/... with mode 755 directories works; one
+# under a private (0700) directory does not: say so and stop.
 set -eu
 
 usage() {
-	echo "usage: $0 PORT STATE_DIR" >&2
+	echo "usage: [MODE=cgi|fastcgi] [SERVER=lighttpd|apache] $0 PORT STATE_DIR" >&2
 	exit 2
 }
 
 [ $# -eq 2 ] || usage
 port=$1
 state_dir=$2
+mode=${MODE:-cgi}
+server=${SERVER:-lighttpd}
 case "$port" in
 '' | *[!0-9]*) echo "$0: PORT must be a number: '$port'" >&2; usage ;;
 esac
@@ -26,24 +47,28 @@ if [ "$port" -lt 1 ] || [ "$port" -gt 65535 ]; then
 	usage
 fi
 [ -n "$state_dir" ] || usage
+case "$mode" in
+cgi | fastcgi) ;;
+*) echo "$0: MODE must be cgi or fastcgi: '$mode'" >&2; usage ;;
+esac
+case "$server" in
+lighttpd | apache) ;;
+*) echo "$0: SERVER must be lighttpd or apache: '$server'" >&2; usage ;;
+esac
 
-project_dir=$(cd "$(dirname "$0")/.." && pwd -P)
+# The project served: this checkout, or SERVE_PROJECT_DIR when set (a
+# directory with cgi-bin/auth.cgi and conf/, e.g. a test's snapshot).
+project_dir=${SERVE_PROJECT_DIR:-$(cd "$(dirname "$0")/.." && pwd -P)}
+project_dir=$(cd "$project_dir" && pwd -P)
 cgi=$project_dir/cgi-bin/auth.cgi
-conf=$project_dir/conf/lighttpd.conf
 
 if [ ! -x "$cgi" ]; then
 	echo "$0: $cgi is missing: run make first" >&2
 	exit 1
 fi
-# lighttpd lives in /usr/sbin, which a non-root PATH may lack.
-lighttpd=${LIGHTTPD:-$(command -v lighttpd || echo /usr/sbin/lighttpd)}
-if [ ! -x "$lighttpd" ]; then
-	echo "$0: lighttpd not found: apt-get install lighttpd" >&2
-	exit 1
-fi
 
 mkdir -p "$state_dir"
-# lighttpd runs the CGI from cgi-bin/: every path it is given is absolute.
+# The server runs the app from elsewhere: every path it is given is absolute.
 state_dir=$(cd "$state_dir" && pwd -P)
 
 # Create or migrate the database before the first request.
@@ -53,9 +78,85 @@ fi
 
 export SERVE_PORT="$port" SERVE_STATE_DIR="$state_dir" \
 	SERVE_PROJECT_DIR="$project_dir"
-# Check the configuration first, so that an error shows here.
-"$lighttpd" -tt -f "$conf"
 
-echo "authcgi: serving http://127.0.0.1:$port/ (state in $state_dir; Ctrl-C stops)"
-echo "authcgi: logs: $state_dir/error.log, $state_dir/cgi-stderr.log"
-exec "$lighttpd" -D -f "$conf"
+# ---------------------------------------------------------------- lighttpd
+
+if [ "$server" = lighttpd ]; then
+	# lighttpd lives in /usr/sbin, which a non-root PATH may lack.
+	lighttpd=${LIGHTTPD:-$(command -v lighttpd || echo /usr/sbin/lighttpd)}
+	if [ ! -x "$lighttpd" ]; then
+		echo "$0: lighttpd not found: apt-get install lighttpd" >&2
+		exit 1
+	fi
+	if [ "$mode" = fastcgi ]; then
+		conf=$project_dir/conf/lighttpd-fastcgi.conf
+	else
+		conf=$project_dir/conf/lighttpd.conf
+	fi
+	# Check the configuration first, so that an error shows here.
+	"$lighttpd" -tt -f "$conf"
+	echo "authcgi: serving http://127.0.0.1:$port/ with lighttpd ($mode; state in $state_dir; Ctrl-C stops)"
+	echo "authcgi: logs: $state_dir/error.log, $state_dir/cgi-stderr.log"
+	exec "$lighttpd" -D -f "$conf"
+fi
+
+# ------------------------------------------------------------------ apache
+
+apache=${APACHE:-/usr/sbin/apache2}
+if [ ! -x "$apache" ]; then
+	echo "$0: $apache not found: apt-get install apache2 libapache2-mod-fcgid" >&2
+	exit 1
+fi
+if [ "$mode" = fastcgi ] &&
+	[ ! -e /usr/lib/apache2/modules/mod_fcgid.so ]; then
+	echo "$0: mod_fcgid not found: apt-get install libapache2-mod-fcgid" >&2
+	exit 1
+fi
+conf=$project_dir/conf/apache.conf
+
+# Who the children and the app run as (only used when started as root).
+SERVE_USER=${SERVE_USER:-www-data}
+SERVE_GROUP=${SERVE_GROUP:-$(id -gn "$SERVE_USER" 2>/dev/null || echo "$SERVE_USER")}
+export SERVE_USER SERVE_GROUP
+if [ "$(id -u)" -eq 0 ]; then
+	if ! id "$SERVE_USER" >/dev/null 2>&1; then
+		echo "$0: no user '$SERVE_USER' to run Apache's children as: set SERVE_USER" >&2
+		exit 1
+	fi
+	# as_user CMD...: run a test as that user (setpriv: util-linux).
+	as_user() {
+		setpriv --reuid="$SERVE_USER" --regid="$SERVE_GROUP" \
+			--clear-groups -- "$@"
+	}
+	chown -R "$SERVE_USER:$SERVE_GROUP" "$state_dir"
+	if ! as_user test -x "$cgi"; then
+		echo "$0: user $SERVE_USER cannot run $cgi: make every directory above it searchable (chmod o+x) or set SERVE_USER" >&2
+		exit 1
+	fi
+	if ! as_user test -w "$state_dir" || ! as_user test -x "$state_dir"; then
+		echo "$0: user $SERVE_USER cannot write $state_dir: make every directory above it searchable (chmod o+x) or set SERVE_USER" >&2
+		exit 1
+	fi
+fi
+
+# Hand on every AUTHCGI_* variable but AUTHCGI_DB: by name for mod_cgid
+# (PassEnv), by value for mod_fcgid (Apache substitutes ${NAME} when it
+# reads the file; a value must not contain a double quote).
+{
+	echo "# Generated by scripts/serve.sh: the AUTHCGI_* settings of Apache's environment."
+	names=$(env | sed -n 's/^\(AUTHCGI_[A-Z0-9_]*\)=.*/\1/p' | grep -vx AUTHCGI_DB | sort -u || true)
+	echo "<IfDefine !AUTHCGI_FASTCGI>"
+	for n in $names; do echo "    PassEnv $n"; done
+	echo "</IfDefine>"
+	echo "<IfDefine AUTHCGI_FASTCGI>"
+	for n in $names; do echo "    FcgidInitialEnv $n \"\${$n}\""; done
+	echo "</IfDefine>"
+} >"$state_dir/apache-env.conf"
+
+define=""
+[ "$mode" = fastcgi ] && define=-DAUTHCGI_FASTCGI
+# Check the configuration first, so that an error shows here.
+"$apache" -d "$state_dir" -f "$conf" $define -t
+echo "authcgi: serving http://127.0.0.1:$port/ with Apache ($mode; state in $state_dir; Ctrl-C stops)"
+echo "authcgi: log: $state_dir/error.log"
+exec "$apache" -d "$state_dir" -f "$conf" $define -DFOREGROUND

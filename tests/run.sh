@@ -74,11 +74,14 @@ done
 
 suite "cgi" tests/cgi/run.sh cgi-bin/auth.cgi
 suite "cgi+asan" tests/cgi/run.sh build/asan/auth.cgi
-suite "integration" tests/integration/run.sh
+suite "admin" tests/admin/run.sh cgi-bin/auth.cgi
+suite "admin+asan" tests/admin/run.sh build/asan/auth.cgi
+suite "integration (4 servers)" tests/integration/run.sh
 suite "security" tests/security/run.sh
 suite "concurrency" tests/robust/concurrency.sh
 suite "faults" tests/robust/faults.sh
 suite "kill loop" tests/robust/killloop.sh
+suite "fastcgi valgrind" tests/fastcgi/valgrind.sh build/dyn/auth.cgi
 suite "checks" tests/checks.sh
 fuzzers=""
 for f in build/fuzz/*; do

@@ -86,7 +86,10 @@ ssize_t http_read_fd(void *arg, void *buf, size_t n);
  * read (ERR_TOO_LARGE); exactly that many bytes are read, never more; end
  * of input before that is ERR_SHORT_BODY. A CONTENT_LENGTH that is not a
  * decimal number is ERR_INVAL; an absent or empty one is no body (rd is
- * not called). HTTP_COOKIE (and the other header variables:
+ * not called), unless HTTP_TRANSFER_ENCODING is "chunked" (a server that
+ * passes a chunked body on de-chunked, without a length): then the body
+ * is read to the end of input, more than lim->max_body being
+ * ERR_TOO_LARGE. HTTP_COOKIE (and the other header variables:
  * CONTENT_TYPE, QUERY_STRING, REMOTE_ADDR and the HTTP_* ones read here)
  * longer than lim->max_header is ERR_HEADER_SIZE. A read error is
  * ERR_SHORT_BODY too. On success req->body is never NULL.

@@ -145,6 +145,62 @@ out:
 	return e;
 }
 
+/*
+ * A body of unknown length (a chunked request that the server passes on
+ * de-chunked, without CONTENT_LENGTH: Apache's mod_cgid does) is read to
+ * the end of input, but never more than max bytes: one byte past max is
+ * ERR_TOO_LARGE.
+ */
+static enum err
+body_read_all(http_read_fn rd, void *rdarg, size_t max, char **out, size_t *len)
+{
+	size_t cap = max < 4096 ? max + 1 : 4096, got = 0;
+	char *b = NULL, *nb;
+	ssize_t r;
+	enum err e = ERR_OK;
+
+	if (rd == NULL || max >= SIZE_MAX - 1)
+		return ERR_INTERNAL;
+	if ((b = malloc(cap + 1)) == NULL)
+		return ERR_NOMEM;
+	for (;;) {
+		if (got == cap) {
+			if (cap > max) {
+				e = ERR_TOO_LARGE;
+				goto out;
+			}
+			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			if ((nb = realloc(b, cap + 1)) == NULL) {
+				e = ERR_NOMEM;
+				goto out;
+			}
+			b = nb;
+		}
+		r = rd(rdarg, b + got, cap - got);
+		if (r < 0) {
+			e = ERR_SHORT_BODY;
+			goto out;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	if (got > max) {
+		e = ERR_TOO_LARGE;
+		goto out;
+	}
+	b[got] = '\0';
+	*out = b;
+	*len = got;
+	b = NULL;
+out:
+	if (b != NULL) {
+		explicit_bzero(b, got);
+		free(b);
+	}
+	return e;
+}
+
 ssize_t
 http_read_fd(void *arg, void *buf, size_t n)
 {
@@ -163,7 +219,9 @@ http_read_fd(void *arg, void *buf, size_t n)
  * path, mount point) are read first; then the header variables, each
  * bounded by lim->max_header; then CONTENT_LENGTH, checked against
  * lim->max_body before a byte is read. A CONTENT_LENGTH that is absent
- * or empty means no body: stdin is not touched (a server sends none).
+ * or empty means no body: stdin is not touched (a server sends none),
+ * unless HTTP_TRANSFER_ENCODING says chunked: then the body is read to
+ * its end, up to lim->max_body.
  */
 enum err
 http_request_read(struct http_request *req, char *const *envp,
@@ -198,6 +256,15 @@ http_request_read(struct http_request *req, char *const *envp,
 	s = env_get(envp, "HTTPS");
 	req->https =
 	    s != NULL && (strcasecmp(s, "on") == 0 || strcmp(s, "1") == 0);
+	s = env_get(envp, "HTTP_TRANSFER_ENCODING");
+	if ((env_get(envp, "CONTENT_LENGTH") == NULL ||
+	     *env_get(envp, "CONTENT_LENGTH") == '\0') &&
+	    s != NULL && strcasecmp(s, "chunked") == 0) {
+		e = body_read_all(rd, rdarg, lim->max_body, &req->body, &len);
+		if (e == ERR_OK)
+			req->body_len = len;
+		goto out;
+	}
 	if ((e = content_length(env_get(envp, "CONTENT_LENGTH"), lim->max_body,
 	                        &len)) != ERR_OK)
 		goto out;

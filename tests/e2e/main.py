@@ -3,6 +3,9 @@
 
 Usage: tests/e2e/main.py [BASE_URL]   (default http://127.0.0.1:5000)
 
+tests/integration/run.sh runs it against lighttpd and Apache, each as CGI
+and as FastCGI: the client must not tell them apart.
+
 A known client of the original Flask service, kept in its shape: Python
 `requests`, `data=` form bodies, `cookies=`, the logout redirect followed.
 Each step asserts the status code and the exact JSON body. Prints one line
@@ -75,6 +78,11 @@ def log_in(email: str, password: str) -> str:
     session_id = r.cookies.get("session_id")
     assert session_id, r.headers.get("Set-Cookie")
     assert str(uuid.UUID(session_id)) == session_id, session_id
+    # Mounted at the site root (SCRIPT_NAME ""), whatever the web server:
+    # the cookie is for the whole site.
+    cookie = next(c for c in r.cookies if c.name == "session_id")
+    assert cookie.path == "/", cookie.path
+    assert cookie.has_nonstandard_attr("HttpOnly"), r.headers.get("Set-Cookie")
     return session_id
 
 
@@ -97,6 +105,8 @@ def log_out(session_id: str) -> None:
     assert r.history[0].status_code == 302, r.history[0].status_code
     assert r.history[0].headers.get("Location") == "/", r.history[0].headers
     assert r.url == f"{URL}/", r.url
+    cleared = r.history[0].headers.get("Set-Cookie", "")
+    assert cleared.startswith("session_id=;") and "Max-Age=0" in cleared, cleared
 
 
 def profile_logged_out(session_id: str) -> None:

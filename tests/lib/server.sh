@@ -1,18 +1,43 @@
-# server.sh: start and stop a real lighttpd serving cgi-bin/auth.cgi, for
-# tests (bash). Source it; it uses conf/lighttpd.conf, as `make run` does.
+# shellcheck shell=bash
+# server.sh: start and stop a real web server serving cgi-bin/auth.cgi, for
+# tests (bash). Source it. By default lighttpd with conf/lighttpd.conf (CGI),
+# as `make run` does; two variables, read by each server_start, pick another
+# of the four combinations:
+#
+#   SERVER_MODE=cgi|fastcgi        (default cgi)
+#   SERVER_KIND=lighttpd|apache    (default lighttpd)
+#   e.g. SERVER_MODE=fastcgi SERVER_KIND=apache server_start "$tmp/state"
 #
 #   free_port               print a loopback TCP port nobody listens on
-#   server_start STATE_DIR  start lighttpd in the background on a free port;
-#                           sets SERVER_PID, SERVER_PORT, SERVER_URL; returns
-#                           once GET / answers (or 1 after bounded retries)
-#   server_stop             stop the lighttpd started above, by its PID
+#   server_start STATE_DIR  start the server in the background on a free
+#                           port; sets SERVER_PID, SERVER_PORT, SERVER_URL,
+#                           SERVER_APP_LOG (the file that gets the app's
+#                           stderr) and SERVER_LABEL (e.g. "apache-fastcgi");
+#                           returns once GET / answers (or 1 after bounded
+#                           retries)
+#   server_stop             stop the server started above, by its PID
 #
-# AUTHCGI_* variables exported before server_start reach the app.
+# AUTHCGI_* variables exported before server_start reach the app (with
+# FastCGI they are read once, when the app's processes start).
+#
+# lighttpd + CGI starts lighttpd directly (as this file always did); the
+# other combinations run scripts/serve.sh, which execs the server, so
+# SERVER_PID is the server's PID all the same. Apache started as root runs
+# the app as SERVE_USER (default www-data): STATE_DIR is then given to that
+# user, and the directories above it must be searchable by it; server_start
+# adds o+x (search only) to those that lack it under ${TMPDIR:-/tmp} (mktemp
+# -d makes 0700 directories), and fails with a message elsewhere.
 
 SERVER_PID=""
 SERVER_PORT=""
 SERVER_URL=""
-SERVER_PROJECT_DIR=${SERVER_PROJECT_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)}
+SERVER_APP_LOG=""
+SERVER_LABEL=""
+# The checkout holding this file (scripts/serve.sh is taken from there);
+# SERVER_PROJECT_DIR, the project served (cgi-bin/auth.cgi, conf/), may be
+# set to another directory, e.g. a snapshot of the executable.
+_SERVER_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
+SERVER_PROJECT_DIR=${SERVER_PROJECT_DIR:-$_SERVER_ROOT}
 SERVER_LIGHTTPD=${LIGHTTPD:-$(command -v lighttpd || echo /usr/sbin/lighttpd)}
 
 # free_port: ask the kernel for an unused port (bind to port 0), then make
@@ -40,19 +65,47 @@ s.close()') || continue
 # The database is created with `auth.cgi init` first (skipped if that fails).
 # Retries on a new port if lighttpd dies at start (e.g. the port was taken
 # in between): at most 5 starts, each waiting at most 10 s.
+# With SERVER_MODE/SERVER_KIND set otherwise: scripts/serve.sh's output goes
+# to STATE_DIR/server.stderr; Apache writes apache.pid and error.log (which
+# also gets the app's stderr).
 server_start() {
-	local state=$1 try i
+	local state=$1 try i mode=${SERVER_MODE:-cgi} kind=${SERVER_KIND:-lighttpd}
+	case $mode in cgi | fastcgi) ;; *)
+		echo "server_start: SERVER_MODE must be cgi or fastcgi: '$mode'" >&2
+		return 1 ;;
+	esac
+	case $kind in lighttpd | apache) ;; *)
+		echo "server_start: SERVER_KIND must be lighttpd or apache: '$kind'" >&2
+		return 1 ;;
+	esac
+	SERVER_LABEL=$kind-$mode
 	mkdir -p "$state" || return 1
 	state=$(cd "$state" && pwd -P)
-	AUTHCGI_DB=$state/auth.db "$SERVER_PROJECT_DIR/cgi-bin/auth.cgi" init \
-		>/dev/null 2>>"$state/init.stderr" ||
-		echo "server_start: warning: auth.cgi init failed" >&2
+	if [ "$kind" == lighttpd ]; then
+		SERVER_APP_LOG=$state/cgi-stderr.log
+	else
+		SERVER_APP_LOG=$state/error.log
+		_server_open_path "$state" || return 1
+	fi
+	if [ "$kind" == lighttpd ] && [ "$mode" == cgi ]; then
+		AUTHCGI_DB=$state/auth.db "$SERVER_PROJECT_DIR/cgi-bin/auth.cgi" init \
+			>/dev/null 2>>"$state/init.stderr" ||
+			echo "server_start: warning: auth.cgi init failed" >&2
+	fi
 	for try in 1 2 3 4 5; do
 		SERVER_PORT=$(free_port) || return 1
-		SERVE_PORT=$SERVER_PORT SERVE_STATE_DIR=$state \
-			SERVE_PROJECT_DIR=$SERVER_PROJECT_DIR \
-			"$SERVER_LIGHTTPD" -D -f "$SERVER_PROJECT_DIR/conf/lighttpd.conf" \
-			</dev/null >>"$state/lighttpd.stderr" 2>&1 &
+		if [ "$kind" == lighttpd ] && [ "$mode" == cgi ]; then
+			SERVE_PORT=$SERVER_PORT SERVE_STATE_DIR=$state \
+				SERVE_PROJECT_DIR=$SERVER_PROJECT_DIR \
+				"$SERVER_LIGHTTPD" -D -f "$SERVER_PROJECT_DIR/conf/lighttpd.conf" \
+				</dev/null >>"$state/lighttpd.stderr" 2>&1 &
+		else
+			# serve.sh runs `auth.cgi init` and execs the server.
+			MODE=$mode SERVER=$kind LIGHTTPD=$SERVER_LIGHTTPD \
+				SERVE_PROJECT_DIR=$SERVER_PROJECT_DIR \
+				"$_SERVER_ROOT/scripts/serve.sh" "$SERVER_PORT" "$state" \
+				</dev/null >>"$state/server.stderr" 2>&1 &
+		fi
 		SERVER_PID=$!
 		SERVER_URL=http://127.0.0.1:$SERVER_PORT
 		for i in $(seq 1 50); do
@@ -64,21 +117,46 @@ server_start() {
 			fi
 			sleep 0.2
 		done
-		echo "server_start: lighttpd did not answer on $SERVER_URL (try $try):" >&2
-		tail -n 5 "$state/lighttpd.stderr" "$state/error.log" >&2 2>/dev/null
+		echo "server_start: $SERVER_LABEL did not answer on $SERVER_URL (try $try):" >&2
+		tail -n 5 "$state/lighttpd.stderr" "$state/server.stderr" \
+			"$state/error.log" >&2 2>/dev/null
 		server_stop
 	done
 	return 1
 }
 
-# server_stop: SIGTERM the recorded PID, wait for it (at most 5 s), then
-# SIGKILL. A no-op when nothing was started.
+# _server_open_path DIR: when root, make every directory above DIR
+# searchable by others (Apache's children run as SERVE_USER); only under
+# ${TMPDIR:-/tmp}, elsewhere say which one is closed and fail.
+_server_open_path() {
+	local d=$1 tmproot
+	[ "$(id -u)" -eq 0 ] || return 0
+	tmproot=$(cd "${TMPDIR:-/tmp}" && pwd -P)
+	d=$(dirname "$d")
+	while [ "$d" != / ]; do
+		if [ -z "$(find "$d" -maxdepth 0 -perm -o+x)" ]; then
+			case $d/ in
+			"$tmproot"/?*) chmod o+x "$d" || return 1 ;;
+			*)
+				echo "server_start: $d is not searchable by others; Apache's children (${SERVE_USER:-www-data}) need it: chmod o+x it" >&2
+				return 1
+				;;
+			esac
+		fi
+		d=$(dirname "$d")
+	done
+	return 0
+}
+
+# server_stop: SIGTERM the recorded PID, wait for it (at most 10 s), then
+# SIGKILL. A no-op when nothing was started. (lighttpd stops its FastCGI
+# processes itself, Apache its CGI daemon and mod_fcgid processes.)
 server_stop() {
 	local i
 	[ -n "$SERVER_PID" ] || return 0
 	if kill -0 "$SERVER_PID" 2>/dev/null; then
 		kill "$SERVER_PID" 2>/dev/null
-		for i in $(seq 1 50); do
+		for i in $(seq 1 100); do
 			kill -0 "$SERVER_PID" 2>/dev/null || break
 			sleep 0.1
 		done

@@ -1,0 +1,274 @@
+#!/bin/bash
+# bench.sh: how fast is authcgi? Used by `make bench` (not part of make
+# test), which builds cgi-bin/auth.cgi and build/bench/bare.cgi first; this
+# script builds nothing.
+#
+# 1. Through lighttpd on loopback, with wrk, three servers one after the
+#    other, all configured alike:
+#      authcgi CGI      conf/lighttpd.conf
+#      authcgi FastCGI  conf/lighttpd-fastcgi.conf (2 processes)
+#      bare CGI         conf/lighttpd.conf with build/bench/bare.cgi in the
+#                       place of auth.cgi: a CGI that prints a constant JSON
+#                       line (tests/bench/bare.c): the cost of lighttpd and
+#                       of a process start, without the app
+#    and two requests each: GET /profile with a session cookie, and
+#    POST /sessions (a login: one password hash with the configured method;
+#    throttling off). Prints req/s, p50, p99 and the ratios authcgi CGI /
+#    bare, FastCGI / CGI, FastCGI / 1,900 req/s (the original Flask
+#    service's figure).
+# 2. Without a server: the median wall time of one exec of cgi-bin/auth.cgi
+#    answering GET /profile (CGI variables, BENCH_EXECS = 200 runs) and of
+#    bare.cgi; the peak RSS of both requests (/usr/bin/time -v); and the
+#    median time of one password hash: a login exec minus a profile exec
+#    (20 runs).
+#
+# Usage: scripts/bench.sh
+#   BENCH_DURATION  seconds per wrk run (10)
+#   BENCH_CONNECTIONS, BENCH_THREADS   wrk -c and -t (16, 2)
+#   BENCH_EXECS     direct execs for the medians (200)
+#   AUTHCGI_*       reach the app, e.g. AUTHCGI_HASH_METHOD='$2b$'
+#                   AUTHCGI_HASH_COST=10 scripts/bench.sh
+# Every server is stopped by its PID, also on Ctrl-C.
+set -u
+
+root=$(cd "$(dirname "$0")/.." && pwd -P)
+cgi=$root/cgi-bin/auth.cgi
+bare=$root/build/bench/bare.cgi
+DURATION=${BENCH_DURATION:-10}
+CONNS=${BENCH_CONNECTIONS:-16}
+THREADS=${BENCH_THREADS:-2}
+EXECS=${BENCH_EXECS:-200}
+ORIGINAL_RPS=1900
+lighttpd=${LIGHTTPD:-$(command -v lighttpd || echo /usr/sbin/lighttpd)}
+
+for f in "$cgi" "$bare"; do
+	if [ ! -x "$f" ]; then
+		echo "$0: $f is missing: run make bench (it builds both)" >&2
+		exit 1
+	fi
+done
+for t in wrk curl /usr/bin/time python3 "$lighttpd"; do
+	if ! command -v "$t" >/dev/null; then
+		echo "$0: $t not found: apt-get install wrk curl time python3 lighttpd" >&2
+		exit 1
+	fi
+done
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/authcgi-bench.XXXXXX")
+PID=""
+stop() {
+	local _
+	[ -n "$PID" ] || return 0
+	kill "$PID" 2>/dev/null
+	for _ in $(seq 1 100); do
+		kill -0 "$PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -9 "$PID" 2>/dev/null
+	wait "$PID" 2>/dev/null
+	PID=""
+}
+trap 'stop; rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM
+
+# Logins without lockouts; every other setting as the caller has it.
+export AUTHCGI_LOCK_ACCOUNT=0 AUTHCGI_LOCK_ADDRESS=0
+PW=b4l0u-bench
+BODY="email=bench%40example.com&password=$PW"
+
+free_port() {
+	python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start NAME CONF: lighttpd with CONF and its own state dir; sets PID, URL.
+start() {
+	local name=$1 conf=$2 state=$tmp/$1 _
+	mkdir -p "$state"
+	AUTHCGI_DB=$state/auth.db "$cgi" init >/dev/null
+	PORT=$(free_port)
+	URL=http://127.0.0.1:$PORT
+	SERVE_PORT=$PORT SERVE_STATE_DIR=$state SERVE_PROJECT_DIR=$root \
+		"$lighttpd" -D -f "$conf" </dev/null >"$state/stderr" 2>&1 &
+	PID=$!
+	for _ in $(seq 1 50); do
+		if curl -s -o /dev/null --max-time 2 "$URL/"; then return 0; fi
+		kill -0 "$PID" 2>/dev/null || break
+		sleep 0.2
+	done
+	echo "$0: $name did not start:" >&2
+	tail -n 5 "$state/stderr" "$state/error.log" >&2
+	return 1
+}
+
+# A variant of conf/lighttpd.conf that runs bare.cgi instead of auth.cgi.
+sed -e "s#project_dir + \"/cgi-bin/auth.cgi/\"#\"$bare/\"#" \
+	-e 's#cgi.assign = ("/auth.cgi" => "")#cgi.assign = ("/bare.cgi" => "")#' \
+	"$root/conf/lighttpd.conf" >"$tmp/lighttpd-bare.conf"
+if ! grep -q "\"$bare/\"" "$tmp/lighttpd-bare.conf" ||
+	! grep -q '"/bare.cgi" => ""' "$tmp/lighttpd-bare.conf"; then
+	echo "$0: could not make the bare CGI's configuration from conf/lighttpd.conf" >&2
+	exit 1
+fi
+
+cat >"$tmp/login.lua" <<EOF
+wrk.method = "POST"
+wrk.body = "$BODY"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+EOF
+
+# run_wrk KEY PATH [ARGS...]: wrk against URL; stores "rps p50 p99 bad" in
+# RES[KEY] (latencies in ms; bad: non-2xx/3xx answers and socket errors).
+declare -A RES
+run_wrk() {
+	local key=$1 path=$2 out=$tmp/wrk.$1
+	shift 2
+	wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency "$@" "$URL$path" >"$out" 2>&1
+	RES[$key]=$(python3 - "$out" <<'EOF'
+import re, sys
+t = open(sys.argv[1]).read()
+def ms(v):
+    m = re.match(r"([\d.]+)(us|ms|s|m)$", v)
+    n, u = float(m.group(1)), m.group(2)
+    return n * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[u]
+rps = re.search(r"Requests/sec:\s+([\d.]+)", t)
+p50 = re.search(r"^\s+50%\s+(\S+)", t, re.M)
+p99 = re.search(r"^\s+99%\s+(\S+)", t, re.M)
+bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", t)
+err = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", t)
+nbad = (int(bad.group(1)) if bad else 0) + (sum(map(int, err.groups())) if err else 0)
+if not (rps and p50 and p99):
+    print("0 0 0 -1")
+else:
+    print(f"{float(rps.group(1)):.1f} {ms(p50.group(1)):.2f} {ms(p99.group(1)):.2f} {nbad}")
+EOF
+)
+}
+
+# cookie: register and log in once on URL; prints the session id.
+cookie() {
+	curl -s -o /dev/null --max-time 10 --data-raw "$BODY" "$URL/users"
+	curl -s -D - -o /dev/null --max-time 10 --data-raw "$BODY" "$URL/sessions" |
+		sed -n 's/^[Ss]et-[Cc]ookie: session_id=\([^;]*\).*/\1/p' | head -n 1
+}
+
+echo "authcgi bench: wrk -t$THREADS -c$CONNS -d${DURATION}s on 127.0.0.1, $(nproc) cores;" \
+	"hash ${AUTHCGI_HASH_METHOD:-\$y\$} cost ${AUTHCGI_HASH_COST:-5}"
+for server in cgi fastcgi bare; do
+	case $server in
+	cgi) conf=$root/conf/lighttpd.conf ;;
+	fastcgi) conf=$root/conf/lighttpd-fastcgi.conf ;;
+	bare) conf=$tmp/lighttpd-bare.conf ;;
+	esac
+	start "$server" "$conf" || exit 1
+	sid=""
+	if [ "$server" != bare ]; then
+		sid=$(cookie)
+		if [ -z "$sid" ]; then
+			echo "$0: $server: could not log in" >&2
+			exit 1
+		fi
+	fi
+	echo "  running $server: GET /profile ..." >&2
+	run_wrk "$server.profile" /profile -H "Cookie: session_id=$sid"
+	echo "  running $server: POST /sessions ..." >&2
+	run_wrk "$server.login" /sessions -s "$tmp/login.lua"
+	stop
+done
+
+# ------------------------------------------------------ direct execs
+
+cat >"$tmp/execs.py" <<'EOF'
+"""Median wall time of execs: python3 execs.py N CMD... (env from ours)."""
+import os, statistics, subprocess, sys, time
+n, cmd = int(sys.argv[1]), sys.argv[2:]
+body = os.environ.pop("BENCH_BODY", "").encode()
+ts = []
+for _ in range(n):
+    t = time.perf_counter()
+    p = subprocess.run(cmd, input=body, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+    ts.append(time.perf_counter() - t)
+    if p.returncode != 0:
+        sys.exit(f"{cmd[0]} exited {p.returncode}")
+print(f"{statistics.median(ts) * 1000:.3f}")
+EOF
+state=$tmp/direct
+mkdir -p "$state"
+export AUTHCGI_DB=$state/auth.db
+"$cgi" init >/dev/null
+cgienv=(GATEWAY_INTERFACE=CGI/1.1 SCRIPT_NAME= SERVER_NAME=127.0.0.1
+	SERVER_PORT=80 SERVER_PROTOCOL=HTTP/1.1 REMOTE_ADDR=127.0.0.1 QUERY_STRING=)
+post=("${cgienv[@]}" REQUEST_METHOD=POST CONTENT_TYPE=application/x-www-form-urlencoded
+	"CONTENT_LENGTH=${#BODY}")
+printf %s "$BODY" | env "${post[@]}" PATH_INFO=/users "$cgi" >/dev/null 2>&1
+sid=$(printf %s "$BODY" | env "${post[@]}" PATH_INFO=/sessions "$cgi" 2>/dev/null |
+	sed -n 's/^Set-Cookie: session_id=\([^;]*\).*/\1/p' | head -n 1)
+profile=("${cgienv[@]}" REQUEST_METHOD=GET PATH_INFO=/profile "HTTP_COOKIE=session_id=$sid")
+if ! env "${profile[@]}" "$cgi" 2>/dev/null | grep -q '^Status: 200'; then
+	echo "$0: direct exec: GET /profile is not 200" >&2
+	exit 1
+fi
+echo "  direct execs ..." >&2
+exec_profile=$(env "${profile[@]}" python3 "$tmp/execs.py" "$EXECS" "$cgi") || exit 1
+exec_bare=$(env "${profile[@]}" python3 "$tmp/execs.py" "$EXECS" "$bare") || exit 1
+exec_login=$(env "${post[@]}" PATH_INFO=/sessions BENCH_BODY="$BODY" \
+	python3 "$tmp/execs.py" 20 "$cgi") || exit 1
+# rss CMD...: peak RSS in KiB of one run (body from $RSS_BODY).
+rss() {
+	printf %s "${RSS_BODY:-}" | /usr/bin/time -v "$@" 2>&1 >/dev/null |
+		sed -n 's/.*Maximum resident set size (kbytes): \([0-9]*\).*/\1/p'
+}
+rss_profile=$(env "${profile[@]}" /usr/bin/time -v "$cgi" 2>&1 >/dev/null |
+	sed -n 's/.*Maximum resident set size (kbytes): \([0-9]*\).*/\1/p')
+rss_login=$(RSS_BODY=$BODY rss env "${post[@]}" PATH_INFO=/sessions "$cgi")
+rss_bare=$(env "${profile[@]}" /usr/bin/time -v "$bare" 2>&1 >/dev/null |
+	sed -n 's/.*Maximum resident set size (kbytes): \([0-9]*\).*/\1/p')
+
+# ------------------------------------------------------------- table
+
+python3 - "$ORIGINAL_RPS" "$exec_profile" "$exec_bare" "$exec_login" \
+	"$rss_profile" "$rss_login" "$rss_bare" \
+	"${RES[cgi.profile]}" "${RES[cgi.login]}" "${RES[fastcgi.profile]}" \
+	"${RES[fastcgi.login]}" "${RES[bare.profile]}" "${RES[bare.login]}" <<'EOF'
+import sys
+a = sys.argv[1:]
+orig = float(a[0])
+exec_profile, exec_bare, exec_login = map(float, a[1:4])
+rss_profile, rss_login, rss_bare = a[4:7]
+names = ["cgi.profile", "cgi.login", "fastcgi.profile", "fastcgi.login",
+         "bare.profile", "bare.login"]
+res = {}
+for k, v in zip(names, a[7:13]):
+    rps, p50, p99, bad = v.split()
+    res[k] = (float(rps), float(p50), float(p99), int(bad))
+label = {"cgi": "authcgi CGI", "fastcgi": "authcgi FastCGI", "bare": "bare CGI"}
+req = {"profile": "GET /profile", "login": "POST /sessions"}
+print()
+print(f"{'server':<17} {'request':<15} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+print("-" * 68)
+for k in names:
+    s, r = k.split(".")
+    rps, p50, p99, bad = res[k]
+    extra = " (same constant answer)" if s == "bare" else ""
+    print(f"{label[s]:<17} {req[r]:<15} {rps:>9.1f} {p50:>8.2f} {p99:>8.2f} {bad:>7}{extra}")
+print()
+def ratio(x, y):
+    return f"{x / y:.2f}" if y else "n/a"
+print(f"{'ratio (req/s)':<40} {'GET /profile':>13} {'POST /sessions':>15}")
+print("-" * 70)
+for title, f in [
+        ("authcgi CGI / bare CGI", lambda r: ratio(res["cgi." + r][0], res["bare." + r][0])),
+        ("authcgi FastCGI / authcgi CGI", lambda r: ratio(res["fastcgi." + r][0], res["cgi." + r][0])),
+        (f"authcgi FastCGI / original ({orig:.0f} req/s)", lambda r: ratio(res["fastcgi." + r][0], orig))]:
+    print(f"{title:<40} {f('profile'):>13} {f('login'):>15}")
+print()
+print(f"{'one exec, no server':<40} {'median ms':>10} {'peak RSS KiB':>13}")
+print("-" * 65)
+print(f"{'auth.cgi GET /profile':<40} {exec_profile:>10.3f} {rss_profile:>13}")
+print(f"{'bare.cgi':<40} {exec_bare:>10.3f} {rss_bare:>13}")
+print(f"{'auth.cgi POST /sessions (login)':<40} {exec_login:>10.3f} {rss_login:>13}")
+print(f"{'one password hash (login - profile)':<40} {exec_login - exec_profile:>10.3f} {'':>13}")
+if any(v[3] != 0 for k, v in res.items()):
+    print("\nwarning: some answers were errors (see the errors column)")
+EOF
