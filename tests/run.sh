@@ -78,6 +78,7 @@ suite "admin" tests/admin/run.sh cgi-bin/auth.cgi
 suite "admin+asan" tests/admin/run.sh build/asan/auth.cgi
 suite "integration (4 servers)" tests/integration/run.sh
 suite "security" tests/security/run.sh
+suite "browser (chromium)" tests/browser/run.sh
 suite "concurrency" tests/robust/concurrency.sh
 suite "faults" tests/robust/faults.sh
 suite "kill loop" tests/robust/killloop.sh
@@ -85,7 +86,7 @@ suite "fastcgi valgrind" tests/fastcgi/valgrind.sh build/dyn/auth.cgi
 suite "checks" tests/checks.sh
 fuzzers=""
 for f in build/fuzz/*; do
-	[ -x "$f" ] && fuzzers="$fuzzers $(basename "$f")"
+	[ -f "$f" ] && [ -x "$f" ] && fuzzers="$fuzzers $(basename "$f")"
 done
 if [ -n "$fuzzers" ]; then
 	# shellcheck disable=SC2086

@@ -53,7 +53,8 @@ static int
 failed(FILE *err, const char *cmd, const char *arg, enum err e)
 {
 	if (e == ERR_NOT_FOUND)
-		fprintf(err, "auth.cgi: %s: %s: no such %s\n", cmd, arg,
+		fprintf(err, "auth.cgi: %s: %s: no such %s\n", cmd,
+		        arg != NULL ? arg : "",
 		        strcmp(cmd, "import-original") == 0 ? "file"
 		                                            : "account");
 	else

@@ -16,7 +16,8 @@ struct call {
 	struct auth_call who; /* the client, for throttling and audit */
 	bool html;            /* the client prefers pages (a browser) */
 	enum app_page page;   /* in html mode, the page an error re-renders */
-	struct app_page_args args; /* and what it shows */
+	struct app_page_args args;           /* and what it shows */
+	char form_token[AUTH_TOKEN_LEN + 1]; /* this browser's, once known */
 };
 
 typedef void (*handler_fn)(struct call *);
@@ -115,6 +116,73 @@ base_of(const struct call *c)
 	return c->req->script_name != NULL ? c->req->script_name : "";
 }
 
+/* The anti-forgery cookie's name: __Host- bound in the hardened
+ * profile, like the session cookie. */
+static const char *
+form_cookie_name(const struct call *c)
+{
+	return c->app->set.hardened ? "__Host-form_token" : "form_token";
+}
+
+/* The value of cookie name, or NULL; caller frees. */
+static char *
+cookie_value(const struct call *c, const char *name)
+{
+	char *v = NULL;
+
+	if (c->req->cookie == NULL ||
+	    http_cookie_get(c->req->cookie, name, &v) != ERR_OK)
+		return NULL;
+	return v;
+}
+
+/*
+ * The browser's anti-forgery token, put in every form a page shows: the
+ * one its cookie holds, or a new one set in a cookie now (SameSite=Strict:
+ * never sent with a request that another site starts). A form post whose
+ * field matches the cookie comes from one of our pages.
+ */
+static enum err
+form_token(struct call *c)
+{
+	struct http_cookie ck;
+	char *v;
+
+	if (c->args.form_token != NULL)
+		return ERR_OK;
+	v = cookie_value(c, form_cookie_name(c));
+	if (v != NULL && auth_token_equal(v, v)) {
+		memcpy(c->form_token, v, sizeof(c->form_token));
+		free(v);
+		c->args.form_token = c->form_token;
+		return ERR_OK;
+	}
+	free(v);
+	auth_random_token(c->app->auth, c->form_token);
+	memset(&ck, 0, sizeof(ck));
+	ck.name = form_cookie_name(c);
+	ck.value = c->form_token;
+	ck.path =
+	    *base_of(c) != '\0' && !c->app->set.hardened ? base_of(c) : "/";
+	ck.max_age = -1;
+	ck.secure = c->app->set.cookie_secure || c->req->https;
+	ck.http_only = true;
+	ck.same_site = "Strict";
+	c->args.form_token = c->form_token;
+	return http_response_cookie(c->resp, &ck);
+}
+
+/* Render page with status, with the browser's anti-forgery token. */
+static enum err
+render_page(struct call *c, int status, enum app_page page)
+{
+	enum err e;
+
+	if ((e = form_token(c)) != ERR_OK)
+		return e;
+	return app_page_render(c->resp, status, base_of(c), page, &c->args);
+}
+
 /* Answer {"message": msg} with status, or, to a browser, the current
  * page with msg as its error; on failure leave a bare 500. */
 static void
@@ -124,8 +192,7 @@ answer_message(struct call *c, int status, const char *msg)
 
 	if (c->html && status >= 400) {
 		c->args.error = msg;
-		e = app_page_render(c->resp, status, base_of(c), c->page,
-		                    &c->args);
+		e = render_page(c, status, c->page);
 	} else {
 		e = http_response_message(c->resp, status, msg);
 	}
@@ -137,8 +204,7 @@ answer_message(struct call *c, int status, const char *msg)
 static void
 answer_page(struct call *c, int status, enum app_page page)
 {
-	if (app_page_render(c->resp, status, base_of(c), page, &c->args) !=
-	    ERR_OK)
+	if (render_page(c, status, page) != ERR_OK)
 		c->resp->status = 500;
 }
 
@@ -244,13 +310,7 @@ fields_get(struct call *c, const char *const *names, const char **values,
 static char *
 session_cookie(const struct call *c)
 {
-	char *v = NULL;
-
-	if (c->req->cookie == NULL ||
-	    http_cookie_get(c->req->cookie, c->app->set.cookie_name, &v) !=
-	        ERR_OK)
-		return NULL;
-	return v;
+	return cookie_value(c, c->app->set.cookie_name);
 }
 
 /* Answer a password that breaks a rule, naming the rule. */
@@ -322,8 +382,8 @@ origin_allowed(const struct call *c, const char *o, size_t n)
 }
 
 /*
- * Cross-site request check for changes authenticated by the cookie: the
- * Origin header, or lacking it the Referer, must name an allowed origin.
+ * Cross-site request check for every change: the Origin header, or
+ * lacking it the Referer, must name an allowed origin.
  * A request with neither (scripts, curl, requests) passes: the cookie's
  * SameSite=Lax already keeps browsers from sending it cross-site on
  * anything but a top-level GET.
@@ -333,11 +393,25 @@ same_origin(struct call *c)
 {
 	const char *o =
 	    c->req->origin != NULL ? c->req->origin : c->req->referer;
+	char *cookie;
+	bool ok;
 
 	if (o == NULL)
 		return true;
 	if (origin_allowed(c, o, origin_len(o)))
 		return true;
+	/* Our pages say Referrer-Policy: no-referrer, so a browser posts
+	 * their forms with "Origin: null" (as it would from a sandboxed
+	 * frame): such a post must carry the token of our forms, which
+	 * matches a cookie no other site can send or read. */
+	if (strcmp(o, "null") == 0) {
+		cookie = cookie_value(c, form_cookie_name(c));
+		ok = auth_token_equal(http_request_field(c->req, "_form_token"),
+		                      cookie);
+		free(cookie);
+		if (ok)
+			return true;
+	}
 	log_audit("cross_site_refused", 0, c->who.client);
 	answer_error(c, ERR_ORIGIN);
 	return false;

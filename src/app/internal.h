@@ -25,11 +25,12 @@ enum app_page {
 
 /* What a page shows besides its form; every string is HTML-escaped. */
 struct app_page_args {
-	const char *error;  /* shown as an alert, or NULL */
-	const char *notice; /* shown as a notice, or NULL */
-	const char *email;  /* pre-filled or shown, or NULL */
-	const char *token;  /* reset token for RESET_SENT / RESET_SET */
-	bool delivered;     /* RESET_SENT: the token went by mail */
+	const char *error;      /* shown as an alert, or NULL */
+	const char *notice;     /* shown as a notice, or NULL */
+	const char *email;      /* pre-filled or shown, or NULL */
+	const char *token;      /* reset token for RESET_SENT / RESET_SET */
+	bool delivered;         /* RESET_SENT: the token went by mail */
+	const char *form_token; /* anti-forgery token for every form */
 };
 
 /* Render page with status into resp, as text/html, with its

@@ -142,6 +142,27 @@ printf_html(struct buf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Open a form that posts to base + path, with its anti-forgery token
+ * (see app.c: same_origin) and, when method is not NULL, the method it
+ * stands for. */
+static void
+form_open(struct buf *b, const char *id, const char *base, const char *path,
+          const char *method, const struct app_page_args *a)
+{
+	printf_html(b, "<form id=\"%s\" method=\"post\" action=\"%e%s\">\n", id,
+	            base, path);
+	if (a->form_token != NULL)
+		printf_html(b,
+		            "<input type=\"hidden\" name=\"_form_token\""
+		            " value=\"%e\">\n",
+		            a->form_token);
+	if (method != NULL)
+		printf_html(b,
+		            "<input type=\"hidden\" name=\"_method\""
+		            " value=\"%s\">\n",
+		            method);
+}
+
 static void
 head(struct buf *b, const char *base, const char *title)
 {
@@ -205,10 +226,7 @@ body_of(struct buf *b, const char *base, enum app_page page,
 	case APP_PAGE_REGISTER:
 		head(b, base, "Create an account");
 		messages(b, a);
-		printf_html(b,
-		            "<form id=\"register\" method=\"post\""
-		            " action=\"%e/users\">\n",
-		            base);
+		form_open(b, "register", base, "/users", NULL, a);
 		credential_fields(b, a, "new-password");
 		printf_html(
 		    b,
@@ -222,10 +240,7 @@ body_of(struct buf *b, const char *base, enum app_page page,
 		head(b, base,
 		     page == APP_PAGE_LOGIN ? "Log in" : "Not logged in");
 		messages(b, a);
-		printf_html(b,
-		            "<form id=\"login\" method=\"post\""
-		            " action=\"%e/sessions\">\n",
-		            base);
+		form_open(b, "login", base, "/sessions", NULL, a);
 		credential_fields(b, a, "current-password");
 		printf_html(
 		    b,
@@ -239,32 +254,27 @@ body_of(struct buf *b, const char *base, enum app_page page,
 	case APP_PAGE_PROFILE:
 		head(b, base, "Your profile");
 		messages(b, a);
-		printf_html(
-		    b,
-		    "<p>You are logged in as</p>\n"
-		    "<p id=\"email\" class=\"email\">%e</p>\n"
-		    "<form id=\"logout\" method=\"post\" "
-		    "action=\"%e/sessions\">\n"
-		    "<input type=\"hidden\" name=\"_method\" "
-		    "value=\"DELETE\">\n"
-		    "<button id=\"submit\" type=\"submit\">Log out</button>\n"
-		    "</form>\n",
-		    a->email != NULL ? a->email : "", base);
+		printf_html(b,
+		            "<p>You are logged in as</p>\n"
+		            "<p id=\"email\" class=\"email\">%e</p>\n",
+		            a->email != NULL ? a->email : "");
+		form_open(b, "logout", base, "/sessions", "DELETE", a);
+		puts_raw(b, "<button id=\"submit\" type=\"submit\">Log out"
+		            "</button>\n</form>\n");
 		break;
 	case APP_PAGE_RESET_ASK:
 		head(b, base, "Reset your password");
 		messages(b, a);
+		form_open(b, "reset-request", base, "/reset_password", NULL, a);
 		printf_html(
 		    b,
-		    "<form id=\"reset-request\" method=\"post\""
-		    " action=\"%e/reset_password\">\n"
 		    "<label for=\"email\">Email</label>\n"
 		    "<input id=\"email\" name=\"email\" type=\"email\" required"
 		    " autocomplete=\"username\" value=\"%e\">\n"
 		    "<button id=\"submit\" type=\"submit\">Send reset token"
 		    "</button>\n</form>\n"
 		    "<nav><a href=\"%e/login\">Back to log in</a></nav>\n",
-		    base, a->email != NULL ? a->email : "", base);
+		    a->email != NULL ? a->email : "", base);
 		break;
 	case APP_PAGE_RESET_SENT:
 		head(b, base, "Reset your password");
@@ -314,11 +324,9 @@ body_of(struct buf *b, const char *base, enum app_page page,
 	default:
 		head(b, base, "Set a new password");
 		messages(b, a);
+		form_open(b, "reset-update", base, "/reset_password", "PUT", a);
 		printf_html(
 		    b,
-		    "<form id=\"reset-update\" method=\"post\""
-		    " action=\"%e/reset_password\">\n"
-		    "<input type=\"hidden\" name=\"_method\" value=\"PUT\">\n"
 		    "<input type=\"hidden\" name=\"email\" value=\"%e\">\n"
 		    "<input type=\"hidden\" name=\"reset_token\" "
 		    "value=\"%e\">\n"
@@ -329,7 +337,7 @@ body_of(struct buf *b, const char *base, enum app_page page,
 		    "autocomplete=\"new-password\">\n"
 		    "<button id=\"submit\" type=\"submit\">Set password"
 		    "</button>\n</form>\n",
-		    base, a->email != NULL ? a->email : "",
+		    a->email != NULL ? a->email : "",
 		    a->token != NULL ? a->token : "",
 		    a->email != NULL ? a->email : "");
 		break;

@@ -70,85 +70,108 @@ hash_unchanged(struct store *st, const struct store_user *su)
 	return e;
 }
 
+/* Start the session of a checked login: one transaction that also
+ * upgrades an outdated hash and gives the attempt's place back. */
+static enum err
+login_commit(struct auth *a, struct auth_call *call, struct store *st,
+             const struct store_user *su, const char *email,
+             const char *new_hash, const unsigned char digest[STORE_DIGEST_LEN])
+{
+	int64_t now = auth_now(a);
+	enum err e;
+
+	if ((e = store_begin(st)) != ERR_OK)
+		return e;
+	/* The password was checked against su->hash without the lock: a
+	 * password change that committed meanwhile ended every session and
+	 * must not be undone by this one (nor its hash by an upgrade). */
+	if ((e = hash_unchanged(st, su)) != ERR_OK ||
+	    (e = store_session_insert(st, digest, su->id, now)) != ERR_OK ||
+	    (e = store_user_set_login(st, su->id, now)) != ERR_OK ||
+	    (new_hash != NULL &&
+	     (e = store_user_set_hash(st, su->id, new_hash)) != ERR_OK) ||
+	    (e = auth_throttle_success(a, call, AUTH_COUNT_LOGIN, email)) !=
+	        ERR_OK ||
+	    (e = store_commit(st)) != ERR_OK)
+		store_rollback(st);
+	return e;
+}
+
 enum err
 auth_login(struct auth *a, struct auth_call *call, const char *email,
            const char *password, struct auth_user *user,
            char sid[AUTH_TOKEN_LEN + 1])
 {
 	unsigned char digest[STORE_DIGEST_LEN];
-	char token[AUTH_TOKEN_LEN + 1];
-	char hash[STORE_HASH_MAX + 1];
+	char token[AUTH_TOKEN_LEN + 1] = "";
+	char hash[STORE_HASH_MAX + 1] = "";
 	struct store_user su;
 	struct store *st;
-	bool match = false, upgrade;
-	int64_t now;
+	bool known, match = false, upgrade = false;
 	enum err e;
 
 	if (strlen(email) > AUTH_EMAIL_MAX)
 		email = ""; /* counted, and never found, as one key */
 	if ((e = auth_store(a, &st)) != ERR_OK)
 		return e;
+	/* Read first: a fault here answers 503 before anything is
+	 * written. */
+	e = store_user_by_email(st, email, &su);
+	if (e != ERR_OK && e != ERR_NOT_FOUND)
+		return e;
+	known = e == ERR_OK;
 	/* Counted before the hash: attempts past the limit cost nothing. */
 	if ((e = auth_throttle_take(a, call, AUTH_COUNT_LOGIN, email, true)) !=
 	    ERR_OK) {
 		if (e == ERR_THROTTLED)
 			log_audit("login_refused_locked", 0, auth_client(call));
-		return e;
+		goto done;
 	}
-	e = store_user_by_email(st, email, &su);
-	if (e == ERR_NOT_FOUND) {
-		if ((e = auth_verify_dummy(a, password)) != ERR_OK)
-			return e;
-		return login_failed(a, call, email, 0);
+	if (!known) {
+		/* The same hashing work as for a wrong password. */
+		if ((e = auth_verify_dummy(a, password)) == ERR_OK)
+			e = login_failed(a, call, email, 0);
+		goto out;
 	}
-	if (e != ERR_OK)
-		return e;
-	e = auth_verify_password(password, su.hash, &match);
+	if ((e = auth_verify_password(password, su.hash, &match)) != ERR_OK)
+		goto out;
 	/* bcrypt reads 72 bytes: a longer password would match on its
 	 * first 72 alone. No such password was ever accepted as such. */
 	if (strncmp(su.hash, "$2", 2) == 0 && strlen(password) > 72)
 		match = false;
-	upgrade = e == ERR_OK && match && auth_hash_outdated(a, su.hash);
-	if (e != ERR_OK || !match) {
-		explicit_bzero(su.hash, sizeof(su.hash));
-		return e != ERR_OK ? e : login_failed(a, call, email, su.id);
+	if (!match) {
+		e = login_failed(a, call, email, su.id);
+		goto out;
 	}
-
 	/* The password is right: a hash made by another method or cost
 	 * (bcrypt from the original service, say) is replaced now, while
 	 * the plain password is at hand. */
+	upgrade = auth_hash_outdated(a, su.hash);
 	if (upgrade && (e = auth_hash_password(a, password, hash)) != ERR_OK)
-		return e;
+		goto out;
 	auth_token_new(a, token);
 	auth_token_digest(token, digest);
-	now = auth_now(a);
-	if ((e = store_begin(st)) != ERR_OK)
-		goto out;
-	/* The password was checked against su.hash without the lock: a
-	 * password change that committed meanwhile ended every session and
-	 * must not be undone by this one (nor its hash by an upgrade). */
-	if ((e = hash_unchanged(st, &su)) != ERR_OK) {
-		store_rollback(st);
-		if (e == ERR_CREDENTIALS)
-			log_audit("login_failure", su.id, auth_client(call));
+	e = login_commit(a, call, st, &su, email, upgrade ? hash : NULL,
+	                 digest);
+	if (e == ERR_CREDENTIALS) {
+		log_audit("login_failure", su.id, auth_client(call));
 		goto out;
 	}
-	if ((e = store_session_insert(st, digest, su.id, now)) != ERR_OK ||
-	    (e = store_user_set_login(st, su.id, now)) != ERR_OK ||
-	    (upgrade && (e = store_user_set_hash(st, su.id, hash)) != ERR_OK) ||
-	    (e = auth_throttle_success(a, call, AUTH_COUNT_LOGIN, email)) !=
-	        ERR_OK ||
-	    (e = store_commit(st)) != ERR_OK) {
-		store_rollback(st);
+	if (e != ERR_OK)
 		goto out;
-	}
 	log_audit("login", su.id, auth_client(call));
 	if (upgrade)
 		log_audit("password_rehash", su.id, auth_client(call));
 	auth_user_of(&su, user);
 	memcpy(sid, token, sizeof(token));
 out:
-	explicit_bzero(su.hash, sizeof(su.hash));
+	/* A fault after the attempt was counted: the request changes
+	 * nothing, its count included. */
+	if (err_is_fault(e))
+		auth_throttle_undo(a, call, AUTH_COUNT_LOGIN, email);
+done:
+	if (known)
+		explicit_bzero(su.hash, sizeof(su.hash));
 	explicit_bzero(token, sizeof(token));
 	explicit_bzero(hash, sizeof(hash));
 	return e;

@@ -161,6 +161,14 @@ enum err auth_reset_update(struct auth *a, struct auth_call *call,
                            const char *email, const char *token,
                            const char *password, struct auth_user *user);
 
+/* A fresh random token (a UUID4 in canonical text) for the caller's own
+ * use, e.g. an anti-forgery token. */
+void auth_random_token(struct auth *a, char out[AUTH_TOKEN_LEN + 1]);
+
+/* Are a and b the same token? Compared in constant time; NULL or a
+ * length other than AUTH_TOKEN_LEN is never equal. */
+bool auth_token_equal(const char *a, const char *b);
+
 /* ---- administration (the command-line tool) ---- */
 
 /* One account as listed by auth_users(). */

@@ -109,3 +109,16 @@ auth_init_store(struct auth *a)
 
 	return auth_store(a, &st);
 }
+
+void
+auth_random_token(struct auth *a, char out[AUTH_TOKEN_LEN + 1])
+{
+	auth_token_new(a, out);
+}
+
+bool
+auth_token_equal(const char *a, const char *b)
+{
+	return auth_token_shaped(a) && auth_token_shaped(b) &&
+	       sodium_memcmp(a, b, AUTH_TOKEN_LEN) == 0;
+}

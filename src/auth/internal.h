@@ -51,6 +51,12 @@ enum err auth_throttle_failed(struct auth *a, struct auth_call *call,
                               enum auth_count kind, const char *email,
                               int64_t account);
 
+/* The attempt could not be decided (a fault answered 503): give back
+ * the place it took, so that the fault leaves the counts as they were.
+ * Its own transaction; best effort. */
+enum err auth_throttle_undo(struct auth *a, struct auth_call *call,
+                            enum auth_count kind, const char *email);
+
 /* The attempt succeeded: forget the account's count and give the
  * address its place back. In the caller's transaction, if any. */
 enum err auth_throttle_success(struct auth *a, struct auth_call *call,

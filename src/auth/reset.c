@@ -17,6 +17,7 @@ auth_reset_request(struct auth *a, struct auth_call *call, const char *email,
 	bool known = false;
 	enum err e;
 
+	memset(&su, 0, sizeof(su));
 	if (strlen(email) > AUTH_EMAIL_MAX)
 		email = "";
 	if ((e = auth_store(a, &st)) != ERR_OK)

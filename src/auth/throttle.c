@@ -144,8 +144,8 @@ out:
 	return ERR_THROTTLED;
 }
 
-/* Give back the place an attempt took under key (it succeeded): for an
- * account, forget its count; for an address, take one off. */
+/* Give back the place an attempt took under key: for an account whose
+ * login succeeded, forget its count; else take one off. */
 static enum err
 give_back(struct store *st, const struct auth_throttle *th, const char *key,
           bool forget, int64_t now)
@@ -157,9 +157,11 @@ give_back(struct store *st, const struct auth_throttle *th, const char *key,
 		return e;
 	if (t.failures == 0)
 		return ERR_OK;
+	/* A counter back at zero and not locked is no counter at all. */
+	if (--t.failures == 0 && t.locked_until <= now)
+		forget = true;
 	if (forget)
 		return store_throttle_delete(st, key);
-	t.failures--;
 	return store_throttle_put(st, key, &t);
 }
 
@@ -246,4 +248,36 @@ out:
 	if (lock_addr)
 		log_audit("lockout_address", account, client);
 	return ERR_OK;
+}
+
+enum err
+auth_throttle_undo(struct auth *a, struct auth_call *call, enum auth_count kind,
+                   const char *email)
+{
+	const struct auth_throttle *th = &a->cfg.throttle;
+	const char *client = auth_client(call);
+	int64_t now = auth_now(a);
+	char key[KEY_MAX];
+	struct store *st;
+	enum err e;
+
+	if ((e = auth_store(a, &st)) != ERR_OK)
+		return e;
+	if ((e = store_begin(st)) != ERR_OK)
+		return e;
+	if (th->account_limit > 0) {
+		account_key(key, kind, email);
+		if ((e = give_back(st, th, key, false, now)) != ERR_OK)
+			goto out;
+	}
+	if (th->addr_limit > 0 && client != NULL) {
+		addr_key(key, kind, client);
+		if ((e = give_back(st, th, key, false, now)) != ERR_OK)
+			goto out;
+	}
+	e = store_commit(st);
+out:
+	if (e != ERR_OK)
+		store_rollback(st);
+	return e;
 }

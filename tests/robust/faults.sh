@@ -438,6 +438,10 @@ overwrite() {
 	dd if="$2" of="$DB" bs=1 seek="$1" conv=notrunc status=none
 }
 filehash() { cat "$DB" "$DB-wal" 2>/dev/null | sha256sum | cut -c1-16; }
+# The data as SQL: a request that counted an attempt and then met the
+# fault gives the count back, which leaves new bytes in the WAL but the
+# same rows.
+datahash() { sqlite3 "$DB" .dump 2>&1 | sha256sum | cut -c1-16; }
 corrupt_all() { # LABEL CAUSE: every request answers 503, nothing written
 	local label=$1 cause=$2 h
 	h=$(filehash)
@@ -477,17 +481,17 @@ declare -A mid_counts=()
 mid_bad=0
 for i in $(seq 1 300) alice bob; do
 	case $i in alice | bob) email=$i@example.com ;; *) email=user$i@example.com ;; esac
-	h=$(filehash)
+	h=$(datahash)
 	run_cgi POST /sessions "email=$email&password=$PW"
 	mid_counts[$R_STATUS]=$((${mid_counts[$R_STATUS]:-0} + 1))
 	if [ "$CGI_RC" -ge 128 ] || [ -z "$R_STATUS" ]; then
 		mid_bad=$((mid_bad + 1))
 		fail "mid-file garbage: login $email: no crash" "exit $CGI_RC"
 	elif [ "$R_STATUS" == 503 ]; then
-		if ! grep -qiE "malformed|corrupt" "$tmp/err" || [ "$(filehash)" != "$h" ] ||
+		if ! grep -qiE "malformed|corrupt" "$tmp/err" || [ "$(datahash)" != "$h" ] ||
 			[ -z "$(json_get message)" ]; then
 			mid_bad=$((mid_bad + 1))
-			fail "mid-file garbage: login $email: clean 503" "stderr $(head -c 200 "$tmp/err"), file changed: $([ "$(filehash)" != "$h" ] && echo yes || echo no)"
+			fail "mid-file garbage: login $email: clean 503" "stderr $(head -c 300 "$tmp/err" | tr "\n" " "), data changed: $([ "$(datahash)" != "$h" ] && echo yes || echo no)"
 		fi
 	elif [ "$R_STATUS" != 200 ] && [ "$R_STATUS" != 401 ]; then
 		mid_bad=$((mid_bad + 1))

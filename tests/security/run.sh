@@ -205,10 +205,21 @@ SEC_HEADERS=(
 	"X-Frame-Options: DENY"
 	'Content-Disposition: attachment; filename="api.json"'
 )
+# A page (text/html) has its own Content-Security-Policy and is no
+# download: README, "In a browser".
+PAGE_CSP="default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 # missing_headers: those of SEC_HEADERS the last response lacks (or has
 # with another value), one a line.
 missing_headers() {
 	local h
+	if [[ "$(header_get Content-Type)" == text/html* ]]; then
+		for h in "${SEC_HEADERS[@]:0:3}" "${SEC_HEADERS[4]}" \
+			"Content-Security-Policy: $PAGE_CSP"; do
+			[ "$(header_get "${h%%: *}")" == "${h#*: }" ] || echo "${h%%: *}"
+		done
+		[ -z "$(header_get Content-Disposition)" ] || echo "Content-Disposition (on a page)"
+		return
+	fi
 	for h in "${SEC_HEADERS[@]}"; do
 		[ "$(header_get "${h%%: *}")" == "${h#*: }" ] || echo "${h%%: *}"
 	done
@@ -882,6 +893,33 @@ for o in null "http://127.0.0.1:$PORT.evil.example" "https://127.0.0.1:$PORT" \
 	n=${o//$((PORT + 1))/PORT+1}
 	check_status "xs: Origin '${n//$PORT/PORT}' refused" 403
 done
+# Pages say Referrer-Policy: no-referrer, so browsers post our own forms
+# with "Origin: null": such a post passes only with the form's token,
+# equal to the SameSite=Strict cookie the page set.
+req GET /login -H 'Accept: text/html'
+FT=$(cookie_value form_token)
+check_match "xs: a page sets the form-token cookie" "$(set_cookie_line form_token)" \
+	'^form_token=[0-9a-f-]{36}; Path=/; HttpOnly; SameSite=Strict$'
+check "xs: the page's forms carry the same token" \
+	grep -q "name=\"_form_token\" value=\"$FT\"" "$R_BODY_FILE"
+req POST /sessions -H 'Origin: null' -b "session_id=$S; form_token=$FT" \
+	--data-urlencode _method=DELETE --data-urlencode "_form_token=$FT"
+check_status "xs: Origin null with the form token is our own form (302)" 302
+login_sid xs@example.com "$PW_X"
+S=$LSID
+secret "$S"
+req POST /sessions -H 'Origin: null' -b "session_id=$S; form_token=$FT" \
+	--data-urlencode _method=DELETE
+check_status "xs: Origin null without the form token is refused" 403
+req POST /sessions -H 'Origin: null' -b "session_id=$S; form_token=$FT" \
+	--data-urlencode _method=DELETE \
+	--data-urlencode "_form_token=00000000-0000-4000-8000-000000000000"
+check_status "xs: Origin null with another token is refused" 403
+req POST /sessions -H 'Origin: null' -b "session_id=$S" \
+	--data-urlencode _method=DELETE --data-urlencode "_form_token=$FT"
+check_status "xs: Origin null with the token but no cookie is refused" 403
+profile "$S"
+check_status "xs: the session survived the forged posts" 200
 logout "$S" -H 'Referer: http://evil.example/x'
 check_status "xs: no Origin, Referer evil.example/x is 403" 403
 logout "$S" -H 'Referer: http://evil.example/x' -H "Origin: http://127.0.0.1:$PORT"

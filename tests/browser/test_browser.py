@@ -1,0 +1,441 @@
+#!/usr/bin/python3
+"""Browser test: the HTML pages of auth.cgi driven by a real headless Chromium.
+
+Usage: /usr/bin/python3 tests/browser/test_browser.py BASE_URL SCREENSHOT_DIR
+
+BASE_URL is a running server (tests/browser/run.sh starts one), e.g.
+http://127.0.0.1:8080. Screenshots login.png and profile.png go to
+SCREENSHOT_DIR (created if missing).
+
+Needs the Debian packages chromium, chromium-driver and python3-selenium
+(Chromium is started from /usr/bin/chromium through /usr/bin/chromedriver,
+headless, with a fresh temporary profile; nothing leaves 127.0.0.1).
+
+The email is unique per run (BROWSER_EMAIL overrides it).
+
+Steps, each one counted: register, log in, log out, failed login, password
+reset, log in with the new password, and the page checks (no JavaScript
+errors in the browser log, the CSP header on the HTML pages, JSON clients
+unaffected). Later steps use the account of the earlier ones, so one
+failure can make the next ones fail too. Prints one line per step and
+"N passed, N failed" last; exits 1 if anything failed.
+"""
+import os
+import re
+import shutil
+import signal
+import sys
+import tempfile
+import time
+import traceback
+import uuid
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException, WebDriverException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+PAGE_LOAD_TIMEOUT = 20  # seconds, for every navigation
+WAIT = 10  # seconds, the longest explicit wait
+HTTP_TIMEOUT = 10  # seconds, for every requests call
+WINDOW = (420, 900)  # phone-like viewport, CSS pixels
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
+    "--window-size={},{}".format(*WINDOW),
+]
+
+# Paths the app answers itself (the pages, their form targets, and the
+# browser's own /favicon.ico request).
+APP_PATHS = {"", "/register", "/users", "/login", "/sessions", "/profile",
+             "/reset_password", "/favicon.ico"}
+
+UUID4_RE = re.compile(
+    r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+
+class Failure(Exception):
+    """A check that did not hold."""
+
+
+def check(cond, what):
+    if not cond:
+        raise Failure(what)
+
+
+class Browser:
+    """The driver, the account used by every step, and the browser log."""
+
+    def __init__(self, base, shots):
+        self.base = base.rstrip("/")
+        self.shots = shots
+        # Unique per run unless BROWSER_EMAIL says otherwise (run.sh uses a
+        # fresh database, and a readable address for the screenshots).
+        self.email = (os.environ.get("BROWSER_EMAIL")
+                      or "browser+{}@example.com".format(uuid.uuid4().hex[:12]))
+        self.password = "b4l0u"  # 5 characters: the default minimum
+        self.new_password = "t4rt1fl3tt3"
+        self.reset_link = None
+        self.log = []  # browser console entries, gathered after every step
+        self.profile_dir = tempfile.mkdtemp(prefix="authcgi-chromium.")
+        opts = webdriver.ChromeOptions()
+        opts.binary_location = CHROMIUM
+        for arg in CHROMIUM_ARGS:
+            opts.add_argument(arg)
+        opts.add_argument("--user-data-dir=" + self.profile_dir)
+        opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        self.driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+        self.driver.set_page_load_timeout(PAGE_LOAD_TIMEOUT)
+        self.driver.set_script_timeout(WAIT)
+        self.driver.implicitly_wait(0)  # explicit, bounded waits only
+        # New headless Chromium keeps windows at least 500 px wide; pin the
+        # viewport to the phone size so screenshots look like a phone.
+        try:
+            self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+                "width": WINDOW[0], "height": WINDOW[1],
+                "deviceScaleFactor": 1, "mobile": True})
+        except WebDriverException:
+            pass
+
+    def quit(self):
+        try:
+            self.driver.quit()
+        finally:
+            shutil.rmtree(self.profile_dir, ignore_errors=True)
+
+    # -- helpers ----------------------------------------------------------
+
+    def url(self, path):
+        return self.base + path
+
+    def get(self, path):
+        self.driver.get(self.url(path))
+
+    def path(self):
+        return urlsplit(self.driver.current_url).path
+
+    def query(self):
+        return parse_qs(urlsplit(self.driver.current_url).query)
+
+    def find(self, css):
+        """The element, waiting at most WAIT seconds for it."""
+        try:
+            return WebDriverWait(self.driver, WAIT).until(
+                EC.presence_of_element_located((By.CSS_SELECTOR, css)))
+        except TimeoutException:
+            raise Failure("no element {} on {}".format(css, self.where()))
+
+    def has(self, css):
+        return len(self.driver.find_elements(By.CSS_SELECTOR, css)) > 0
+
+    def text(self):
+        return self.driver.find_element(By.TAG_NAME, "body").text
+
+    def where(self):
+        try:
+            body = self.text().strip().replace("\n", " | ")
+        except WebDriverException:
+            body = "?"
+        return "{} ({!r})".format(self.driver.current_url, body[:300])
+
+    def fill(self, css, value):
+        el = self.find(css)
+        el.clear()
+        el.send_keys(value)
+
+    def submit(self, form_css):
+        """Click the form's #submit and wait until the next page is loaded."""
+        button = self.find(form_css + " #submit")
+        old = self.driver.find_element(By.TAG_NAME, "html")
+        button.click()
+        try:
+            WebDriverWait(self.driver, WAIT).until(EC.staleness_of(old))
+            WebDriverWait(self.driver, WAIT).until(
+                lambda d: d.execute_script("return document.readyState") == "complete")
+        except TimeoutException:
+            raise Failure("submitting {} did not load a new page; still on {}".format(
+                form_css, self.where()))
+
+    def expect_path(self, path):
+        check(self.path() == path,
+              "expected to land on {}, got {}".format(path, self.where()))
+
+    def screenshot(self, name):
+        os.makedirs(self.shots, exist_ok=True)
+        # No blinking caret in the picture (CDP script, not subject to CSP).
+        self.driver.execute_script(
+            "if (document.activeElement) document.activeElement.blur();")
+        file = os.path.join(self.shots, name)
+        check(self.driver.save_screenshot(file), "screenshot " + file)
+
+    def gather_log(self):
+        try:
+            self.log.extend(self.driver.get_log("browser"))
+        except WebDriverException:
+            pass
+
+    def login(self, password):
+        self.get("/login")
+        self.find("form#login")
+        self.fill("form#login #email", self.email)
+        self.fill("form#login #password", password)
+        self.submit("form#login")
+
+    def logout(self):
+        self.get("/profile")
+        self.submit("form#logout")
+
+
+# -- the steps ---------------------------------------------------------------
+
+def step_register(b):
+    """open /register, fill it in: lands on /login with a notice"""
+    b.get("/register")
+    b.find("form#register")
+    check(b.find("#email").get_attribute("name") == "email", "#email has name=email")
+    check(b.find("#password").get_attribute("name") == "password",
+          "#password has name=password")
+    check(b.find("#password").get_attribute("type") == "password",
+          "#password is type=password")
+    b.fill("form#register #email", b.email)
+    b.fill("form#register #password", b.password)
+    b.submit("form#register")
+    b.expect_path("/login")
+    notice = b.find("#notice").text.lower()
+    check("created" in notice or "registered" in notice,
+          "#notice says the account was created: {!r}".format(notice))
+    check(not b.has("#error"), "no #error after registering: " + b.where())
+
+
+def step_login(b):
+    """log in on /login: lands on /profile showing the email"""
+    b.get("/login")
+    b.find("form#login")
+    b.fill("form#login #email", b.email)
+    b.fill("form#login #password", b.password)
+    b.screenshot("login.png")
+    b.submit("form#login")
+    b.expect_path("/profile")
+    shown = b.find("#email").text.strip()
+    check(shown == b.email, "#email shows {!r}, not {!r}".format(shown, b.email))
+    b.find("form#logout")
+    b.screenshot("profile.png")
+
+
+def step_logout(b):
+    """log out from /profile: lands on /login; /profile is then not logged in"""
+    b.get("/profile")
+    check(b.find("#email").text.strip() == b.email,
+          "logged in before logging out: " + b.where())
+    form = b.find("form#logout")
+    check((form.get_attribute("method") or "").lower() == "post", "form#logout is POST")
+    method = b.driver.find_elements(By.CSS_SELECTOR, "form#logout input[name=_method]")
+    check(method and method[0].get_attribute("value").upper() == "DELETE",
+          "form#logout has a hidden _method=DELETE")
+    b.submit("form#logout")
+    b.expect_path("/login")
+    b.find("form#login")
+    b.get("/profile")
+    text = b.text().lower()
+    login_link = [a for a in b.driver.find_elements(By.CSS_SELECTOR, "a[href]")
+                  if urlsplit(a.get_attribute("href")).path == "/login"]
+    check("not logged in" in text or (not b.has("#email") and login_link),
+          "/profile after logout is a not-logged-in page: " + b.where())
+    check(not b.has("p#email"), "no email on /profile after logout: " + b.where())
+    check(b.email not in b.text(), "the email is gone after logout: " + b.where())
+
+
+def step_failed_login(b):
+    """wrong password: the login form again, with #error"""
+    b.login("wrong-" + b.password)
+    b.find("form#login")
+    error = b.find("#error").text.strip().lower()
+    check("wrong email or password" in error, "#error says {!r}".format(error))
+    check(b.path() != "/profile", "not on /profile: " + b.where())
+    b.get("/profile")
+    check(not b.has("p#email"), "no session after a failed login: " + b.where())
+
+
+def step_reset(b):
+    """/reset_password: request a token, follow a#reset-link, set a new password"""
+    b.get("/reset_password")
+    b.find("form#reset-request")
+    b.fill("form#reset-request #email", b.email)
+    b.submit("form#reset-request")
+    link = b.find("a#reset-link")
+    href = link.get_attribute("href")
+    parts = urlsplit(href)
+    q = parse_qs(parts.query)
+    check(parts.path == "/reset_password", "a#reset-link goes to /reset_password: " + href)
+    check(q.get("email") == [b.email], "a#reset-link carries the email: " + href)
+    token = (q.get("reset_token") or [""])[0]
+    check(UUID4_RE.match(token), "a#reset-link carries a UUID4 reset_token: " + href)
+    b.reset_link = href
+    old = b.driver.find_element(By.TAG_NAME, "html")
+    link.click()
+    WebDriverWait(b.driver, WAIT).until(EC.staleness_of(old))
+    form = b.find("form#reset-update")
+    check((form.get_attribute("method") or "").lower() == "post", "form#reset-update is POST")
+    hidden = {i.get_attribute("name"): i.get_attribute("value")
+              for i in b.driver.find_elements(
+                  By.CSS_SELECTOR, "form#reset-update input[type=hidden]")}
+    check(hidden.get("_method", "").upper() == "PUT", "hidden _method=PUT: {}".format(hidden))
+    check(hidden.get("email") == b.email, "hidden email: {}".format(hidden))
+    check(hidden.get("reset_token") == token, "hidden reset_token: {}".format(hidden))
+    b.fill("form#reset-update #new_password", b.new_password)
+    b.submit("form#reset-update")
+    b.expect_path("/login")
+    notice = b.find("#notice").text.lower()
+    check("password" in notice and "updated" in notice,
+          "#notice says the password was updated: {!r}".format(notice))
+
+
+def step_new_password(b):
+    """the new password logs in, the old one fails, the reset link is used up"""
+    b.login(b.new_password)
+    b.expect_path("/profile")
+    shown = b.find("#email").text.strip()
+    check(shown == b.email, "#email shows {!r}".format(shown))
+    b.logout()
+    b.expect_path("/login")
+    b.login(b.password)
+    b.find("form#login")
+    error = b.find("#error").text.strip().lower()
+    check("wrong email or password" in error, "old password: #error says {!r}".format(error))
+    b.get("/profile")
+    check(not b.has("p#email"), "the old password made no session: " + b.where())
+    # The token was consumed: the same link no longer changes the password.
+    check(b.reset_link, "a reset link from the reset step")
+    b.driver.get(b.reset_link)
+    if b.has("form#reset-update"):
+        b.fill("form#reset-update #new_password", "an0ther-pass")
+        b.submit("form#reset-update")
+    error = b.find("#error").text.strip().lower()
+    check("invalid reset token" in error or "token" in error,
+          "a used reset link is refused with #error: {!r}".format(error))
+    check(b.path() != "/login" or not b.has("#notice"),
+          "a used reset link does not update the password: " + b.where())
+
+
+def step_page_checks(b):
+    """no JavaScript errors; CSP and Content-Type on the pages; JSON clients unaffected"""
+    for path in ("/login", "/register", "/reset_password", "/profile"):
+        b.get(path)
+        b.find("body")
+        b.gather_log()
+    problems = []
+    for entry in b.log:
+        if entry.get("level") != "SEVERE":
+            continue
+        message = entry.get("message", "")
+        # Chromium logs every page answered with a 4xx (a failed login is
+        # 401, /profile without a session 403) and its own /favicon.ico
+        # request (404): those are the app's statuses, not page errors.
+        # Anything else (a script error, a CSP violation, a subresource that
+        # failed to load) counts.
+        if entry.get("source") == "network":
+            url = message.split(" ", 1)[0]
+            if urlsplit(url).path.rstrip("/") in APP_PATHS:
+                continue
+        if message not in problems:
+            problems.append(message)
+    check(not problems, "{} browser log error(s), the first: {}".format(
+        len(problems), problems[:5]))
+
+    html = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    for path in ("/login", "/register", "/reset_password"):
+        r = requests.get(b.url(path), headers=html, timeout=HTTP_TIMEOUT,
+                         allow_redirects=False)
+        check(r.status_code == 200, "GET {} (HTML): status {}".format(path, r.status_code))
+        ctype = r.headers.get("Content-Type", "")
+        check(ctype.startswith("text/html"), "GET {}: Content-Type {!r}".format(path, ctype))
+        csp = r.headers.get("Content-Security-Policy")
+        check(csp, "GET {}: a Content-Security-Policy header".format(path))
+        for directive in ("default-src 'none'", "form-action 'self'",
+                          "frame-ancestors 'none'"):
+            check(directive in csp, "GET {}: CSP {!r} has {}".format(path, csp, directive))
+
+    r = requests.get(b.url("/"), timeout=HTTP_TIMEOUT)
+    check(r.status_code == 200, "GET / (requests): status {}".format(r.status_code))
+    check(r.headers.get("Content-Type") == "application/json",
+          "GET / (requests): Content-Type {!r}".format(r.headers.get("Content-Type")))
+    check(r.json() == {"message": "Bienvenue"}, "GET / (requests): {!r}".format(r.text))
+    r = requests.get(b.url("/profile"), timeout=HTTP_TIMEOUT)
+    check(r.status_code == 403, "GET /profile (requests): status {}".format(r.status_code))
+    check(r.headers.get("Content-Type") == "application/json",
+          "GET /profile (requests): Content-Type {!r}".format(r.headers.get("Content-Type")))
+
+
+STEPS = [
+    ("register", step_register),
+    ("log in", step_login),
+    ("log out", step_logout),
+    ("failed login", step_failed_login),
+    ("password reset", step_reset),
+    ("log in with the new password", step_new_password),
+    ("page checks (JS log, CSP, JSON)", step_page_checks),
+]
+
+
+def on_signal(signum, _frame):
+    raise SystemExit(128 + signum)  # runs the finally: the driver quits
+
+
+def main():
+    if len(sys.argv) != 3:
+        print("usage: test_browser.py BASE_URL SCREENSHOT_DIR", file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    base, shots = sys.argv[1], sys.argv[2]
+    passed = failed = 0
+    b = None
+    try:
+        start = time.monotonic()
+        b = Browser(base, shots)
+        print("browser started in {:.1f} s ({})".format(
+            time.monotonic() - start, b.driver.capabilities.get("browserVersion", "?")),
+            flush=True)
+        for name, step in STEPS:
+            t = time.monotonic()
+            try:
+                step(b)
+            except Failure as e:
+                failed += 1
+                print("FAIL: {}: {}".format(name, e), flush=True)
+            except Exception as e:  # a driver error, a timeout, ...
+                failed += 1
+                print("FAIL: {}: {}: {}".format(name, type(e).__name__,
+                                                str(e).strip().splitlines()[0] if str(e).strip() else ""),
+                      flush=True)
+                traceback.print_exc(limit=3, file=sys.stdout)
+            else:
+                passed += 1
+                print("ok: {} ({:.1f} s)".format(name, time.monotonic() - t), flush=True)
+            b.gather_log()
+    except Exception as e:
+        failed += 1
+        print("FAIL: browser: {}: {}".format(type(e).__name__, e), flush=True)
+    finally:
+        if b is not None:
+            b.quit()
+    print("{} passed, {} failed".format(passed, failed), flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
