@@ -79,6 +79,8 @@ suite "admin+asan" tests/admin/run.sh build/asan/auth.cgi
 suite "integration (4 servers)" tests/integration/run.sh
 suite "security" tests/security/run.sh
 suite "browser (chromium)" tests/browser/run.sh
+suite "hostile input" tests/robust/hostile.sh cgi-bin/auth.cgi build/asan/auth.cgi
+suite "valgrind (cgi suite)" tests/robust/valgrind.sh build/dyn/auth.cgi
 suite "concurrency" tests/robust/concurrency.sh
 suite "faults" tests/robust/faults.sh
 suite "kill loop" tests/robust/killloop.sh

@@ -65,7 +65,6 @@ deliver_detached(const char *command, int in)
 enum err
 auth_deliver_token(const struct auth *a, const char *email, const char *token)
 {
-	void (*old_pipe)(int);
 	char msg[1024];
 	int fds[2], n, status;
 	pid_t pid;
@@ -93,34 +92,28 @@ auth_deliver_token(const struct auth *a, const char *email, const char *token)
 		log_error("deliver: pipe: %s", strerror(errno));
 		return ERR_INTERNAL;
 	}
+	/* The whole message goes into the pipe first: it is far smaller
+	 * than a pipe's buffer, so this never waits, and the command then
+	 * reads it at its own pace (or not at all). */
+	if (write_all(fds[1], msg, (size_t)n) != 0) {
+		log_error("deliver: pipe: %s", strerror(errno));
+		e = ERR_INTERNAL;
+	}
+	close(fds[1]);
 	/* Fork twice so that the delivery outlives this request without
 	 * becoming our child to wait for. */
-	if ((pid = fork()) < 0) {
+	if (e == ERR_OK && (pid = fork()) < 0) {
 		log_error("deliver: fork: %s", strerror(errno));
-		close(fds[0]);
-		close(fds[1]);
-		return ERR_INTERNAL;
-	}
-	if (pid == 0) {
-		close(fds[1]);
+		e = ERR_INTERNAL;
+	} else if (e == ERR_OK && pid == 0) {
 		if (fork() == 0)
 			deliver_detached(a->cfg.deliver_command, fds[0]);
 		_exit(0);
+	} else if (e == ERR_OK) {
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
 	}
 	close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	/* The message is far smaller than a pipe's buffer: this write does
-	 * not wait for the command. A command that exits without reading
-	 * gives EPIPE, not a SIGPIPE that would end this process. */
-	old_pipe = signal(SIGPIPE, SIG_IGN);
-	if (write_all(fds[1], msg, (size_t)n) != 0) {
-		log_error("deliver: writing to \"%s\": %s",
-		          a->cfg.deliver_command, strerror(errno));
-		e = ERR_INTERNAL;
-	}
-	signal(SIGPIPE, old_pipe);
-	close(fds[1]);
 	explicit_bzero(msg, sizeof(msg));
 	return e;
 }
