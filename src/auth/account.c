@@ -177,9 +177,11 @@ done:
 	return e;
 }
 
-/* Find the live session of sid; an expired one is deleted on the way. */
+/* Find the live session of sid (and, with email, its account's email);
+ * an expired one is deleted on the way. */
 static enum err
-session_live(struct auth *a, const char *sid, struct store_session *out)
+session_live(struct auth *a, const char *sid, struct store_session *out,
+             char *email)
 {
 	unsigned char digest[STORE_DIGEST_LEN];
 	struct store_session s;
@@ -192,7 +194,8 @@ session_live(struct auth *a, const char *sid, struct store_session *out)
 	if ((e = auth_store(a, &st)) != ERR_OK)
 		return e;
 	auth_token_digest(sid, digest);
-	e = store_session_find(st, digest, &s);
+	e = email != NULL ? store_session_find_user(st, digest, &s, email)
+	                  : store_session_find(st, digest, &s);
 	if (e == ERR_NOT_FOUND)
 		return ERR_NO_SESSION;
 	if (e != ERR_OK)
@@ -222,20 +225,15 @@ enum err
 auth_session_user(struct auth *a, struct auth_call *call, const char *sid,
                   struct auth_user *out)
 {
+	char email[STORE_EMAIL_MAX + 1];
 	struct store_session s;
-	struct store_user su;
 	enum err e;
 
 	(void)call;
-	if ((e = session_live(a, sid, &s)) != ERR_OK)
+	if ((e = session_live(a, sid, &s, email)) != ERR_OK)
 		return e;
-	e = store_user_by_id(a->st, s.user_id, &su);
-	if (e == ERR_NOT_FOUND)
-		return ERR_NO_SESSION;
-	if (e != ERR_OK)
-		return e;
-	explicit_bzero(su.hash, sizeof(su.hash));
-	auth_user_of(&su, out);
+	out->id = s.user_id;
+	memcpy(out->email, email, sizeof(out->email));
 	return ERR_OK;
 }
 
@@ -245,7 +243,7 @@ auth_logout(struct auth *a, struct auth_call *call, const char *sid)
 	struct store_session s;
 	enum err e;
 
-	if ((e = session_live(a, sid, &s)) != ERR_OK)
+	if ((e = session_live(a, sid, &s, NULL)) != ERR_OK)
 		return e;
 	if ((e = store_session_delete(a->st, s.digest)) != ERR_OK)
 		return e;

@@ -19,6 +19,7 @@ enum stmt {
 	S_USER_SET_LOGIN,
 	S_SESSION_INSERT,
 	S_SESSION_FIND,
+	S_SESSION_FIND_USER,
 	S_SESSION_TOUCH,
 	S_SESSION_DELETE,
 	S_SESSION_DELETE_USER,
@@ -50,6 +51,10 @@ static const char *const stmt_sql[S__MAX] = {
                          " created_at, last_seen) VALUES (?1, ?2, ?3, ?3)",
     [S_SESSION_FIND] = "SELECT user_id, created_at, last_seen, token_hash"
                        " FROM sessions WHERE token_hash = ?1",
+    [S_SESSION_FIND_USER] = "SELECT s.user_id, s.created_at, s.last_seen,"
+                            " s.token_hash, u.email FROM sessions s"
+                            " JOIN users u ON u.id = s.user_id"
+                            " WHERE s.token_hash = ?1",
     [S_SESSION_TOUCH] = "UPDATE sessions SET last_seen = ?2"
                         " WHERE token_hash = ?1",
     [S_SESSION_DELETE] = "DELETE FROM sessions WHERE token_hash = ?1",
@@ -251,11 +256,14 @@ store_open(struct store **out, const struct store_config *cfg)
 	}
 	sqlite3_extended_result_codes(st->db, 1);
 	/* Every CGI request is a new process: keep the -wal and -shm files
-	 * between them rather than checkpointing, deleting and re-creating
-	 * them each time (most of the cost of a short connection). SQLite
-	 * still checkpoints as the WAL grows. */
+	 * between them rather than deleting and re-creating them each time
+	 * (much of the cost of a short connection). The last connection to
+	 * close still checkpoints and empties the WAL (journal_size_limit
+	 * 0), so that the next one has no WAL to read back. */
 	sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
-	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	if ((e = exec(st, "PRAGMA journal_size_limit = 0", "limit WAL")) !=
+	    ERR_OK)
+		goto out;
 	sqlite3_busy_timeout(st->db, cfg->busy_ms);
 	if (cfg->max_pages > 0) {
 		char pragma[64];
@@ -494,17 +502,18 @@ store_session_insert(struct store *st,
 	return step_done(st, q, "insert session");
 }
 
-enum err
-store_session_find(struct store *st,
-                   const unsigned char digest[STORE_DIGEST_LEN],
-                   struct store_session *out)
+/* Read a session row (and, with email, its account's email). */
+static enum err
+session_row(struct store *st, enum stmt which,
+            const unsigned char digest[STORE_DIGEST_LEN],
+            struct store_session *out, char *email, size_t email_size)
 {
-	struct store_session s;
+	struct store_session ss;
 	sqlite3_stmt *q = NULL;
 	enum err e;
 	int rc;
 
-	if ((e = prepare(st, S_SESSION_FIND, &q)) != ERR_OK)
+	if ((e = prepare(st, which, &q)) != ERR_OK)
 		return e;
 	sqlite3_bind_blob(q, 1, digest, STORE_DIGEST_LEN, SQLITE_STATIC);
 	rc = sqlite3_step(q);
@@ -513,14 +522,35 @@ store_session_find(struct store *st,
 	} else if (rc != SQLITE_ROW) {
 		e = fault(st, rc, "read session");
 	} else {
-		s.user_id = sqlite3_column_int64(q, 0);
-		s.created = sqlite3_column_int64(q, 1);
-		s.last_seen = sqlite3_column_int64(q, 2);
-		if ((e = column_digest(q, 3, s.digest)) == ERR_OK)
-			*out = s;
+		ss.user_id = sqlite3_column_int64(q, 0);
+		ss.created = sqlite3_column_int64(q, 1);
+		ss.last_seen = sqlite3_column_int64(q, 2);
+		if ((e = column_digest(q, 3, ss.digest)) == ERR_OK &&
+		    email != NULL)
+			e = column_copy(q, 4, email, email_size);
+		if (e == ERR_OK)
+			*out = ss;
 	}
 	finish(q);
 	return e;
+}
+
+enum err
+store_session_find(struct store *st,
+                   const unsigned char digest[STORE_DIGEST_LEN],
+                   struct store_session *out)
+{
+	return session_row(st, S_SESSION_FIND, digest, out, NULL, 0);
+}
+
+enum err
+store_session_find_user(struct store *st,
+                        const unsigned char digest[STORE_DIGEST_LEN],
+                        struct store_session *out,
+                        char email[STORE_EMAIL_MAX + 1])
+{
+	return session_row(st, S_SESSION_FIND_USER, digest, out, email,
+	                   STORE_EMAIL_MAX + 1);
 }
 
 /* Run a statement bound to (digest) or (digest, n). */

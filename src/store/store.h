@@ -102,6 +102,13 @@ enum err store_session_find(struct store *st,
                             const unsigned char digest[STORE_DIGEST_LEN],
                             struct store_session *out);
 
+/* The same, with the email of the session's account, in one read:
+ * ERR_NOT_FOUND as well when the account is gone. */
+enum err store_session_find_user(struct store *st,
+                                 const unsigned char digest[STORE_DIGEST_LEN],
+                                 struct store_session *out,
+                                 char email[STORE_EMAIL_MAX + 1]);
+
 /* Set last_seen; a missing session is not an error. */
 enum err store_session_touch(struct store *st,
                              const unsigned char digest[STORE_DIGEST_LEN],
