@@ -13,6 +13,7 @@
 #include <fcgiapp.h>
 
 #include "app/app.h"
+#include "common/io.h"
 #include "common/log.h"
 #include "http/http.h"
 
@@ -73,23 +74,6 @@ read_body(void *arg, void *buf, size_t n)
 	return r;
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Where a response goes: stdout for CGI, the request's stream for
  * FastCGI. Returns 0, or -1 when the client is gone. */
 typedef int (*write_fn)(void *arg, const char *p, size_t n);
@@ -98,7 +82,7 @@ static int
 write_stdout(void *arg, const char *p, size_t n)
 {
 	(void)arg;
-	return write_all(STDOUT_FILENO, p, n);
+	return io_write_all(STDOUT_FILENO, p, n);
 }
 
 /* Write resp; if it cannot be serialised, a bare status. */

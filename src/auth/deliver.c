@@ -7,25 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../common/io.h"
 #include "../common/log.h"
 #include "internal.h"
-
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 /*
  * The delivery process, detached from the request: it runs the command
@@ -95,7 +79,7 @@ auth_deliver_token(const struct auth *a, const char *email, const char *token)
 	/* The whole message goes into the pipe first: it is far smaller
 	 * than a pipe's buffer, so this never waits, and the command then
 	 * reads it at its own pace (or not at all). */
-	if (write_all(fds[1], msg, (size_t)n) != 0) {
+	if (io_write_all(fds[1], msg, (size_t)n) != 0) {
 		log_error("deliver: pipe: %s", strerror(errno));
 		e = ERR_INTERNAL;
 	}

@@ -90,60 +90,6 @@ take(struct store *st, const struct auth_throttle *th, const char *key,
 	return store_throttle_put(st, key, &t);
 }
 
-enum err
-auth_throttle_take(struct auth *a, struct auth_call *call, enum auth_count kind,
-                   const char *email, bool own_tx)
-{
-	const struct auth_throttle *th = &a->cfg.throttle;
-	const char *client = auth_client(call);
-	int64_t now = auth_now(a), ua = 0, ub = 0, until;
-	bool lock_acct = false, lock_addr = false;
-	char key[KEY_MAX];
-	struct store *st;
-	enum err e;
-
-	if (th->account_limit <= 0 && (th->addr_limit <= 0 || client == NULL))
-		return ERR_OK;
-	if ((e = auth_store(a, &st)) != ERR_OK)
-		return e;
-	if (own_tx && (e = store_begin(st)) != ERR_OK)
-		return e;
-	if (th->account_limit > 0) {
-		account_key(key, kind, email);
-		if ((e = take(st, th, key, th->account_limit, now, &ua,
-		              &lock_acct)) != ERR_OK)
-			goto out;
-	}
-	if (th->addr_limit > 0 && client != NULL) {
-		addr_key(key, kind, client);
-		if ((e = take(st, th, key, th->addr_limit, now, &ub,
-		              &lock_addr)) != ERR_OK)
-			goto out;
-	}
-	if (own_tx)
-		e = store_commit(st);
-out:
-	if (e != ERR_OK) {
-		if (own_tx)
-			store_rollback(st);
-		return e;
-	}
-	if (lock_acct)
-		log_audit(kind == AUTH_COUNT_LOGIN ? "lockout_account"
-		                                   : "reset_lockout_account",
-		          0, client);
-	if (lock_addr)
-		log_audit(kind == AUTH_COUNT_LOGIN ? "lockout_address"
-		                                   : "reset_lockout_address",
-		          0, client);
-	until = ua > ub ? ua : ub;
-	if (until == 0)
-		return ERR_OK;
-	if (call != NULL)
-		call->retry_after = until - now;
-	return ERR_THROTTLED;
-}
-
 /* Give back the place an attempt took under key: for an account whose
  * login succeeded, forget its count; else take one off. */
 static enum err
@@ -165,31 +111,6 @@ give_back(struct store *st, const struct auth_throttle *th, const char *key,
 	return store_throttle_put(st, key, &t);
 }
 
-enum err
-auth_throttle_success(struct auth *a, struct auth_call *call,
-                      enum auth_count kind, const char *email)
-{
-	const struct auth_throttle *th = &a->cfg.throttle;
-	const char *client = auth_client(call);
-	int64_t now = auth_now(a);
-	char key[KEY_MAX];
-	struct store *st;
-	enum err e = ERR_OK;
-
-	if ((e = auth_store(a, &st)) != ERR_OK)
-		return e;
-	if (th->account_limit > 0) {
-		account_key(key, kind, email);
-		if ((e = give_back(st, th, key, true, now)) != ERR_OK)
-			return e;
-	}
-	if (th->addr_limit > 0 && client != NULL) {
-		addr_key(key, kind, client);
-		e = give_back(st, th, key, false, now);
-	}
-	return e;
-}
-
 /* Lock key when its count has reached the limit; true in *locked_now. */
 static enum err
 lock_if_full(struct store *st, const struct auth_throttle *th, const char *key,
@@ -207,77 +128,139 @@ lock_if_full(struct store *st, const struct auth_throttle *th, const char *key,
 	return store_throttle_put(st, key, &t);
 }
 
+/* What to do to each counter of an attempt. */
+enum op {
+	OP_TAKE,    /* take a place; lock when past the limit */
+	OP_FAILED,  /* lock when the count has reached the limit */
+	OP_SUCCESS, /* forget the account's count, give the address its place */
+	OP_UNDO,    /* give the place back everywhere */
+};
+
+/* The account's counter and the address's: [0] and [1]. */
+struct counters {
+	int64_t until[2];   /* with OP_TAKE: end of a lock, 0 if none */
+	bool locked_now[2]; /* this call locked it */
+};
+
+/*
+ * Apply op to the counters of kind for the account of email and for the
+ * caller's address (each only when its limit is on), in a transaction
+ * of its own when own_tx, else in the caller's.
+ */
+static enum err
+apply(struct auth *a, struct auth_call *call, enum auth_count kind,
+      const char *email, enum op op, bool own_tx, struct counters *c)
+{
+	const struct auth_throttle *th = &a->cfg.throttle;
+	const char *client = auth_client(call);
+	const int64_t limit[2] = {th->account_limit, th->addr_limit};
+	int64_t now = auth_now(a);
+	char key[KEY_MAX];
+	struct store *st;
+	enum err e = ERR_OK;
+	int i;
+
+	memset(c, 0, sizeof(*c));
+	if (limit[0] <= 0 && (limit[1] <= 0 || client == NULL))
+		return ERR_OK;
+	if ((e = auth_store(a, &st)) != ERR_OK)
+		return e;
+	if (own_tx && (e = store_begin(st)) != ERR_OK)
+		return e;
+	for (i = 0; i < 2 && e == ERR_OK; i++) {
+		if (limit[i] <= 0 || (i == 1 && client == NULL))
+			continue;
+		if (i == 0)
+			account_key(key, kind, email);
+		else
+			addr_key(key, kind, client);
+		switch (op) {
+		case OP_TAKE:
+			e = take(st, th, key, limit[i], now, &c->until[i],
+			         &c->locked_now[i]);
+			break;
+		case OP_FAILED:
+			e = lock_if_full(st, th, key, limit[i], now,
+			                 &c->locked_now[i]);
+			break;
+		case OP_SUCCESS:
+		case OP_UNDO:
+			e = give_back(st, th, key, op == OP_SUCCESS && i == 0,
+			              now);
+			break;
+		}
+	}
+	if (own_tx) {
+		if (e == ERR_OK)
+			e = store_commit(st);
+		if (e != ERR_OK)
+			store_rollback(st);
+	}
+	return e;
+}
+
+/* Log the locks this call set. */
+static void
+audit_locks(const struct counters *c, enum auth_count kind, int64_t account,
+            const char *client)
+{
+	static const char *const events[2][2] = {
+	    [AUTH_COUNT_LOGIN] = {"lockout_account", "lockout_address"},
+	    [AUTH_COUNT_RESET] = {"reset_lockout_account",
+	                          "reset_lockout_address"},
+	};
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (c->locked_now[i])
+			log_audit(events[kind][i], account, client);
+}
+
+enum err
+auth_throttle_take(struct auth *a, struct auth_call *call, enum auth_count kind,
+                   const char *email, bool own_tx)
+{
+	struct counters c;
+	int64_t until;
+	enum err e;
+
+	if ((e = apply(a, call, kind, email, OP_TAKE, own_tx, &c)) != ERR_OK)
+		return e;
+	audit_locks(&c, kind, 0, auth_client(call));
+	until = c.until[0] > c.until[1] ? c.until[0] : c.until[1];
+	if (until == 0)
+		return ERR_OK;
+	if (call != NULL)
+		call->retry_after = until - auth_now(a);
+	return ERR_THROTTLED;
+}
+
 enum err
 auth_throttle_failed(struct auth *a, struct auth_call *call,
                      enum auth_count kind, const char *email, int64_t account)
 {
-	const struct auth_throttle *th = &a->cfg.throttle;
-	const char *client = auth_client(call);
-	bool lock_acct = false, lock_addr = false;
-	int64_t now = auth_now(a);
-	char key[KEY_MAX];
-	struct store *st;
+	struct counters c;
 	enum err e;
 
-	if (th->account_limit <= 0 && (th->addr_limit <= 0 || client == NULL))
-		return ERR_OK;
-	if ((e = auth_store(a, &st)) != ERR_OK)
-		return e;
-	if ((e = store_begin(st)) != ERR_OK)
-		return e;
-	if (th->account_limit > 0) {
-		account_key(key, kind, email);
-		if ((e = lock_if_full(st, th, key, th->account_limit, now,
-		                      &lock_acct)) != ERR_OK)
-			goto out;
-	}
-	if (th->addr_limit > 0 && client != NULL) {
-		addr_key(key, kind, client);
-		if ((e = lock_if_full(st, th, key, th->addr_limit, now,
-		                      &lock_addr)) != ERR_OK)
-			goto out;
-	}
-	e = store_commit(st);
-out:
-	if (e != ERR_OK) {
-		store_rollback(st);
-		return e;
-	}
-	if (lock_acct)
-		log_audit("lockout_account", account, client);
-	if (lock_addr)
-		log_audit("lockout_address", account, client);
-	return ERR_OK;
+	if ((e = apply(a, call, kind, email, OP_FAILED, true, &c)) == ERR_OK)
+		audit_locks(&c, kind, account, auth_client(call));
+	return e;
+}
+
+enum err
+auth_throttle_success(struct auth *a, struct auth_call *call,
+                      enum auth_count kind, const char *email)
+{
+	struct counters c;
+
+	return apply(a, call, kind, email, OP_SUCCESS, false, &c);
 }
 
 enum err
 auth_throttle_undo(struct auth *a, struct auth_call *call, enum auth_count kind,
                    const char *email)
 {
-	const struct auth_throttle *th = &a->cfg.throttle;
-	const char *client = auth_client(call);
-	int64_t now = auth_now(a);
-	char key[KEY_MAX];
-	struct store *st;
-	enum err e;
+	struct counters c;
 
-	if ((e = auth_store(a, &st)) != ERR_OK)
-		return e;
-	if ((e = store_begin(st)) != ERR_OK)
-		return e;
-	if (th->account_limit > 0) {
-		account_key(key, kind, email);
-		if ((e = give_back(st, th, key, false, now)) != ERR_OK)
-			goto out;
-	}
-	if (th->addr_limit > 0 && client != NULL) {
-		addr_key(key, kind, client);
-		if ((e = give_back(st, th, key, false, now)) != ERR_OK)
-			goto out;
-	}
-	e = store_commit(st);
-out:
-	if (e != ERR_OK)
-		store_rollback(st);
-	return e;
+	return apply(a, call, kind, email, OP_UNDO, true, &c);
 }
