@@ -38,12 +38,9 @@ extern char **environ;
 static const char timeout_client[] =
     "Status: 408 Request Timeout\r\n" TIMEOUT_HEADERS
     "{\"message\":\"request body not received in time\"}";
-static const char timeout_server[] = "Status: 503 Service Unavailable\r\n"
-                                     "Content-Type: application/json\r\n"
-                                     "Cache-Control: no-store\r\n"
-                                     "X-Content-Type-Options: nosniff\r\n"
-                                     "\r\n"
-                                     "{\"message\":\"request timed out\"}";
+static const char timeout_server[] =
+    "Status: 503 Service Unavailable\r\n" TIMEOUT_HEADERS
+    "{\"message\":\"request timed out\"}";
 
 /* Set while the body is being read: process-wide, read by the handler. */
 static volatile sig_atomic_t reading_body;
