@@ -161,6 +161,7 @@ app_settings_load(struct app_settings *s)
 	s->auth.throttle.window = lwin;
 	s->auth.throttle.lockout = llock;
 	s->auth.deliver_command = env_str("AUTHCGI_RESET_COMMAND", NULL);
+	s->auth.reset_url = env_str("AUTHCGI_PUBLIC_URL", NULL);
 	if (s->hardened) {
 		s->cookie_name = "__Host-session_id";
 		s->cookie_secure = true;

@@ -51,6 +51,8 @@ struct auth_config {
 	const char *deliver_command; /* NULL: reset tokens are returned to
 	                                the caller; else a shell command
 	                                that gets the message on stdin */
+	const char *reset_url; /* public address of the service, for a link
+	                          in the delivered message, or NULL */
 	struct auth_hooks hooks;
 };
 

@@ -46,14 +46,49 @@ deliver_detached(const char *command, int in)
 	_exit(0);
 }
 
+/*
+ * The page that sets a new password with this token: base (the
+ * service's public address and mount point, e.g.
+ * "https://example.org/auth") + "/reset_password?email=...&reset_token=...",
+ * the email percent-encoded. False when it does not fit.
+ */
+static bool
+reset_link(const char *base, const char *email, const char *token, char *out,
+           size_t size)
+{
+	size_t n;
+	int w;
+
+	w = snprintf(out, size, "%s/reset_password?email=", base);
+	if (w < 0 || (size_t)w >= size)
+		return false;
+	n = (size_t)w;
+	for (; *email != '\0'; email++) {
+		unsigned char c = (unsigned char)*email;
+
+		if (n + 4 >= size)
+			return false;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || strchr("-._~@", c) != NULL)
+			out[n++] = (char)c;
+		else
+			n += (size_t)snprintf(out + n, size - n, "%%%02X", c);
+	}
+	w = snprintf(out + n, size - n, "&reset_token=%s", token);
+	return w >= 0 && (size_t)w < size - n;
+}
+
 enum err
 auth_deliver_token(const struct auth *a, const char *email, const char *token)
 {
-	char msg[1024];
+	char msg[2048], link[1024] = "";
 	int fds[2], n, status;
 	pid_t pid;
 	enum err e = ERR_OK;
 
+	if (a->cfg.reset_url != NULL &&
+	    !reset_link(a->cfg.reset_url, email, token, link, sizeof(link)))
+		link[0] = '\0';
 	/* email passed auth_check_email (no CR, LF or controls): it cannot
 	 * add a header to the message. */
 	n = snprintf(
@@ -67,9 +102,12 @@ auth_deliver_token(const struct auth *a, const char *email, const char *token)
 	    " once:\n"
 	    "\n"
 	    "    %s\n"
+	    "%s%s%s"
 	    "\n"
 	    "If it was not you, ignore this message.\n",
-	    email, email, (long long)(a->cfg.reset_ttl + 59) / 60, token);
+	    email, email, (long long)(a->cfg.reset_ttl + 59) / 60, token,
+	    link[0] != '\0' ? "\nor open this link:\n\n    " : "", link,
+	    link[0] != '\0' ? "\n" : "");
 	if (n < 0 || (size_t)n >= sizeof(msg))
 		return ERR_INTERNAL;
 	if (pipe(fds) != 0) {

@@ -1384,7 +1384,7 @@ static void
 test_auth_reset_deliver_command(void **state)
 {
 	struct fx *f = *state;
-	char cmd[256], mail[160], t[AUTH_TOKEN_LEN + 1], buf[2048];
+	char cmd[256], mail[160], t[AUTH_TOKEN_LEN + 1], buf[2048], link[160];
 	char token[AUTH_TOKEN_LEN + 1];
 	struct auth_user u;
 	const char *p;
@@ -1395,6 +1395,7 @@ test_auth_reset_deliver_command(void **state)
 	snprintf(mail, sizeof(mail), "%s/mail.txt", f->dir);
 	snprintf(cmd, sizeof(cmd), "cat > '%s'", mail);
 	f->cfg.deliver_command = cmd;
+	f->cfg.reset_url = "https://example.org/auth";
 	remake(f);
 	reg(f, "Mail@x.org", PW);
 	memset(t, 'Z', sizeof(t));
@@ -1427,6 +1428,13 @@ test_auth_reset_deliver_command(void **state)
 	assert_non_null(p);
 	snprintf(token, sizeof(token), "%.36s", p + 5);
 	assert_uuid4(token);
+	/* With the service's public address, a link to the page that sets
+	 * the new password, the email percent-encoded where it must be. */
+	snprintf(link, sizeof(link),
+	         "\n    https://example.org/auth/reset_password"
+	         "?email=Mail@x.org&reset_token=%s\n",
+	         token);
+	assert_non_null(strstr(buf, link));
 	assert_int_equal(
 	    auth_reset_update(f->a, NULL, "mail@x.org", token, "mailed pw", &u),
 	    ERR_OK);
