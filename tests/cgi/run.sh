@@ -16,6 +16,8 @@ fi
 here=$(cd "$(dirname "$0")" && pwd -P)
 # shellcheck disable=SC1091
 . "$here/../lib/assert.sh"
+# shellcheck disable=SC1091
+. "$here/../lib/cgi.sh"
 CGI=$(cd "$(dirname "$1")" && pwd -P)/$(basename "$1")
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/authcgi-cgi.XXXXXX")
@@ -50,36 +52,11 @@ RC=0
 # override it (NAME=<unset> removes NAME). CONTENT_LENGTH is FILE's size
 # and CONTENT_TYPE form-urlencoded when FILE is not empty.
 cgi_file() {
-	local method=$1 path=$2 file=$3 len kv k
+	local method=$1 path=$2 file=$3 len
 	shift 3
 	len=$(wc -c <"$file")
-	local -A vars=(
-		[PATH]=/usr/bin:/bin
-		[GATEWAY_INTERFACE]=CGI/1.1
-		[SERVER_PROTOCOL]=HTTP/1.1
-		[SERVER_SOFTWARE]=authcgi-tests
-		[SERVER_NAME]=127.0.0.1
-		[SERVER_PORT]=80
-		[REMOTE_ADDR]=127.0.0.1
-		[REQUEST_SCHEME]=http
-		[SCRIPT_NAME]=""
-		[QUERY_STRING]=""
-		[REQUEST_METHOD]=$method
-		[PATH_INFO]=$path
-		[CONTENT_LENGTH]=$len
-		[AUTHCGI_DB]=$DB
-		[ASAN_OPTIONS]=detect_leaks=1:abort_on_error=0:exitcode=99
-		[UBSAN_OPTIONS]=print_stacktrace=1:halt_on_error=1:exitcode=99
-	)
-	[ "$len" -gt 0 ] && vars[CONTENT_TYPE]=application/x-www-form-urlencoded
-	for kv in "$@"; do
-		vars[${kv%%=*}]=${kv#*=}
-	done
-	local envl=()
-	for k in "${!vars[@]}"; do
-		[ "${vars[$k]}" == "<unset>" ] && continue
-		envl+=("$k=${vars[$k]}")
-	done
+	cgi_env "$method" "$path" "$len" "$@"
+	local envl=("${CGI_ENV[@]}")
 	NREQ=$((NREQ + 1))
 	local out=$tmp/out err=$tmp/err
 	if [ -n "$STDIN_FD3" ]; then

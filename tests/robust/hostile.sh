@@ -28,6 +28,8 @@ here=$(cd "$(dirname "$0")" && pwd -P)
 root=$(cd "$here/../.." && pwd -P)
 # shellcheck disable=SC1091
 . "$here/../lib/assert.sh"
+# shellcheck disable=SC1091
+. "$here/../lib/cgi.sh"
 
 [ $# -ge 1 ] || set -- "$root/cgi-bin/auth.cgi"
 for b in "$@"; do
@@ -199,36 +201,11 @@ dump() { sqlite3 -batch "$DB" .dump 2>&1; }
 # run_cgi METHOD PATH BODYFILE [NAME=VALUE | NAME=<unset>]...: run $CGI
 # once; sets RC, ELAPSED (ms), R_* (resp_parse).
 run_cgi() {
-	local method=$1 path=$2 file=$3 len kv k t
+	local method=$1 path=$2 file=$3 len t
 	shift 3
 	len=$(wc -c <"$file")
-	local -A vars=(
-		[PATH]=/usr/bin:/bin
-		[GATEWAY_INTERFACE]=CGI/1.1
-		[SERVER_PROTOCOL]=HTTP/1.1
-		[SERVER_SOFTWARE]=authcgi-hostile
-		[SERVER_NAME]=127.0.0.1
-		[SERVER_PORT]=80
-		[REMOTE_ADDR]=127.0.0.1
-		[REQUEST_SCHEME]=http
-		[SCRIPT_NAME]=""
-		[QUERY_STRING]=""
-		[REQUEST_METHOD]=$method
-		[PATH_INFO]=$path
-		[CONTENT_LENGTH]=$len
-		[AUTHCGI_DB]=$DB
-		[ASAN_OPTIONS]=detect_leaks=1:abort_on_error=0:exitcode=99
-		[UBSAN_OPTIONS]=print_stacktrace=1:halt_on_error=1:exitcode=99
-	)
-	[ "$len" -gt 0 ] && vars[CONTENT_TYPE]=application/x-www-form-urlencoded
-	for kv in "$@"; do
-		vars[${kv%%=*}]=${kv#*=}
-	done
-	local envl=()
-	for k in "${!vars[@]}"; do
-		[ "${vars[$k]}" == "<unset>" ] && continue
-		envl+=("$k=${vars[$k]}")
-	done
+	cgi_env "$method" "$path" "$len" "$@"
+	local envl=("${CGI_ENV[@]}")
 	t=$(date +%s%N)
 	case $STDIN_SRC in
 	fd3) timeout 10 env -i "${envl[@]}" "$CGI" <&3 >"$OUT" 2>"$ERR" ;;
