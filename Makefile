@@ -118,12 +118,12 @@ $(B)/asan/auth.cgi: $(LIB_OBJ_ASAN) $(B)/asan/main.o
 	$(Q)$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
 
 # Unit tests: one cmocka binary per layer, plain and sanitized.
-$(B)/unit/%: tests/unit/%.c $(LIB_OBJ) $(HDRS)
+$(B)/unit/%: tests/unit/%.c $(LIB_OBJ) $(HDRS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(LIB_OBJ) $(PKG_LIBS) -lcmocka
 
-$(B)/unit-asan/%: tests/unit/%.c $(LIB_OBJ_ASAN) $(HDRS)
+$(B)/unit-asan/%: tests/unit/%.c $(LIB_OBJ_ASAN) $(HDRS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  LD asan $@"
 	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN) -Isrc -o $@ $< $(LIB_OBJ_ASAN) \
@@ -171,7 +171,7 @@ check:
 	tests/checks.sh
 
 format:
-	clang-format -i src/*.c src/*/*.c src/*/*.h tests/unit/*.c tests/fuzz/*.c
+	clang-format -i src/*.c src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c
 
 clean:
 	rm -rf $(B) cgi-bin/auth.cgi

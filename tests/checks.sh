@@ -12,7 +12,7 @@ else
 	echo "not ok cppcheck"
 	fail=$((fail + 1))
 fi
-files=$(ls src/*.c src/*/*.c src/*/*.h tests/unit/*.c tests/fuzz/*.c 2>/dev/null)
+files=$(ls src/*.c src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c 2>/dev/null)
 # shellcheck disable=SC2086
 if clang-format --dry-run --Werror $files; then
 	echo "ok clang-format"

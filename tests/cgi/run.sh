@@ -330,6 +330,19 @@ CASE="register with a trailing slash"
 cgi POST /users/ "email=slash%40example.com&password=$PW"
 expect_json 200 '{"email": "slash@example.com", "message": "user created"}'
 
+CASE="register: chunked body without CONTENT_LENGTH (Apache mod_cgid)"
+cgi POST /users "email=chunked%40example.com&password=$PW" \
+	CONTENT_LENGTH="<unset>" HTTP_TRANSFER_ENCODING=chunked
+expect_json 200 '{"email": "chunked@example.com", "message": "user created"}'
+CASE="register: chunked body over AUTHCGI_MAX_BODY"
+cgi POST /users "email=chunked2%40example.com&password=$PW&pad=$(repeat z 200)" \
+	CONTENT_LENGTH="<unset>" HTTP_TRANSFER_ENCODING=chunked AUTHCGI_MAX_BODY=100
+expect 413 "request body too large"
+check_eq "$CASE: nothing stored" "$(sql "SELECT count(*) FROM users WHERE email = 'chunked2@example.com'")" 0
+CASE="no CONTENT_LENGTH and not chunked: no body is read"
+cgi POST /users "email=nolen%40example.com&password=$PW" CONTENT_LENGTH="<unset>"
+expect 400 "email is required"
+
 CASE="register: mixed-case email kept as registered"
 register Dave.Mixed@Example.org "$PW"
 expect_json 200 '{"email": "Dave.Mixed@Example.org", "message": "user created"}'

@@ -16,6 +16,7 @@
 #include <cJSON.h>
 #include <sqlite3.h>
 
+#include "tmpdb.h"
 #include "app/app.h"
 
 #define PW   "s3cret pass"
@@ -49,9 +50,8 @@ static const char *const env_vars[] = {
 };
 
 struct fx {
-	char dir[64];
-	char path[128];
-	int64_t now; /* the fake clock */
+	struct tmpdb db; /* its dir and path */
+	int64_t now;     /* the fake clock */
 	struct app_settings set;
 	struct app *app;
 	struct http_response resp; /* the last answer */
@@ -134,17 +134,15 @@ setup(void **state)
 
 	if (f == NULL)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_app.XXXXXX");
-	if (mkdtemp(f->dir) == NULL) {
+	if (tmpdb_make(&f->db, "test_app") != 0) {
 		free(f);
 		return -1;
 	}
-	snprintf(f->path, sizeof(f->path), "%s/auth.db", f->dir);
 	f->now = 1700000000;
 	clear_env();
 	if (app_settings_load(&f->set) != ERR_OK)
 		return -1;
-	f->set.auth.db_path = f->path;
+	f->set.auth.db_path = f->db.path;
 	f->set.auth.hash_cost = 1; /* "$y$", cheap */
 	f->set.auth.busy_ms = 1000;
 	f->set.auth.hooks.now = fake_now;
@@ -158,18 +156,11 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
 	struct fx *f = *state;
-	char p[160];
-	size_t i;
 
 	reset_answer(f);
 	app_free(f->app);
-	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-		snprintf(p, sizeof(p), "%s%s", f->path, suffix[i]);
-		unlink(p);
-	}
-	rmdir(f->dir);
+	tmpdb_remove(&f->db);
 	clear_env();
 	free(f);
 	return 0;
@@ -1506,7 +1497,7 @@ test_app_db_missing_is_503(void **state)
 	struct fx *f = *state;
 	char bad[192];
 
-	snprintf(bad, sizeof(bad), "%s/no/such/dir/auth.db", f->dir);
+	snprintf(bad, sizeof(bad), "%s/no/such/dir/auth.db", f->db.dir);
 	f->set.auth.db_path = bad;
 	remake(f);
 	assert_int_equal(app_init_db(f->app), ERR_DB);
@@ -1536,7 +1527,7 @@ test_app_db_locked_is_503(void **state)
 	f->set.auth.busy_ms = 50;
 	remake(f);
 	register_ok(f, "k@k.org", PW);
-	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_open(f->db.path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL),
 	                 SQLITE_OK);
 	assert_int_equal(

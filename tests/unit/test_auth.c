@@ -16,6 +16,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "tmpdb.h"
 #include "auth/auth.h"
 #include "store/store.h"
 
@@ -26,10 +27,9 @@
 #define PW   "correct horse"
 
 struct fx {
-	char dir[64];
-	char path[128];
-	int64_t now;  /* the fake clock */
-	unsigned rng; /* the fake randomness: a counter */
+	struct tmpdb db; /* its dir and path */
+	int64_t now;     /* the fake clock */
+	unsigned rng;    /* the fake randomness: a counter */
 	struct auth_config cfg;
 	struct auth *a;
 };
@@ -93,14 +93,12 @@ setup(void **state)
 
 	if (f == NULL)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_auth.XXXXXX");
-	if (mkdtemp(f->dir) == NULL) {
+	if (tmpdb_make(&f->db, "test_auth") != 0) {
 		free(f);
 		return -1;
 	}
-	snprintf(f->path, sizeof(f->path), "%s/auth.db", f->dir);
 	f->now = T0;
-	f->cfg.db_path = f->path;
+	f->cfg.db_path = f->db.path;
 	f->cfg.busy_ms = 1000;
 	f->cfg.hash_method = "$y$"; /* the default method, at a cheap cost */
 	f->cfg.hash_cost = 1;
@@ -123,17 +121,10 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
 	struct fx *f = *state;
-	char p[160];
-	size_t i;
 
 	auth_free(f->a);
-	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-		snprintf(p, sizeof(p), "%s%s", f->path, suffix[i]);
-		unlink(p);
-	}
-	rmdir(f->dir);
+	tmpdb_remove(&f->db);
 	free(f);
 	return 0;
 }
@@ -700,7 +691,7 @@ static void
 test_auth_login_records_last_login(void **state)
 {
 	struct fx *f = *state;
-	struct store_config sc = {f->path, 1000, 0};
+	struct store_config sc = {f->db.path, 1000, 0};
 	char sid[AUTH_TOKEN_LEN + 1];
 	struct store *st = NULL;
 	struct store_user su;
@@ -1047,7 +1038,7 @@ test_auth_db_holds_no_tokens_in_clear(void **state)
 	assert_int_equal(auth_reset_request(f->a, NULL, "c@c", &u, token),
 	                 ERR_OK);
 
-	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_open(f->db.path, &db), SQLITE_OK);
 	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
 		assert_false(table_holds(db, tables[i], sid));
 		assert_false(table_holds(db, tables[i], token));
@@ -1066,7 +1057,7 @@ test_auth_db_holds_no_tokens_in_clear(void **state)
 				bare[k++] = t[i];
 		bare[k] = '\0';
 		for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-			snprintf(p, sizeof(p), "%s%s", f->path, suffix[i]);
+			snprintf(p, sizeof(p), "%s%s", f->db.path, suffix[i]);
 			assert_false(file_holds(p, t));
 			assert_false(file_holds(p, bare));
 			assert_false(file_holds(p, PW));
@@ -1081,7 +1072,7 @@ test_auth_db_holds_no_tokens_in_clear(void **state)
 static void
 insert_foreign(struct fx *f, const char *email, const char *hash)
 {
-	struct store_config sc = {f->path, 1000, 0};
+	struct store_config sc = {f->db.path, 1000, 0};
 	struct store *st = NULL;
 	int64_t id;
 
@@ -1094,7 +1085,7 @@ insert_foreign(struct fx *f, const char *email, const char *hash)
 static void
 stored_hash(struct fx *f, const char *email, char *out, size_t size)
 {
-	struct store_config sc = {f->path, 1000, 0};
+	struct store_config sc = {f->db.path, 1000, 0};
 	struct store *st = NULL;
 	struct store_user su;
 
@@ -1392,7 +1383,7 @@ test_auth_reset_deliver_command(void **state)
 	FILE *fp;
 	int i;
 
-	snprintf(mail, sizeof(mail), "%s/mail.txt", f->dir);
+	snprintf(mail, sizeof(mail), "%s/mail.txt", f->db.dir);
 	snprintf(cmd, sizeof(cmd), "cat > '%s'", mail);
 	f->cfg.deliver_command = cmd;
 	f->cfg.reset_url = "https://example.org/auth";
@@ -1481,11 +1472,11 @@ test_auth_lazy_store_and_faults(void **state)
 	struct auth_user u;
 
 	/* auth_new does no database work. */
-	assert_int_equal(access(f->path, F_OK), -1);
+	assert_int_equal(access(f->db.path, F_OK), -1);
 	assert_int_equal(auth_init_store(f->a), ERR_OK);
-	assert_int_equal(access(f->path, F_OK), 0);
+	assert_int_equal(access(f->db.path, F_OK), 0);
 
-	snprintf(bad, sizeof(bad), "%s/missing/dir/auth.db", f->dir);
+	snprintf(bad, sizeof(bad), "%s/missing/dir/auth.db", f->db.dir);
 	f->cfg.db_path = bad;
 	remake(f);
 	assert_int_equal(auth_init_store(f->a), ERR_DB);
@@ -1500,7 +1491,7 @@ test_auth_lazy_store_and_faults(void **state)
 	assert_int_equal(auth_register(f->a, NULL, "f@f", "abc", &u),
 	                 ERR_PASSWORD);
 	assert_int_equal(session_of(f, NULL), ERR_NO_SESSION);
-	f->cfg.db_path = f->path;
+	f->cfg.db_path = f->db.path;
 	remake(f);
 }
 

@@ -13,12 +13,12 @@
 
 #include <sqlite3.h>
 
+#include "tmpdb.h"
 #include "store/store.h"
 
 /* One temporary directory per test, holding the database file. */
 struct fx {
-	char dir[64];
-	char path[128];
+	struct tmpdb db; /* its dir and path */
 	struct store *st;
 };
 
@@ -29,12 +29,10 @@ setup(void **state)
 
 	if (f == NULL)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_store.XXXXXX");
-	if (mkdtemp(f->dir) == NULL) {
+	if (tmpdb_make(&f->db, "test_store") != 0) {
 		free(f);
 		return -1;
 	}
-	snprintf(f->path, sizeof(f->path), "%s/auth.db", f->dir);
 	*state = f;
 	return 0;
 }
@@ -43,26 +41,19 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
 	struct fx *f = *state;
-	char p[160];
-	size_t i;
 
 	store_close(f->st);
-	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-		snprintf(p, sizeof(p), "%s%s", f->path, suffix[i]);
-		unlink(p);
-	}
-	rmdir(f->dir);
+	tmpdb_remove(&f->db);
 	free(f);
 	return 0;
 }
 
-/* Open f->path into f->st, which must succeed. */
+/* Open f->db.path into f->st, which must succeed. */
 static void
 open_ok(struct fx *f)
 {
-	struct store_config cfg = {f->path, 1000, 0};
+	struct store_config cfg = {f->db.path, 1000, 0};
 
 	assert_int_equal(store_open(&f->st, &cfg), ERR_OK);
 	assert_non_null(f->st);
@@ -136,14 +127,15 @@ test_store_open_creates_schema(void **state)
 	open_ok(f);
 	assert_int_equal(store_version(f->st, &v), ERR_OK);
 	assert_int_equal(v, STORE_SCHEMA_VERSION);
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"),
+	assert_int_equal(raw_int(f->db.path, "PRAGMA user_version"),
 	                 STORE_SCHEMA_VERSION);
-	raw_text(f->path, "PRAGMA journal_mode", mode, sizeof(mode));
+	raw_text(f->db.path, "PRAGMA journal_mode", mode, sizeof(mode));
 	assert_string_equal(mode, "wal");
 	assert_int_equal(
-	    raw_int(f->path, "SELECT count(*) FROM sqlite_master WHERE type ="
-	                     " 'table' AND name IN ('users', 'sessions',"
-	                     " 'reset_tokens')"),
+	    raw_int(f->db.path,
+	            "SELECT count(*) FROM sqlite_master WHERE type ="
+	            " 'table' AND name IN ('users', 'sessions',"
+	            " 'reset_tokens')"),
 	    3);
 }
 
@@ -182,10 +174,10 @@ test_store_reopen_current_no_migration(void **state)
 	store_close(f->st);
 	f->st = NULL;
 
-	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_open(f->db.path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL),
 	                 SQLITE_OK);
-	assert_int_equal(open_path(f->path, 50, &st2), ERR_OK);
+	assert_int_equal(open_path(f->db.path, 50, &st2), ERR_OK);
 	assert_int_equal(store_version(st2, &v), ERR_OK);
 	assert_int_equal(v, STORE_SCHEMA_VERSION);
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
@@ -212,11 +204,11 @@ test_store_open_newer_version_refused(void **state)
 
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
 	         STORE_SCHEMA_VERSION + 1);
-	assert_int_equal(raw_exec(f->path, sql), SQLITE_OK);
-	assert_int_equal(open_path(f->path, 100, &st), ERR_DB);
+	assert_int_equal(raw_exec(f->db.path, sql), SQLITE_OK);
+	assert_int_equal(open_path(f->db.path, 100, &st), ERR_DB);
 	assert_null(st);
 	/* Left as it was: not reset, not downgraded. */
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"),
+	assert_int_equal(raw_int(f->db.path, "PRAGMA user_version"),
 	                 STORE_SCHEMA_VERSION + 1);
 }
 
@@ -228,21 +220,22 @@ test_store_open_migrates_version_zero(void **state)
 	int v = -1;
 
 	/* An existing, empty database file at version 0. */
-	assert_int_equal(raw_exec(f->path, "PRAGMA user_version = 0;"
-	                                   " VACUUM;"),
+	assert_int_equal(raw_exec(f->db.path, "PRAGMA user_version = 0;"
+	                                      " VACUUM;"),
 	                 SQLITE_OK);
-	assert_true(access(f->path, F_OK) == 0);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sqlite_master"),
-	                 0);
+	assert_true(access(f->db.path, F_OK) == 0);
+	assert_int_equal(
+	    raw_int(f->db.path, "SELECT count(*) FROM sqlite_master"), 0);
 	open_ok(f);
 	assert_int_equal(store_version(f->st, &v), ERR_OK);
 	assert_int_equal(v, STORE_SCHEMA_VERSION);
-	raw_text(f->path, "PRAGMA journal_mode", mode, sizeof(mode));
+	raw_text(f->db.path, "PRAGMA journal_mode", mode, sizeof(mode));
 	assert_string_equal(mode, "wal");
 	assert_int_equal(
-	    raw_int(f->path, "SELECT count(*) FROM sqlite_master WHERE type ="
-	                     " 'table' AND name IN ('users', 'sessions',"
-	                     " 'reset_tokens')"),
+	    raw_int(f->db.path,
+	            "SELECT count(*) FROM sqlite_master WHERE type ="
+	            " 'table' AND name IN ('users', 'sessions',"
+	            " 'reset_tokens')"),
 	    3);
 }
 
@@ -279,8 +272,8 @@ test_store_open_migrates_version_one(void **state)
 	struct store_user u;
 	int v = -1;
 
-	assert_int_equal(raw_exec(f->path, v1_schema), SQLITE_OK);
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 1);
+	assert_int_equal(raw_exec(f->db.path, v1_schema), SQLITE_OK);
+	assert_int_equal(raw_int(f->db.path, "PRAGMA user_version"), 1);
 	open_ok(f);
 	assert_int_equal(store_version(f->st, &v), ERR_OK);
 	assert_int_equal(v, STORE_SCHEMA_VERSION);
@@ -298,7 +291,7 @@ test_store_open_migrates_version_one(void **state)
 	open_ok(f);
 	assert_int_equal(store_version(f->st, &v), ERR_OK);
 	assert_int_equal(v, STORE_SCHEMA_VERSION);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM users"), 1);
+	assert_int_equal(raw_int(f->db.path, "SELECT count(*) FROM users"), 1);
 }
 
 /* A migration that cannot run (here: version 0 with a table of the
@@ -309,15 +302,17 @@ test_store_open_failed_migration_rolls_back(void **state)
 	struct fx *f = *state;
 	struct store *st = NULL;
 
-	assert_int_equal(raw_exec(f->path, "CREATE TABLE users (x);"
-	                                   " INSERT INTO users VALUES (42);"),
+	assert_int_equal(raw_exec(f->db.path,
+	                          "CREATE TABLE users (x);"
+	                          " INSERT INTO users VALUES (42);"),
 	                 SQLITE_OK);
-	assert_int_equal(open_path(f->path, 100, &st), ERR_DB);
+	assert_int_equal(open_path(f->db.path, 100, &st), ERR_DB);
 	assert_null(st);
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 0);
-	assert_int_equal(raw_int(f->path, "SELECT x FROM users"), 42);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sqlite_master"
-	                                  " WHERE name = 'sessions'"),
+	assert_int_equal(raw_int(f->db.path, "PRAGMA user_version"), 0);
+	assert_int_equal(raw_int(f->db.path, "SELECT x FROM users"), 42);
+	assert_int_equal(raw_int(f->db.path,
+	                         "SELECT count(*) FROM sqlite_master"
+	                         " WHERE name = 'sessions'"),
 	                 0);
 }
 
@@ -330,7 +325,7 @@ test_store_open_missing_directory(void **state)
 	struct store *st = NULL;
 	char p[192];
 
-	snprintf(p, sizeof(p), "%s/no/such/dir/auth.db", f->dir);
+	snprintf(p, sizeof(p), "%s/no/such/dir/auth.db", f->db.dir);
 	assert_int_equal(open_path(p, 100, &st), ERR_DB);
 	assert_null(st);
 }
@@ -346,11 +341,11 @@ test_store_open_corrupt_file(void **state)
 
 	for (i = 0; i < sizeof(junk); i++)
 		junk[i] = (char)(i * 131 + 7);
-	fp = fopen(f->path, "wb");
+	fp = fopen(f->db.path, "wb");
 	assert_non_null(fp);
 	assert_int_equal(fwrite(junk, 1, sizeof(junk), fp), sizeof(junk));
 	fclose(fp);
-	assert_int_equal(open_path(f->path, 100, &st), ERR_DB);
+	assert_int_equal(open_path(f->db.path, 100, &st), ERR_DB);
 	assert_null(st);
 }
 
@@ -360,7 +355,7 @@ test_store_open_directory_as_file(void **state)
 	struct fx *f = *state;
 	struct store *st = NULL;
 
-	assert_int_equal(open_path(f->dir, 100, &st), ERR_DB);
+	assert_int_equal(open_path(f->db.dir, 100, &st), ERR_DB);
 	assert_null(st);
 }
 
@@ -373,8 +368,8 @@ test_store_begin_busy(void **state)
 	int64_t id;
 
 	open_ok(f);
-	assert_int_equal(open_path(f->path, 50, &st), ERR_OK);
-	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(open_path(f->db.path, 50, &st), ERR_OK);
+	assert_int_equal(sqlite3_open(f->db.path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL),
 	                 SQLITE_OK);
 	assert_int_equal(store_begin(st), ERR_BUSY);
@@ -457,7 +452,7 @@ test_store_user_duplicate_other_case(void **state)
 	assert_int_equal(u.id, id);
 	assert_string_equal(u.email, "bob@bob.com");
 	assert_string_equal(u.hash, "$h");
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM users"), 1);
+	assert_int_equal(raw_int(f->db.path, "SELECT count(*) FROM users"), 1);
 }
 
 static void
@@ -561,7 +556,7 @@ test_store_sql_metacharacters_are_data(void **state)
 		assert_string_equal(u.hash, "$h'--");
 	}
 	assert_int_equal(store_user_by_email(f->st, "x@y", &u), ERR_NOT_FOUND);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM users"),
+	assert_int_equal(raw_int(f->db.path, "SELECT count(*) FROM users"),
 	                 (long long)(sizeof(emails) / sizeof(emails[0])));
 }
 
@@ -682,8 +677,8 @@ test_store_reset_put_get_delete(void **state)
 	assert_int_equal(store_reset_get(f->st, a, &r), ERR_OK);
 	assert_int_equal(r.expires, 2000);
 	assert_memory_equal(r.digest, d2, STORE_DIGEST_LEN);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM reset_tokens"),
-	                 2);
+	assert_int_equal(
+	    raw_int(f->db.path, "SELECT count(*) FROM reset_tokens"), 2);
 
 	assert_int_equal(store_reset_delete(f->st, a), ERR_OK);
 	assert_int_equal(store_reset_get(f->st, a, &r), ERR_NOT_FOUND);
@@ -730,7 +725,8 @@ test_store_throttle_put_get_delete(void **state)
 	assert_int_equal(
 	    store_throttle_put(f->st, "reset:addr:'; DROP TABLE users; --", &t),
 	    ERR_OK);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM throttle"), 2);
+	assert_int_equal(raw_int(f->db.path, "SELECT count(*) FROM throttle"),
+	                 2);
 
 	assert_int_equal(store_throttle_delete(f->st, "login:account:a@b"),
 	                 ERR_OK);
@@ -756,9 +752,9 @@ test_store_transaction_commit(void **state)
 	assert_int_equal(store_begin(f->st), ERR_OK);
 	assert_int_equal(store_user_insert(f->st, "t@t", "$h", 1, &id), ERR_OK);
 	/* Not visible to another connection before the commit. */
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM users"), 0);
+	assert_int_equal(raw_int(f->db.path, "SELECT count(*) FROM users"), 0);
 	assert_int_equal(store_commit(f->st), ERR_OK);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM users"), 1);
+	assert_int_equal(raw_int(f->db.path, "SELECT count(*) FROM users"), 1);
 	assert_int_equal(store_user_by_email(f->st, "t@t", &u), ERR_OK);
 }
 
@@ -828,7 +824,7 @@ test_store_two_connections(void **state)
 	int64_t id;
 
 	open_ok(f);
-	assert_int_equal(open_path(f->path, 1000, &st2), ERR_OK);
+	assert_int_equal(open_path(f->db.path, 1000, &st2), ERR_OK);
 	digest_fill(d, 7);
 	assert_int_equal(store_user_insert(f->st, "c@c", "$h", 1, &id), ERR_OK);
 	assert_int_equal(store_session_insert(f->st, d, id, 5), ERR_OK);
