@@ -68,6 +68,20 @@ UUID4_RE = re.compile(
     r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
 
+
+def gone(element):
+    """Has element left the document (the page it was on was replaced)?
+    Chromium says so either as a stale reference or, at times, as an
+    inspector error that the node "does not belong to the document"."""
+    try:
+        element.is_enabled()
+        return False
+    except WebDriverException as e:
+        msg = str(e).lower()
+        if "stale" in msg or "does not belong to the document" in msg:
+            return True
+        raise
+
 class Failure(Exception):
     """A check that did not hold."""
 
@@ -159,11 +173,21 @@ class Browser:
 
     def submit(self, form_css):
         """Click the form's #submit and wait until the next page is loaded."""
-        button = self.find(form_css + " #submit")
-        old = self.driver.find_element(By.TAG_NAME, "html")
-        button.click()
+        # The page may still be settling from the previous navigation:
+        # a node found a moment ago can be gone. Find and click again
+        # (three tries at most) rather than fail on that.
+        for attempt in range(3):
+            try:
+                old = self.driver.find_element(By.TAG_NAME, "html")
+                self.find(form_css + " #submit").click()
+                break
+            except WebDriverException as e:
+                if attempt == 2 or "document" not in str(e).lower() and \
+                        "stale" not in str(e).lower():
+                    raise
+                time.sleep(0.2)
         try:
-            WebDriverWait(self.driver, WAIT).until(EC.staleness_of(old))
+            WebDriverWait(self.driver, WAIT).until(lambda d: gone(old))
             WebDriverWait(self.driver, WAIT).until(
                 lambda d: d.execute_script("return document.readyState") == "complete")
         except TimeoutException:
