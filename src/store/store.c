@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -118,7 +119,40 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[S__MAX];
 	bool in_tx;
+	int busy_ms;       /* how long one lock is waited for */
+	long long busy_t0; /* when the current wait began, in ms */
 };
+
+static long long
+clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait for a lock another connection holds, trying again every
+ * millisecond or two until busy_ms have passed. SQLite's own handler
+ * sleeps up to 100 ms between tries: under a steady queue of writers a
+ * process asleep that long loses the lock to newcomers again and again,
+ * and can time out while the lock is free most of the time. */
+static int
+busy_wait(void *arg, int count)
+{
+	struct store *st = arg;
+	long long now = clock_ms();
+	struct timespec ts = {0, 1000000};
+
+	if (count == 0)
+		st->busy_t0 = now;
+	if (now - st->busy_t0 >= st->busy_ms)
+		return 0;
+	/* Some spread, so that waiters do not wake in step. */
+	ts.tv_nsec += (long)(count % 7) * 150000;
+	nanosleep(&ts, NULL);
+	return 1;
+}
 
 /* Map an SQLite result code to our error kind. */
 static enum err
@@ -264,7 +298,8 @@ store_open(struct store **out, const struct store_config *cfg)
 	if ((e = exec(st, "PRAGMA journal_size_limit = 0", "limit WAL")) !=
 	    ERR_OK)
 		goto out;
-	sqlite3_busy_timeout(st->db, cfg->busy_ms);
+	st->busy_ms = cfg->busy_ms;
+	sqlite3_busy_handler(st->db, busy_wait, st);
 	if (cfg->max_pages > 0) {
 		char pragma[64];
 
