@@ -1,16 +1,19 @@
 #!/bin/sh
-# cjson-src.sh: fetch the source of cJSON from Debian's own source package
-# (the same version and patches as libcjson-dev) into DIR, for a static
-# build: Debian ships cJSON only as a shared library.
-# Usage: scripts/cjson-src.sh DIR
+# debian-src.sh: fetch and unpack the source of a Debian package (the same
+# version and patches as its installed -dev package when the suite still
+# has it) into DIR/src, for a static build of our own.
+# Usage: scripts/debian-src.sh SOURCE DEVPKG DIR FILE
+#   SOURCE  the source package (cjson, sqlite3)
+#   DEVPKG  the installed package whose version to match (libcjson-dev)
+#   FILE    a file under DIR/src that shows the source is there
 # Uses private apt lists under DIR; changes nothing system-wide. Exits
-# non-zero when the source cannot be had (the build then links the
-# shared library instead).
+# non-zero when the source cannot be had (the build then links Debian's
+# own library instead).
 set -eu
-dir=$1
-[ -f "$dir/src/cJSON.c" ] && exit 0
+src=$1 devpkg=$2 dir=$3 file=$4
+[ -f "$dir/src/$file" ] && exit 0
 command -v dpkg-source >/dev/null 2>&1 || {
-	echo "cjson-src.sh: dpkg-source (package dpkg-dev) is missing" >&2
+	echo "debian-src.sh: dpkg-source (package dpkg-dev) is missing" >&2
 	exit 1
 }
 rm -rf "$dir"
@@ -23,7 +26,7 @@ mirror=$(sed -n 's|^URIs: *\(http[^ ]*/debian\)$|\1|p' \
 [ -n "$mirror" ] || mirror=http://deb.debian.org/debian
 . /etc/os-release
 echo "deb-src $mirror ${VERSION_CODENAME:-bookworm} main" >"$dir/apt/sources.list"
-version=$(dpkg-query -W -f='${source:Version}' libcjson-dev 2>/dev/null || true)
+version=$(dpkg-query -W -f='${source:Version}' "$devpkg" 2>/dev/null || true)
 apt() {
 	apt-get -q -o Dir::Etc::SourceList="$dir/apt/sources.list" \
 		-o Dir::Etc::SourceParts=/nonexistent \
@@ -33,10 +36,8 @@ apt() {
 }
 apt update >/dev/null
 cd "$dir/dl"
-# The version matching the installed headers when available, else the
-# suite's current one.
-apt source --download-only "cjson${version:+=$version}" >/dev/null 2>&1 ||
-	apt source --download-only cjson >/dev/null
+apt source --download-only "$src${version:+=$version}" >/dev/null 2>&1 ||
+	apt source --download-only "$src" >/dev/null
 dpkg-source -x --no-check ./*.dsc "$dir/src" >/dev/null
-test -f "$dir/src/cJSON.c"
-echo "cjson-src.sh: cJSON source $(basename ./*.dsc .dsc) in $dir/src"
+test -f "$dir/src/$file"
+echo "debian-src.sh: $(basename ./*.dsc .dsc) in $dir/src"
