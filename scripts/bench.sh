@@ -6,16 +6,18 @@
 # 1. Through lighttpd on loopback, with wrk, three servers one after the
 #    other, all configured alike:
 #      authcgi CGI      conf/lighttpd.conf
-#      authcgi FastCGI  conf/lighttpd-fastcgi.conf (2 processes)
+#      authcgi FastCGI  conf/lighttpd-fastcgi.conf
 #      bare CGI         conf/lighttpd.conf with build/bench/bare.cgi in the
 #                       place of auth.cgi: a CGI that prints a constant JSON
 #                       line (tests/bench/bare.c): the cost of lighttpd and
 #                       of a process start, without the app
 #    and two requests each: GET /profile with a session cookie, and
 #    POST /sessions (a login: one password hash with the configured method;
-#    throttling off). Prints req/s, p50, p99 and the ratios authcgi CGI /
-#    bare, FastCGI / CGI, FastCGI / 1,900 req/s (the original Flask
-#    service's figure).
+#    throttling off). The three servers take turns for BENCH_ROUNDS
+#    rounds, so that a slow spell of a shared machine does not fall on one
+#    of them only; each figure is the median of its rounds. Prints req/s,
+#    p50, p99 and the ratios authcgi CGI / bare, FastCGI / CGI, FastCGI /
+#    1,900 req/s (the original Flask service's figure).
 # 2. Without a server: the median wall time of one exec of cgi-bin/auth.cgi
 #    answering GET /profile (CGI variables, BENCH_EXECS = 200 runs) and of
 #    bare.cgi; the peak RSS of both requests (/usr/bin/time -v); and the
@@ -23,7 +25,8 @@
 #    (20 runs).
 #
 # Usage: scripts/bench.sh
-#   BENCH_DURATION  seconds per wrk run (10)
+#   BENCH_DURATION  seconds per wrk run (5)
+#   BENCH_ROUNDS    rounds of the three servers (3)
 #   BENCH_CONNECTIONS, BENCH_THREADS   wrk -c and -t (16, 2)
 #   BENCH_EXECS     direct execs for the medians (200)
 #   AUTHCGI_*       reach the app, e.g. AUTHCGI_HASH_METHOD='$2b$'
@@ -34,7 +37,8 @@ set -u
 root=$(cd "$(dirname "$0")/.." && pwd -P)
 cgi=$root/cgi-bin/auth.cgi
 bare=$root/build/bench/bare.cgi
-DURATION=${BENCH_DURATION:-10}
+DURATION=${BENCH_DURATION:-5}
+ROUNDS=${BENCH_ROUNDS:-3}
 CONNS=${BENCH_CONNECTIONS:-16}
 THREADS=${BENCH_THREADS:-2}
 EXECS=${BENCH_EXECS:-200}
@@ -117,14 +121,15 @@ wrk.body = "$BODY"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 EOF
 
-# run_wrk KEY PATH [ARGS...]: wrk against URL; stores "rps p50 p99 bad" in
-# RES[KEY] (latencies in ms; bad: non-2xx/3xx answers and socket errors).
+# run_wrk KEY PATH [ARGS...]: wrk against URL; appends "rps p50 p99 bad;"
+# to RES[KEY], one entry per round (latencies in ms; bad: non-2xx/3xx
+# answers and socket errors).
 declare -A RES
 run_wrk() {
 	local key=$1 path=$2 out=$tmp/wrk.$1
 	shift 2
 	wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency "$@" "$URL$path" >"$out" 2>&1
-	RES[$key]=$(python3 - "$out" <<'EOF'
+	RES[$key]+="$(python3 - "$out" <<'EOF'
 import re, sys
 t = open(sys.argv[1]).read()
 def ms(v):
@@ -142,7 +147,7 @@ if not (rps and p50 and p99):
 else:
     print(f"{float(rps.group(1)):.1f} {ms(p50.group(1)):.2f} {ms(p99.group(1)):.2f} {nbad}")
 EOF
-)
+);"
 }
 
 # cookie: register and log in once on URL; prints the session id.
@@ -152,28 +157,29 @@ cookie() {
 		sed -n 's/^[Ss]et-[Cc]ookie: session_id=\([^;]*\).*/\1/p' | head -n 1
 }
 
-echo "authcgi bench: wrk -t$THREADS -c$CONNS -d${DURATION}s on 127.0.0.1, $(nproc) cores;" \
-	"hash ${AUTHCGI_HASH_METHOD:-\$y\$} cost ${AUTHCGI_HASH_COST:-5}"
-for server in cgi fastcgi bare; do
-	case $server in
-	cgi) conf=$root/conf/lighttpd.conf ;;
-	fastcgi) conf=$root/conf/lighttpd-fastcgi.conf ;;
-	bare) conf=$tmp/lighttpd-bare.conf ;;
-	esac
-	start "$server" "$conf" || exit 1
-	sid=""
-	if [ "$server" != bare ]; then
-		sid=$(cookie)
-		if [ -z "$sid" ]; then
-			echo "$0: $server: could not log in" >&2
-			exit 1
+echo "authcgi bench: wrk -t$THREADS -c$CONNS -d${DURATION}s on 127.0.0.1, $(nproc) cores," \
+	"$ROUNDS rounds; hash ${AUTHCGI_HASH_METHOD:-\$y\$} cost ${AUTHCGI_HASH_COST:-5}"
+for round in $(seq 1 "$ROUNDS"); do
+	for server in cgi fastcgi bare; do
+		case $server in
+		cgi) conf=$root/conf/lighttpd.conf ;;
+		fastcgi) conf=$root/conf/lighttpd-fastcgi.conf ;;
+		bare) conf=$tmp/lighttpd-bare.conf ;;
+		esac
+		start "$server" "$conf" || exit 1
+		sid=""
+		if [ "$server" != bare ]; then
+			sid=$(cookie)
+			if [ -z "$sid" ]; then
+				echo "$0: $server: could not log in" >&2
+				exit 1
+			fi
 		fi
-	fi
-	echo "  running $server: GET /profile ..." >&2
-	run_wrk "$server.profile" /profile -H "Cookie: session_id=$sid"
-	echo "  running $server: POST /sessions ..." >&2
-	run_wrk "$server.login" /sessions -s "$tmp/login.lua"
-	stop
+		echo "  round $round, $server: GET /profile, POST /sessions ..." >&2
+		run_wrk "$server.profile" /profile -H "Cookie: session_id=$sid"
+		run_wrk "$server.login" /sessions -s "$tmp/login.lua"
+		stop
+	done
 done
 
 # ------------------------------------------------------ direct execs
@@ -231,17 +237,19 @@ python3 - "$ORIGINAL_RPS" "$exec_profile" "$exec_bare" "$exec_login" \
 	"$rss_profile" "$rss_login" "$rss_bare" \
 	"${RES[cgi.profile]}" "${RES[cgi.login]}" "${RES[fastcgi.profile]}" \
 	"${RES[fastcgi.login]}" "${RES[bare.profile]}" "${RES[bare.login]}" <<'EOF'
-import sys
+import statistics, sys
 a = sys.argv[1:]
 orig = float(a[0])
 exec_profile, exec_bare, exec_login = map(float, a[1:4])
 rss_profile, rss_login, rss_bare = a[4:7]
 names = ["cgi.profile", "cgi.login", "fastcgi.profile", "fastcgi.login",
          "bare.profile", "bare.login"]
-res = {}
+res, spread = {}, {}
 for k, v in zip(names, a[7:13]):
-    rps, p50, p99, bad = v.split()
-    res[k] = (float(rps), float(p50), float(p99), int(bad))
+    rounds = [r.split() for r in v.split(";") if r.strip()]
+    med = lambda i: statistics.median(float(r[i]) for r in rounds)
+    res[k] = (med(0), med(1), med(2), sum(int(r[3]) for r in rounds))
+    spread[k] = " ".join(f"{float(r[0]):.0f}" for r in rounds)
 label = {"cgi": "authcgi CGI", "fastcgi": "authcgi FastCGI", "bare": "bare CGI"}
 req = {"profile": "GET /profile", "login": "POST /sessions"}
 print()
@@ -252,6 +260,8 @@ for k in names:
     rps, p50, p99, bad = res[k]
     extra = " (same constant answer)" if s == "bare" else ""
     print(f"{label[s]:<17} {req[r]:<15} {rps:>9.1f} {p50:>8.2f} {p99:>8.2f} {bad:>7}{extra}")
+print("req/s of each round, GET /profile: " + "; ".join(
+    f"{label[s]} {spread[s + '.profile']}" for s in ("cgi", "fastcgi", "bare")))
 print()
 def ratio(x, y):
     return f"{x / y:.2f}" if y else "n/a"

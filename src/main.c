@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
@@ -193,6 +194,36 @@ on_alarm_fastcgi(int sig)
 	_exit(1);
 }
 
+/* Is the FastCGI listening socket (stdin) a unix socket? */
+static bool
+listener_is_unix(void)
+{
+	struct sockaddr_storage sa;
+	socklen_t n = sizeof(sa);
+
+	return getsockname(0, (struct sockaddr *)&sa, &n) == 0 &&
+	       sa.ss_family == AF_UNIX;
+}
+
+/*
+ * libfcgi closes a connection gracefully: it shuts down its sending side
+ * and reads until the server closes its own, so that input still in
+ * flight cannot make TCP reset the connection and lose the end of the
+ * answer. The cost is a wait for the server's event loop on every
+ * request. When the server has sent everything (the request's stdin has
+ * ended) and the socket is a unix one (no reset), a plain close is as
+ * safe and does not wait; libfcgi calls that a detached request. (A
+ * server that keeps the connection for more requests closes nothing.)
+ */
+static void
+finish_fastcgi(FCGX_Request *r, bool unix_socket)
+{
+	if (unix_socket && !r->keepConnection &&
+	    (FCGX_HasSeenEOF(r->in) == EOF || FCGX_GetChar(r->in) == EOF))
+		FCGX_Detach(r);
+	FCGX_Finish_r(r);
+}
+
 /*
  * Serve requests from the FastCGI socket on stdin until the web server
  * closes it. The database is opened once, at the first request that
@@ -203,6 +234,7 @@ serve_fastcgi(const struct app_settings *set)
 {
 	struct app *app = NULL;
 	FCGX_Request r;
+	bool unix_socket = listener_is_unix();
 	enum err e;
 
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&r, 0, 0) != 0) {
@@ -220,7 +252,7 @@ serve_fastcgi(const struct app_settings *set)
 		else
 			answer(app, set, r.envp, fcgi_read, r.in, fcgi_write,
 			       r.out);
-		FCGX_Finish_r(&r);
+		finish_fastcgi(&r, unix_socket);
 		alarm(0);
 	}
 	app_free(app);

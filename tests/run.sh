@@ -85,6 +85,7 @@ suite "concurrency" tests/robust/concurrency.sh
 suite "faults" tests/robust/faults.sh
 suite "kill loop" tests/robust/killloop.sh
 suite "fastcgi valgrind" tests/fastcgi/valgrind.sh build/dyn/auth.cgi
+suite "fastcgi close" tests/fastcgi/close.sh cgi-bin/auth.cgi build/asan/auth.cgi
 suite "checks" tests/checks.sh
 fuzzers=""
 for f in build/fuzz/*; do
