@@ -85,9 +85,9 @@ $(B)/obj/cjson.o: $(CJSON_DIR)/src/cJSON.c
 # only what this service uses. Debian's general-purpose build registers
 # full-text search, R-tree, JSON and other extensions in every new
 # connection and pre-allocates 20 cache pages; for a process that opens
-# the database to read two rows, that was a third of its SQLite time and
-# 40 of its 100 page faults. The options are SQLite's recommended ones
-# for an embedded build; secure delete is kept from Debian's build.
+# the database to read two rows, that was 40 of its 100 page faults. The
+# options are SQLite's recommended ones for an embedded build; secure
+# delete is kept from Debian's build.
 SQLITE_DIR := $(B)/sqlite
 SQLITE_OPTS := -D_HAVE_SQLITE_CONFIG_H -DSQLITE_THREADSAFE=0 \
 	-DSQLITE_DEFAULT_MEMSTATUS=0 -DSQLITE_DQS=0 \
