@@ -17,8 +17,11 @@ env_get(char *const *envp, const char *name)
 	const char *v = NULL;
 	size_t n = strlen(name);
 
+	/* The first byte first: most variables differ there, and a CGI
+	 * environment has dozens of them for each of the lookups. */
 	for (; envp != NULL && *envp != NULL; envp++)
-		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=') {
+		if (**envp == *name && strncmp(*envp, name, n) == 0 &&
+		    (*envp)[n] == '=') {
 			v = *envp + n + 1;
 			break;
 		}
