@@ -214,6 +214,9 @@ listener_is_unix(void)
  * ended) and the socket is a unix one (no reset), a plain close is as
  * safe and does not wait; libfcgi calls that a detached request. (A
  * server that keeps the connection for more requests closes nothing.)
+ * Looking for the end of stdin may read the server's last, empty stdin
+ * record; every server sends it, and the request's alarm, still set,
+ * bounds the wait for one that does not.
  */
 static void
 finish_fastcgi(FCGX_Request *r, bool unix_socket)
