@@ -1,4 +1,5 @@
 /* chars.c: character classes shared by the http parsers and builders. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "http.h"
@@ -37,4 +38,20 @@ http_word_eq(const char *s, size_t n, const char *word)
 			return false;
 	}
 	return true;
+}
+
+void
+http_free_wiped(void *p, size_t n)
+{
+	if (p == NULL)
+		return;
+	explicit_bzero(p, n);
+	free(p);
+}
+
+void
+http_free_wiped_str(char *s)
+{
+	if (s != NULL)
+		http_free_wiped(s, strlen(s));
 }

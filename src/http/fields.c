@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "internal.h"
 
 /* A NUL-terminated heap copy of s[0..n), or NULL. */
 static char *
@@ -87,10 +88,8 @@ http_fields_clear(struct http_fields *f)
 	if (f == NULL)
 		return;
 	for (i = 0; i < f->n; i++) {
-		explicit_bzero(f->v[i].name, strlen(f->v[i].name));
-		explicit_bzero(f->v[i].value, strlen(f->v[i].value));
-		free(f->v[i].name);
-		free(f->v[i].value);
+		http_free_wiped_str(f->v[i].name);
+		http_free_wiped_str(f->v[i].value);
 	}
 	free(f->v);
 	memset(f, 0, sizeof(*f));

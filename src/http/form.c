@@ -105,9 +105,6 @@ http_form_parse(const char *buf, size_t len, size_t max_fields,
 		seq = amp + 1;
 	}
 out:
-	if (scratch != NULL) {
-		explicit_bzero(scratch, len);
-		free(scratch);
-	}
+	http_free_wiped(scratch, len);
 	return e;
 }

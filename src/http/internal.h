@@ -17,4 +17,11 @@ bool http_text_ok(const char *s, size_t n);
  * the case of ASCII letters in s. */
 bool http_word_eq(const char *s, size_t n, const char *word);
 
+/* Wipe the first n bytes of p, then free it; NULL is a no-op. For what may
+ * carry a password or a token: bodies, field values, cookies, headers. */
+void http_free_wiped(void *p, size_t n);
+
+/* http_free_wiped for a NUL-terminated string. */
+void http_free_wiped_str(char *s);
+
 #endif

@@ -107,9 +107,6 @@ out:
 		wipe(root);
 		cJSON_Delete(root);
 	}
-	if (copy != NULL) {
-		explicit_bzero(copy, len);
-		free(copy);
-	}
+	http_free_wiped(copy, len);
 	return e;
 }

@@ -9,6 +9,7 @@
 
 #include "../common/log.h"
 #include "http.h"
+#include "internal.h"
 
 /* The value of name in envp (first match), or NULL. */
 static const char *
@@ -141,10 +142,7 @@ body_read(http_read_fn rd, void *rdarg, size_t n, char **out)
 	*out = b;
 	b = NULL;
 out:
-	if (b != NULL) {
-		explicit_bzero(b, got);
-		free(b);
-	}
+	http_free_wiped(b, got);
 	return e;
 }
 
@@ -197,10 +195,7 @@ body_read_all(http_read_fn rd, void *rdarg, size_t max, char **out, size_t *len)
 	*len = got;
 	b = NULL;
 out:
-	if (b != NULL) {
-		explicit_bzero(b, got);
-		free(b);
-	}
+	http_free_wiped(b, got);
 	return e;
 }
 
@@ -284,22 +279,18 @@ http_request_clear(struct http_request *req)
 {
 	if (req == NULL)
 		return;
-	if (req->body != NULL)
-		explicit_bzero(req->body, req->body_len);
-	if (req->cookie != NULL)
-		explicit_bzero(req->cookie, strlen(req->cookie));
+	http_free_wiped(req->body, req->body_len);
+	http_free_wiped_str(req->cookie);
 	free(req->method_name);
 	free(req->path);
 	free(req->script_name);
 	free(req->query);
 	free(req->content_type);
-	free(req->cookie);
 	free(req->remote_addr);
 	free(req->host);
 	free(req->origin);
 	free(req->referer);
 	free(req->accept);
-	free(req->body);
 	http_fields_clear(&req->fields);
 	memset(req, 0, sizeof(*req));
 }

@@ -75,16 +75,6 @@ path_ok(const char *s)
 	return true;
 }
 
-/* Wipe and free one string (headers and bodies may carry tokens). */
-static void
-wipe_free(char *s)
-{
-	if (s == NULL)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
-}
-
 /* *total += n, false on overflow. */
 static bool
 add_len(size_t *total, size_t n)
@@ -111,12 +101,9 @@ http_response_clear(struct http_response *resp)
 		return;
 	for (i = 0; i < resp->nheaders && i < HTTP_MAX_HEADERS; i++) {
 		free(resp->headers[i].name);
-		wipe_free(resp->headers[i].value);
+		http_free_wiped_str(resp->headers[i].value);
 	}
-	if (resp->body != NULL) {
-		explicit_bzero(resp->body, resp->body_len);
-		free(resp->body);
-	}
+	http_free_wiped(resp->body, resp->body_len);
 	memset(resp, 0, sizeof(*resp));
 }
 
@@ -209,7 +196,7 @@ http_response_cookie(struct http_response *resp, const struct http_cookie *c)
 	*p = '\0';
 	e = http_response_header(resp, "Set-Cookie", buf);
 out:
-	wipe_free(buf);
+	http_free_wiped_str(buf);
 	return e;
 }
 
@@ -244,19 +231,13 @@ http_response_body(struct http_response *resp, int status, const char *type,
 	           ERR_OK) {
 		goto out;
 	}
-	if (resp->body != NULL) {
-		explicit_bzero(resp->body, resp->body_len);
-		free(resp->body);
-	}
+	http_free_wiped(resp->body, resp->body_len);
 	resp->body = body;
 	resp->body_len = len;
 	resp->status = status;
 	body = NULL;
 out:
-	if (body != NULL) {
-		explicit_bzero(body, len);
-		free(body);
-	}
+	http_free_wiped(body, len);
 	return e;
 }
 
