@@ -33,15 +33,24 @@ DB=$tmp/auth.db
 BASE_ENV=(PATH=/usr/bin:/bin "AUTHCGI_DB=$DB" 'AUTHCGI_HASH_METHOD=$2b$'
 	AUTHCGI_HASH_COST=4)
 
+# take_extra [VAR=VALUE...] -- REST...: EXTRA gets the assignments before
+# "--", EXTRA_N how many arguments to shift to reach REST.
+take_extra() {
+	EXTRA=()
+	EXTRA_N=1
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		EXTRA+=("$1")
+		EXTRA_N=$((EXTRA_N + 1))
+		shift
+	done
+}
+
 # admin [VAR=VALUE...] -- ARGS...: run an admin command; sets A_RC, A_OUT,
 # A_ERR (stdout and stderr, as text).
 admin() {
-	local extra=()
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do
-		extra+=("$1")
-		shift
-	done
-	shift
+	take_extra "$@"
+	shift "$EXTRA_N"
+	local extra=("${EXTRA[@]}")
 	A_RC=0
 	timeout 30 env -i "${BASE_ENV[@]}" "${extra[@]}" "$CGI" "$@" \
 		>"$tmp/a.out" 2>"$tmp/a.err" || A_RC=$?
@@ -52,12 +61,9 @@ admin() {
 # cgi [VAR=VALUE...] -- METHOD PATH [BODY [COOKIE]]: one request through
 # the CGI interface; the response goes to R_STATUS, R_HEADERS, R_BODY_FILE.
 cgi() {
-	local extra=()
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do
-		extra+=("$1")
-		shift
-	done
-	shift
+	take_extra "$@"
+	shift "$EXTRA_N"
+	local extra=("${EXTRA[@]}")
 	local method=$1 path=$2 body=${3:-} cookie=${4:-}
 	local envl=("${BASE_ENV[@]}" "${extra[@]}" GATEWAY_INTERFACE=CGI/1.1
 		"REQUEST_METHOD=$method" "PATH_INFO=$path" SCRIPT_NAME=

@@ -296,6 +296,16 @@ def cmd_race(url, db, seconds, maxreq, workers):
             return lst[-1 - rng.randrange(min(3, len(lst)))]
         return rng.choice(lst)
 
+    def reset_update(tok, newpw):
+        """PUT /reset_password with tok; records a password that took."""
+        r = request(url, 'PUT', '/reset_password',
+                    {'email': email, 'reset_token': tok,
+                     'new_password': newpw})
+        if r.status == 200:
+            with lock:
+                state['passwords'].append(newpw)
+        return r, {'token': tok, 'password': newpw}
+
     def worker(w):
         rng = random.Random(1000 + w)
         k = 0
@@ -345,30 +355,15 @@ def cmd_race(url, db, seconds, maxreq, workers):
                 if a.get('token') and x < 0.935:
                     with lock:
                         records.append((op, r, a))
-                    tok = a['token']
-                    newpw = 'new-pw-%d-%d' % (w, k)
-                    a = {'token': tok, 'password': newpw}
-                    r = request(url, 'PUT', '/reset_password',
-                                {'email': email, 'reset_token': tok,
-                                 'new_password': newpw})
+                    r, a = reset_update(a['token'], 'new-pw-%d-%d' % (w, k))
                     op = 'reset_update'
-                    if r.status == 200:
-                        with lock:
-                            state['passwords'].append(newpw)
             else:
                 # An update with a recent token, maybe spent or replaced,
                 # maybe raced by its own owner: used at most once.
                 if tok is None:
                     tok = '00000000-0000-4000-8000-000000000000'
-                newpw = 'new-pw-%d-%d' % (w, k)
-                a = {'token': tok, 'password': newpw}
-                r = request(url, 'PUT', '/reset_password',
-                            {'email': email, 'reset_token': tok,
-                             'new_password': newpw})
+                r, a = reset_update(tok, 'new-pw-%d-%d' % (w, k))
                 op = 'reset_update'
-                if r.status == 200:
-                    with lock:
-                        state['passwords'].append(newpw)
             with lock:
                 records.append((op, r, a))
 
