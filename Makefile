@@ -220,7 +220,7 @@ bench:
 install: all
 	@scripts/install.sh "$(PREFIX)" "$(DESTDIR)"
 
-check:
+check: all
 	tests/checks.sh
 
 format:

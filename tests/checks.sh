@@ -1,5 +1,6 @@
 #!/bin/sh
-# checks.sh: static checks as a test suite: cppcheck and clang-format.
+# checks.sh: static checks as a test suite: cppcheck, clang-format, and
+# the shape of the static executable (run after make).
 set -u
 cd "$(dirname "$0")/.." || exit 2
 pass=0
@@ -19,6 +20,29 @@ if clang-format --dry-run --Werror $files; then
 	pass=$((pass + 1))
 else
 	echo "not ok clang-format (run: make format)"
+	fail=$((fail + 1))
+fi
+# The static build: SQLite is this project's own build (Debian's library
+# would bring its full-text search and R-tree modules), and the request
+# path's functions come first, in their own section (see the Makefile).
+cgi=cgi-bin/auth.cgi
+if [ -x "$cgi" ] && ! nm "$cgi" | grep -qE ' T (sqlite3Fts[35]Init|sqlite3RtreeInit)$'; then
+	echo "ok SQLite is the service's own build"
+	pass=$((pass + 1))
+else
+	echo "not ok SQLite is the service's own build (Debian's libsqlite3.a was linked: no SQLite source?)"
+	fail=$((fail + 1))
+fi
+hot=$(readelf -S -W "$cgi" 2>/dev/null | awk '$2 == ".text.hotpath" { print $4, $6 }')
+main=$(nm "$cgi" 2>/dev/null | awk '$3 == "main" { print $1 }')
+if [ -n "$hot" ] && [ -n "$main" ] && python3 -c '
+import sys
+start, size, main = (int(x, 16) for x in sys.argv[1:])
+sys.exit(0 if start <= main < start + size else 1)' $hot "$main"; then
+	echo "ok the request path comes first (.text.hotpath holds main)"
+	pass=$((pass + 1))
+else
+	echo "not ok the request path comes first (.text.hotpath: '$hot', main: '$main')"
 	fail=$((fail + 1))
 fi
 echo "$pass passed, $fail failed"
