@@ -59,20 +59,11 @@ for t in wrk curl /usr/bin/time python3 "$lighttpd"; do
 done
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/authcgi-bench.XXXXXX")
-PID=""
-stop() {
-	local _
-	[ -n "$PID" ] || return 0
-	kill "$PID" 2>/dev/null
-	for _ in $(seq 1 100); do
-		kill -0 "$PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -9 "$PID" 2>/dev/null
-	wait "$PID" 2>/dev/null
-	PID=""
-}
-trap 'stop; rm -rf "$tmp"' EXIT
+# free_port and server_stop (which stops the lighttpd whose PID is in
+# SERVER_PID, waiting for it) come from the test suites' server library.
+# shellcheck disable=SC1091
+. "$root/tests/lib/server.sh"
+trap 'server_stop; rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
 
 # Logins without lockouts; every other setting as the caller has it.
@@ -80,24 +71,20 @@ export AUTHCGI_LOCK_ACCOUNT=0 AUTHCGI_LOCK_ADDRESS=0
 PW=b4l0u-bench
 BODY="email=bench%40example.com&password=$PW"
 
-free_port() {
-	python3 -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# start NAME CONF: lighttpd with CONF and its own state dir; sets PID, URL.
+# start NAME CONF: lighttpd with CONF and its own state dir; sets
+# SERVER_PID, URL.
 start() {
 	local name=$1 conf=$2 state=$tmp/$1 _
 	mkdir -p "$state"
 	AUTHCGI_DB=$state/auth.db "$cgi" init >/dev/null
-	PORT=$(free_port)
+	PORT=$(free_port) || return 1
 	URL=http://127.0.0.1:$PORT
 	SERVE_PORT=$PORT SERVE_STATE_DIR=$state SERVE_PROJECT_DIR=$root \
 		"$lighttpd" -D -f "$conf" </dev/null >"$state/stderr" 2>&1 &
-	PID=$!
+	SERVER_PID=$!
 	for _ in $(seq 1 50); do
 		if curl -s -o /dev/null --max-time 2 "$URL/"; then return 0; fi
-		kill -0 "$PID" 2>/dev/null || break
+		kill -0 "$SERVER_PID" 2>/dev/null || break
 		sleep 0.2
 	done
 	echo "$0: $name did not start:" >&2
@@ -178,7 +165,7 @@ for round in $(seq 1 "$ROUNDS"); do
 		echo "  round $round, $server: GET /profile, POST /sessions ..." >&2
 		run_wrk "$server.profile" /profile -H "Cookie: session_id=$sid"
 		run_wrk "$server.login" /sessions -s "$tmp/login.lua"
-		stop
+		server_stop
 	done
 done
 
