@@ -103,7 +103,8 @@ SQLITE_OPTS := -D_HAVE_SQLITE_CONFIG_H -DSQLITE_THREADSAFE=0 \
 	-DSQLITE_OMIT_PROGRESS_CALLBACK -DSQLITE_OMIT_SHARED_CACHE \
 	-DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_OMIT_JSON -DSQLITE_USE_ALLOCA \
 	-DSQLITE_DEFAULT_LOOKASIDE=128,64 -DSQLITE_DEFAULT_PCACHE_INITSZ=0 \
-	-DSQLITE_TEMP_STORE=3 -DSQLITE_MAX_MMAP_SIZE=0 -DSQLITE_SECURE_DELETE
+	-DSQLITE_TEMP_STORE=3 -DSQLITE_MAX_MMAP_SIZE=0 -DSQLITE_SECURE_DELETE \
+	-DSQLITE_ENABLE_MEMSYS5
 
 $(SQLITE_DIR)/amalg/sqlite3.c:
 	@scripts/sqlite-src.sh $(SQLITE_DIR) || \
@@ -125,10 +126,66 @@ $(B)/hot-text.ld: data/hot-text.txt scripts/hot-text-ld.sh
 		crypt uuid fcgi; do $(CC) -print-file-name=lib$$l.a; done) >$@.tmp
 	@mv $@.tmp $@
 
+# The static executable is built with musl, the C library made for static
+# linking: glibc's start-up alone (probing the CPU, self-relocation, its
+# allocator's set-up) cost a CGI process more than all of SQLite's work
+# for a profile request (see README, Performance). The four libraries
+# Debian ships only for glibc are built with musl from Debian's source
+# packages (scripts/musl-libs.sh). Without musl-tools or those sources the
+# static executable is linked with glibc, as below.
+MUSL_CC  ?= musl-gcc
+# The link, with musl-gcc's specs changed for a static PIE (musl-libs.sh).
+MUSL_LD  ?= gcc -specs $(MUSL)/static-pie.specs
+MUSL     := $(B)/musl
+MUSL_OBJ := $(patsubst src/%.c,$(MUSL)/obj/%.o,$(LIB_SRC) src/main.c)
+MUSL_CFLAGS := $(WARN) -D_DEFAULT_SOURCE -Ibuild/gen -I$(MUSL)/include \
+	-I$(CJSON_DIR)/src -I$(SQLITE_DIR)/amalg $(CFLAGS) \
+	-fstack-protector-strong -fPIE $(SECTIONS_FLAG)
+
+$(MUSL)/obj/%.o: src/%.c $(HDRS) $(GEN) Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC musl $<"
+	$(Q)$(MUSL_CC) $(MUSL_CFLAGS) -c -o $@ $<
+
+$(MUSL)/obj/sqlite3.o: $(SQLITE_DIR)/amalg/sqlite3.c Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC musl $<"
+	$(Q)$(MUSL_CC) -O2 -g -fstack-protector-strong -fPIE $(SECTIONS_FLAG) \
+		-I$(SQLITE_DIR)/amalg $(SQLITE_OPTS) -c -o $@ $<
+
+$(MUSL)/obj/cjson.o: $(CJSON_DIR)/src/cJSON.c Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC musl $<"
+	$(Q)$(MUSL_CC) -O2 -g -fstack-protector-strong -fPIE $(SECTIONS_FLAG) \
+		-c -o $@ $<
+
+$(MUSL)/hot-text.ld: data/hot-text.txt scripts/hot-text-ld.sh
+	@echo "  GEN     $@"
+	$(Q)scripts/hot-text-ld.sh data/hot-text.txt \
+		$$($(MUSL_CC) -print-file-name=libc.a) \
+		$(MUSL)/lib/libsodium.a $(MUSL)/lib/libcrypt.a \
+		$(MUSL)/lib/libuuid.a $(MUSL)/lib/libfcgi.a >$@.tmp
+	@mv $@.tmp $@
+
+$(MUSL)/auth.cgi: $(MUSL_OBJ) $(MUSL)/obj/sqlite3.o $(MUSL)/obj/cjson.o \
+		$(MUSL)/hot-text.ld
+	@echo "  LD      cgi-bin/auth.cgi (static, musl)"
+	$(Q)$(MUSL_LD) -static-pie -Wl,-z,relro,-z,now \
+		-Wl,-T,$(MUSL)/hot-text.ld -o $@ $(MUSL_OBJ) \
+		$(MUSL)/obj/sqlite3.o $(MUSL)/obj/cjson.o -L$(MUSL)/lib \
+		-lcrypt -luuid -lsodium -lfcgi
+
 ifeq ($(LINK),static)
 cgi-bin/auth.cgi: $(LIB_OBJ) $(B)/obj/main.o $(CJSON_DIR)/src/cJSON.c \
 		$(SQLITE_DIR)/amalg/sqlite3.c $(B)/hot-text.ld
-	@if [ -f $(CJSON_DIR)/src/cJSON.c ]; then \
+	@if [ -f $(CJSON_DIR)/src/cJSON.c ] && \
+	    [ -f $(SQLITE_DIR)/amalg/sqlite3.c ] && \
+	    { scripts/musl-libs.sh $(MUSL) || \
+	      { echo "  (no musl libraries: linking with glibc)"; false; }; }; \
+	then \
+		$(MAKE) -s --no-print-directory $(MUSL)/auth.cgi && \
+		cp $(MUSL)/auth.cgi $@; \
+	elif [ -f $(CJSON_DIR)/src/cJSON.c ]; then \
 		sqlite="$(SQLITE_STATIC_LIBS)"; \
 		if [ -f $(SQLITE_DIR)/amalg/sqlite3.c ]; then \
 			$(MAKE) -s --no-print-directory $(B)/obj/sqlite3.o && \

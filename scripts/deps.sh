@@ -3,7 +3,7 @@
 # Usage: scripts/deps.sh build|run|run-apache|test|fuzz|bench
 set -eu
 
-build="make gcc pkg-config libsqlite3-dev libcrypt-dev uuid-dev libcjson-dev libsodium-dev libfcgi-dev dpkg-dev tcl"
+build="make gcc pkg-config libsqlite3-dev libcrypt-dev uuid-dev libcjson-dev libsodium-dev libfcgi-dev dpkg-dev tcl musl-tools autoconf automake libtool"
 run="$build lighttpd"
 # apache2-bin: the server and its modules, without a service, without
 # /etc/apache2 and without anything listening on port 80.

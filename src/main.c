@@ -308,6 +308,7 @@ main(int argc, char **argv)
 		         ? 1
 		         : 0;
 	} else {
+		set.auth.one_request = true;
 		rc = serve_cgi(&set);
 	}
 	log_audit_close();

@@ -33,7 +33,20 @@ else
 	echo "not ok SQLite is the service's own build (Debian's libsqlite3.a was linked: no SQLite source?)"
 	fail=$((fail + 1))
 fi
-hot=$(readelf -S -W "$cgi" 2>/dev/null | awk '$2 == ".text.hotpath" { print $4, $6 }')
+# Linked with musl, as one static PIE: no program interpreter, musl's
+# start-up code and none of glibc's.
+if [ -x "$cgi" ] && ! readelf -l -W "$cgi" | grep -q INTERP &&
+	readelf -h -W "$cgi" | grep -q 'DYN ' &&
+	nm "$cgi" | grep -q ' [Tt] __init_libc$' &&
+	! nm "$cgi" | grep -q ' T __libc_start_main_impl$'; then
+	echo "ok the static executable is a static PIE linked with musl"
+	pass=$((pass + 1))
+else
+	echo "not ok the static executable is a static PIE linked with musl (no musl-tools? see build/musl/log)"
+	fail=$((fail + 1))
+fi
+hot=$(readelf -S -W "$cgi" 2>/dev/null | sed 's/^ *\[ *[0-9]*\] *//' |
+	awk '$1 == ".text.hotpath" { print $3, $5 }')
 main=$(nm "$cgi" 2>/dev/null | awk '$3 == "main" { print $1 }')
 if [ -n "$hot" ] && [ -n "$main" ] && python3 -c '
 import sys

@@ -36,6 +36,7 @@ struct auth_config {
 	const char *db_path;     /* database location */
 	int busy_ms;             /* lock wait, milliseconds */
 	long db_max_pages;       /* database size cap in pages; 0 none */
+	bool one_request;        /* the process serves one request (CGI) */
 	const char *hash_method; /* crypt(3) prefix, e.g. "$y$" or "$2b$" */
 	unsigned long hash_cost; /* passed to crypt_gensalt_rn as is */
 	size_t password_min;     /* characters (code points) */

@@ -27,6 +27,7 @@ auth_store(struct auth *a, struct store **out)
 		sc.path = a->cfg.db_path;
 		sc.busy_ms = a->cfg.busy_ms;
 		sc.max_pages = a->cfg.db_max_pages;
+		sc.one_request = a->cfg.one_request;
 		if ((e = store_open(&a->st, &sc)) != ERR_OK)
 			return e;
 	}

@@ -269,6 +269,36 @@ out:
 	return e;
 }
 
+/*
+ * A process that serves one request and exits gives SQLite a fixed arena
+ * instead of malloc: SQLite's own buddy allocator (memsys5) over static
+ * memory, of which only the pages used are ever touched. It is faster
+ * than the C library's malloc for SQLite's many short-lived allocations,
+ * and the arena needs no freeing. 8 MiB holds a full page cache (2 MiB
+ * of pages by default, each in a block of twice its size) with room to
+ * spare; should it run out, SQLite answers SQLITE_NOMEM, a fault like any
+ * other. memsys5 keeps a control byte per atom after the pool: a power of
+ * two of atoms starts as one free block, which a first allocation splits
+ * touching the fewest pages. Must come before any other SQLite call; a
+ * no-op where SQLite lacks memsys5 (Debian's library), which keeps
+ * malloc.
+ */
+#define ARENA_ATOM  64
+#define ARENA_ATOMS (1 << 17)
+#define ARENA_SIZE  (ARENA_ATOMS * (ARENA_ATOM + 1))
+
+static void
+use_arena(void)
+{
+	static _Alignas(ARENA_ATOM) unsigned char arena[ARENA_SIZE];
+	static bool done;
+
+	if (done)
+		return;
+	done = true;
+	(void)sqlite3_config(SQLITE_CONFIG_HEAP, arena, ARENA_SIZE, ARENA_ATOM);
+}
+
 enum err
 store_open(struct store **out, const struct store_config *cfg)
 {
@@ -278,6 +308,8 @@ store_open(struct store **out, const struct store_config *cfg)
 
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return ERR_NOMEM;
+	if (cfg->one_request)
+		use_arena();
 	rc = sqlite3_open_v2(cfg->path, &st->db,
 	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	                         SQLITE_OPEN_NOMUTEX,

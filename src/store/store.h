@@ -4,6 +4,7 @@
 #define AUTHCGI_STORE_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "../common/err.h"
@@ -22,6 +23,7 @@ struct store_config {
 	const char *path; /* where the database lives */
 	int busy_ms;      /* how long a write waits for a lock, in ms */
 	long max_pages;   /* cap on the database size in pages; 0: none */
+	bool one_request; /* the process ends after one request (CGI) */
 };
 
 struct store_user {
