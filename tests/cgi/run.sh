@@ -898,6 +898,27 @@ expect 403 "invalid reset token"
 login idle@example.com "$NEWPW"
 check_status "$CASE: password unchanged" 401
 
+# A request that writes many pages: a password reset ending 20,000
+# sessions (about 500 pages of table and index) must fit the memory a CGI
+# process gives SQLite, and spill to the WAL past the page cache's size.
+CASE="reset ending 20,000 sessions"
+register many@example.com "$PW"
+expect 200
+sql "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+	INSERT INTO sessions (token_hash, user_id, created_at, last_seen)
+	SELECT randomblob(32), (SELECT id FROM users WHERE email = 'many@example.com'),
+	strftime('%s', 'now'), strftime('%s', 'now') FROM n" >/dev/null
+check_eq "$CASE: sessions before" \
+	"$(sql "SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = 'many@example.com'")" 20000
+cgi POST /reset_password "email=many%40example.com"
+expect 200
+put_reset many@example.com "$(body_get reset_token)" "$NEWPW"
+expect 200
+check_eq "$CASE: sessions after" \
+	"$(sql "SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = 'many@example.com'")" 0
+login many@example.com "$NEWPW"
+check_status "$CASE: new password works" 200
+
 # ---------------------------------------------------------- server faults
 
 CASE="503: database directory missing"
