@@ -66,8 +66,9 @@ $(B)/asan/%.o: src/%.c $(HDRS) $(GEN)
 
 # The executable is linked statically (static-pie) by default: each CGI
 # request is a process start, and dynamic linking of seven libraries is
-# most of its cost. Debian has static archives for every library but
-# cJSON, whose source comes from Debian's source package (see
+# most of its cost. It is linked with musl (see "musl" below); failing
+# that, with glibc and Debian's static archives, which exist for every
+# library but cJSON, whose source comes from Debian's source package (see
 # scripts/debian-src.sh). LINK=dynamic links the shared libraries instead;
 # so does the build when the cJSON source cannot be fetched.
 LINK ?= static
