@@ -216,13 +216,27 @@ $(B)/dyn/auth.cgi: $(LIB_OBJ) $(B)/obj/main.o
 	@echo "  LD      $@ (dynamic, for valgrind)"
 	$(Q)$(CC) $(LDHARDEN) -o $@ $^ $(PKG_LIBS)
 
-# A bare CGI for the benchmark, linked like auth.cgi.
+# A bare CGI for the benchmark, linked statically with the default C
+# library (glibc): the reference of the service's targets.
 $(B)/bench/bare.cgi: tests/bench/bare.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(CC) -std=c11 -Wall -Wextra -Werror -Wpedantic -O2 $(HARDEN) \
 		$(if $(filter static,$(LINK)),-static-pie,-pie) \
 		-Wl,-z,relro,-z,now -o $@ $<
+
+# The same bare CGI linked with musl, like auth.cgi (when the musl build
+# is there): what a process start costs without glibc's.
+$(B)/bench/bare-musl.cgi: tests/bench/bare.c cgi-bin/auth.cgi
+	@mkdir -p $(dir $@)
+	$(Q)if [ -f $(MUSL)/static-pie.specs ]; then \
+		echo "  CC musl $@"; \
+		$(MUSL_CC) -std=c11 -Wall -Wextra -Werror -Wpedantic -O2 \
+		    -fstack-protector-strong -fPIE -c -o $@.o $< && \
+		$(MUSL_LD) -static-pie -Wl,-z,relro,-z,now -o $@ $@.o; \
+	else \
+		echo "  (no musl build: no musl bare CGI)"; rm -f $@; \
+	fi
 
 $(B)/asan/auth.cgi: $(LIB_OBJ_ASAN) $(B)/asan/main.o
 	@echo "  LD asan $@"
@@ -272,7 +286,8 @@ run:
 
 bench:
 	@scripts/deps.sh bench
-	@$(MAKE) --no-print-directory all $(B)/bench/bare.cgi
+	@$(MAKE) --no-print-directory all $(B)/bench/bare.cgi \
+		$(B)/bench/bare-musl.cgi
 	@scripts/bench.sh
 
 install: all

@@ -10,7 +10,12 @@
 #      bare CGI         conf/lighttpd.conf with build/bench/bare.cgi in the
 #                       place of auth.cgi: a CGI that prints a constant JSON
 #                       line (tests/bench/bare.c): the cost of lighttpd and
-#                       of a process start, without the app
+#                       of a process start, without the app; linked with
+#                       the default C library (glibc), as the reference
+#                       the service's targets are set against
+#      bare CGI, musl   the same bare CGI linked with musl like auth.cgi
+#                       (build/bench/bare-musl.cgi), when musl is there:
+#                       the process start of a musl executable
 #    and two requests each: GET /profile with a session cookie, and
 #    POST /sessions (a login: one password hash with the configured method;
 #    throttling off). The three servers take turns for BENCH_ROUNDS
@@ -37,6 +42,7 @@ set -u
 root=$(cd "$(dirname "$0")/.." && pwd -P)
 cgi=$root/cgi-bin/auth.cgi
 bare=$root/build/bench/bare.cgi
+bare_musl=$root/build/bench/bare-musl.cgi
 DURATION=${BENCH_DURATION:-5}
 ROUNDS=${BENCH_ROUNDS:-3}
 CONNS=${BENCH_CONNECTIONS:-16}
@@ -92,14 +98,24 @@ start() {
 	return 1
 }
 
-# A variant of conf/lighttpd.conf that runs bare.cgi instead of auth.cgi.
-sed -e "s#project_dir + \"/cgi-bin/auth.cgi/\"#\"$bare/\"#" \
-	-e 's#cgi.assign = ("/auth.cgi" => "")#cgi.assign = ("/bare.cgi" => "")#' \
-	"$root/conf/lighttpd.conf" >"$tmp/lighttpd-bare.conf"
-if ! grep -q "\"$bare/\"" "$tmp/lighttpd-bare.conf" ||
-	! grep -q '"/bare.cgi" => ""' "$tmp/lighttpd-bare.conf"; then
-	echo "$0: could not make the bare CGI's configuration from conf/lighttpd.conf" >&2
-	exit 1
+# bare_conf CGI OUT: a variant of conf/lighttpd.conf that runs the bare
+# CGI at path CGI instead of auth.cgi.
+bare_conf() {
+	local name
+	name=$(basename "$1")
+	sed -e "s#project_dir + \"/cgi-bin/auth.cgi/\"#\"$1/\"#" \
+		-e "s#cgi.assign = (\"/auth.cgi\" => \"\")#cgi.assign = (\"/$name\" => \"\")#" \
+		"$root/conf/lighttpd.conf" >"$2"
+	if ! grep -q "\"$1/\"" "$2" || ! grep -q "\"/$name\" => \"\"" "$2"; then
+		echo "$0: could not make the bare CGI's configuration from conf/lighttpd.conf" >&2
+		exit 1
+	fi
+}
+bare_conf "$bare" "$tmp/lighttpd-bare.conf"
+servers="cgi fastcgi bare"
+if [ -x "$bare_musl" ]; then
+	bare_conf "$bare_musl" "$tmp/lighttpd-baremusl.conf"
+	servers="$servers baremusl"
 fi
 
 cat >"$tmp/login.lua" <<EOF
@@ -147,15 +163,16 @@ cookie() {
 echo "authcgi bench: wrk -t$THREADS -c$CONNS -d${DURATION}s on 127.0.0.1, $(nproc) cores," \
 	"$ROUNDS rounds; hash ${AUTHCGI_HASH_METHOD:-\$y\$} cost ${AUTHCGI_HASH_COST:-5}"
 for round in $(seq 1 "$ROUNDS"); do
-	for server in cgi fastcgi bare; do
+	for server in $servers; do
 		case $server in
 		cgi) conf=$root/conf/lighttpd.conf ;;
 		fastcgi) conf=$root/conf/lighttpd-fastcgi.conf ;;
 		bare) conf=$tmp/lighttpd-bare.conf ;;
+		baremusl) conf=$tmp/lighttpd-baremusl.conf ;;
 		esac
 		start "$server" "$conf" || exit 1
 		sid=""
-		if [ "$server" != bare ]; then
+		if [ "$server" = cgi ] || [ "$server" = fastcgi ]; then
 			sid=$(cookie)
 			if [ -z "$sid" ]; then
 				echo "$0: $server: could not log in" >&2
@@ -205,6 +222,10 @@ fi
 echo "  direct execs ..." >&2
 exec_profile=$(env "${profile[@]}" python3 "$tmp/execs.py" "$EXECS" "$cgi") || exit 1
 exec_bare=$(env "${profile[@]}" python3 "$tmp/execs.py" "$EXECS" "$bare") || exit 1
+exec_bare_musl=""
+if [ -x "$bare_musl" ]; then
+	exec_bare_musl=$(env "${profile[@]}" python3 "$tmp/execs.py" "$EXECS" "$bare_musl") || exit 1
+fi
 exec_login=$(env "${post[@]}" PATH_INFO=/sessions BENCH_BODY="$BODY" \
 	python3 "$tmp/execs.py" 20 "$cgi") || exit 1
 # rss CMD...: peak RSS in KiB of one run (body from $RSS_BODY).
@@ -223,7 +244,8 @@ rss_bare=$(env "${profile[@]}" /usr/bin/time -v "$bare" 2>&1 >/dev/null |
 python3 - "$ORIGINAL_RPS" "$exec_profile" "$exec_bare" "$exec_login" \
 	"$rss_profile" "$rss_login" "$rss_bare" \
 	"${RES[cgi.profile]}" "${RES[cgi.login]}" "${RES[fastcgi.profile]}" \
-	"${RES[fastcgi.login]}" "${RES[bare.profile]}" "${RES[bare.login]}" <<'EOF'
+	"${RES[fastcgi.login]}" "${RES[bare.profile]}" "${RES[bare.login]}" \
+	"$exec_bare_musl" "${RES[baremusl.profile]:-}" "${RES[baremusl.login]:-}" <<'EOF'
 import statistics, sys
 a = sys.argv[1:]
 orig = float(a[0])
@@ -231,13 +253,18 @@ exec_profile, exec_bare, exec_login = map(float, a[1:4])
 rss_profile, rss_login, rss_bare = a[4:7]
 names = ["cgi.profile", "cgi.login", "fastcgi.profile", "fastcgi.login",
          "bare.profile", "bare.login"]
+exec_bare_musl = float(a[13]) if a[13] else None
+if a[14]:
+    names += ["baremusl.profile", "baremusl.login"]
 res, spread = {}, {}
-for k, v in zip(names, a[7:13]):
+for k, v in zip(names, a[7:13] + a[14:16]):
     rounds = [r.split() for r in v.split(";") if r.strip()]
     med = lambda i: statistics.median(float(r[i]) for r in rounds)
     res[k] = (med(0), med(1), med(2), sum(int(r[3]) for r in rounds))
     spread[k] = " ".join(f"{float(r[0]):.0f}" for r in rounds)
-label = {"cgi": "authcgi CGI", "fastcgi": "authcgi FastCGI", "bare": "bare CGI"}
+label = {"cgi": "authcgi CGI", "fastcgi": "authcgi FastCGI", "bare": "bare CGI",
+         "baremusl": "bare CGI, musl"}
+servers = [s for s in label if s + ".profile" in res]
 req = {"profile": "GET /profile", "login": "POST /sessions"}
 print()
 print(f"{'server':<17} {'request':<15} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
@@ -245,17 +272,20 @@ print("-" * 68)
 for k in names:
     s, r = k.split(".")
     rps, p50, p99, bad = res[k]
-    extra = " (same constant answer)" if s == "bare" else ""
+    extra = " (same constant answer)" if s.startswith("bare") else ""
     print(f"{label[s]:<17} {req[r]:<15} {rps:>9.1f} {p50:>8.2f} {p99:>8.2f} {bad:>7}{extra}")
 print("req/s of each round, GET /profile: " + "; ".join(
-    f"{label[s]} {spread[s + '.profile']}" for s in ("cgi", "fastcgi", "bare")))
+    f"{label[s]} {spread[s + '.profile']}" for s in servers))
 print()
 def ratio(x, y):
     return f"{x / y:.2f}" if y else "n/a"
 print(f"{'ratio (req/s)':<40} {'GET /profile':>13} {'POST /sessions':>15}")
 print("-" * 70)
-for title, f in [
-        ("authcgi CGI / bare CGI", lambda r: ratio(res["cgi." + r][0], res["bare." + r][0])),
+rows = [("authcgi CGI / bare CGI", lambda r: ratio(res["cgi." + r][0], res["bare." + r][0]))]
+if "baremusl.profile" in res:
+    rows.append(("authcgi CGI / bare CGI, musl",
+                 lambda r: ratio(res["cgi." + r][0], res["baremusl." + r][0])))
+for title, f in rows + [
         ("authcgi FastCGI / authcgi CGI", lambda r: ratio(res["fastcgi." + r][0], res["cgi." + r][0])),
         (f"authcgi FastCGI / original ({orig:.0f} req/s)", lambda r: ratio(res["fastcgi." + r][0], orig))]:
     print(f"{title:<40} {f('profile'):>13} {f('login'):>15}")
@@ -264,6 +294,8 @@ print(f"{'one exec, no server':<40} {'median ms':>10} {'peak RSS KiB':>13}")
 print("-" * 65)
 print(f"{'auth.cgi GET /profile':<40} {exec_profile:>10.3f} {rss_profile:>13}")
 print(f"{'bare.cgi':<40} {exec_bare:>10.3f} {rss_bare:>13}")
+if exec_bare_musl is not None:
+    print(f"{'bare-musl.cgi':<40} {exec_bare_musl:>10.3f} {'':>13}")
 print(f"{'auth.cgi POST /sessions (login)':<40} {exec_login:>10.3f} {rss_login:>13}")
 print(f"{'one password hash (login - profile)':<40} {exec_login - exec_profile:>10.3f} {'':>13}")
 if any(v[3] != 0 for k, v in res.items()):

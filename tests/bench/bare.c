@@ -1,7 +1,8 @@
 /* bare.c: the smallest CGI there is, for scripts/bench.sh: it reads
  * nothing and prints one constant JSON answer with the headers a CGI must
- * send. Linked like cgi-bin/auth.cgi (static), it measures what the web
- * server and a process start cost, without the app. */
+ * send. Linked statically (with glibc, and with musl like
+ * cgi-bin/auth.cgi), it measures what the web server and a process start
+ * cost, without the app. */
 #include <stdio.h>
 
 int
