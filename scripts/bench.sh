@@ -228,16 +228,16 @@ if [ -x "$bare_musl" ]; then
 fi
 exec_login=$(env "${post[@]}" PATH_INFO=/sessions BENCH_BODY="$BODY" \
 	python3 "$tmp/execs.py" 20 "$cgi") || exit 1
-# rss CMD...: peak RSS in KiB of one run (body from $RSS_BODY).
+# rss NAME=VALUE... CMD: peak RSS in KiB of one run of CMD with those
+# variables (body from $RSS_BODY); time runs CMD itself, not env.
 rss() {
-	printf %s "${RSS_BODY:-}" | /usr/bin/time -v "$@" 2>&1 >/dev/null |
+	printf %s "${RSS_BODY:-}" |
+		env "${@:1:$#-1}" /usr/bin/time -v "${@: -1}" 2>&1 >/dev/null |
 		sed -n 's/.*Maximum resident set size (kbytes): \([0-9]*\).*/\1/p'
 }
-rss_profile=$(env "${profile[@]}" /usr/bin/time -v "$cgi" 2>&1 >/dev/null |
-	sed -n 's/.*Maximum resident set size (kbytes): \([0-9]*\).*/\1/p')
-rss_login=$(RSS_BODY=$BODY rss env "${post[@]}" PATH_INFO=/sessions "$cgi")
-rss_bare=$(env "${profile[@]}" /usr/bin/time -v "$bare" 2>&1 >/dev/null |
-	sed -n 's/.*Maximum resident set size (kbytes): \([0-9]*\).*/\1/p')
+rss_profile=$(rss "${profile[@]}" "$cgi")
+rss_login=$(RSS_BODY=$BODY rss "${post[@]}" PATH_INFO=/sessions "$cgi")
+rss_bare=$(rss "${profile[@]}" "$bare")
 
 # ------------------------------------------------------------- table
 
