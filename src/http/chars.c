@@ -1,17 +1,26 @@
 /* chars.c: character classes shared by the http parsers and builders. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "http.h"
 #include "internal.h"
 
+/* RFC 9110 section 5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*"
+ * / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA; one bit
+ * per byte value. */
+static const uint32_t tchars[8] = {
+    0x00000000, /* 0x00-0x1f: controls */
+    0x03ff6cfa, /* 0x20-0x3f: ! # $ % & ' * + - . 0-9 */
+    0xc7fffffe, /* 0x40-0x5f: A-Z ^ _ */
+    0x57ffffff, /* 0x60-0x7f: ` a-z | ~ */
+    0,          0, 0, 0,
+};
+
 bool
 http_is_tchar(unsigned char c)
 {
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return true;
-	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+	return (tchars[c >> 5] >> (c & 31)) & 1;
 }
 
 bool

@@ -68,6 +68,8 @@ struct http_request {
 	char *body;         /* exactly CONTENT_LENGTH bytes, plus a NUL */
 	size_t body_len;
 	struct http_fields fields; /* filled by http_request_decode() */
+	char *strings;             /* owns the strings above, but for body */
+	size_t strings_len;
 };
 
 /* Reads up to n bytes into buf: returns the count, 0 at end of input,
@@ -94,9 +96,10 @@ ssize_t http_read_fd(void *arg, void *buf, size_t n);
  * longer than lim->max_header is ERR_HEADER_SIZE. A read error is
  * ERR_SHORT_BODY too. On success req->body is never NULL.
  *
- * req is always initialised, even on error: method, path and
- * script_name are set first so that an error answer can be built (they
- * are non-NULL after any error but ERR_NOMEM). The caller calls
+ * req is always initialised, even on error: method_name, path and
+ * script_name are non-NULL after any error but ERR_NOMEM, so that an
+ * error answer can be built; after ERR_HEADER_SIZE, only the header
+ * variables that are too long are left NULL. The caller calls
  * http_request_clear() in every case.
  */
 enum err http_request_read(struct http_request *req, char *const *envp,

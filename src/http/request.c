@@ -11,58 +11,128 @@
 #include "http.h"
 #include "internal.h"
 
-/* The value of name in envp (first match), or NULL. */
-static const char *
-env_get(char *const *envp, const char *name)
-{
-	const char *v = NULL;
-	size_t n = strlen(name);
+/* The CGI variables a request is read from: the order of env_scan()'s
+ * output. */
+enum cgi_var {
+	V_METHOD,
+	V_PATH,
+	V_SCRIPT,
+	V_QUERY,
+	V_CONTENT_TYPE,
+	V_COOKIE,
+	V_REMOTE_ADDR,
+	V_HOST,
+	V_ORIGIN,
+	V_REFERER,
+	V_ACCEPT,
+	V_HTTPS,
+	V_TRANSFER_ENCODING,
+	V_CONTENT_LENGTH,
+	V_COUNT
+};
 
-	/* The first byte first: most variables differ there, and a CGI
-	 * environment has dozens of them for each of the lookups. */
-	for (; envp != NULL && *envp != NULL; envp++)
-		if (**envp == *name && strncmp(*envp, name, n) == 0 &&
-		    (*envp)[n] == '=') {
-			v = *envp + n + 1;
-			break;
-		}
-	return v;
-}
-
-/* *dst = a copy of s (NULL stays NULL); ERR_HEADER_SIZE when s is longer
- * than max bytes. */
-static enum err
-env_dup(char **dst, const char *s, size_t max)
-{
-	enum err e = ERR_OK;
-
-	if (s == NULL)
-		goto out;
-	if (strlen(s) > max)
-		e = ERR_HEADER_SIZE;
-	else if ((*dst = strdup(s)) == NULL)
-		e = ERR_NOMEM;
-out:
-	return e;
-}
-
-/* PATH_INFO without one trailing slash, "/" when absent or empty. */
-static enum err
-path_dup(char **dst, const char *s)
-{
-	size_t n;
-	enum err e = ERR_OK;
-
-	if (s == NULL || *s == '\0')
-		s = "/";
-	if ((*dst = strdup(s)) == NULL) {
-		e = ERR_NOMEM;
-		goto out;
+#define VAR(s)                                                                 \
+	{                                                                      \
+		s, sizeof(s) - 1                                               \
 	}
-	n = strlen(*dst);
-	if (n > 1 && (*dst)[n - 1] == '/')
-		(*dst)[n - 1] = '\0';
-out:
+static const struct {
+	const char *name;
+	size_t len;
+} cgi_vars[V_COUNT] = {
+    VAR("REQUEST_METHOD"),
+    VAR("PATH_INFO"),
+    VAR("SCRIPT_NAME"),
+    VAR("QUERY_STRING"),
+    VAR("CONTENT_TYPE"),
+    VAR("HTTP_COOKIE"),
+    VAR("REMOTE_ADDR"),
+    VAR("HTTP_HOST"),
+    VAR("HTTP_ORIGIN"),
+    VAR("HTTP_REFERER"),
+    VAR("HTTP_ACCEPT"),
+    VAR("HTTPS"),
+    VAR("HTTP_TRANSFER_ENCODING"),
+    VAR("CONTENT_LENGTH"),
+};
+#undef VAR
+
+/*
+ * val[i] = the value of cgi_vars[i] in envp, or NULL: one pass over the
+ * environment, which holds dozens of variables; the first entry of a
+ * name wins. The first byte is compared first: most names differ there.
+ */
+static void
+env_scan(char *const *envp, const char *val[V_COUNT])
+{
+	const char *s;
+	size_t i, n;
+
+	for (i = 0; i < V_COUNT; i++)
+		val[i] = NULL;
+	for (; envp != NULL && *envp != NULL; envp++) {
+		s = *envp;
+		for (i = 0; i < V_COUNT; i++) {
+			n = cgi_vars[i].len;
+			if (val[i] == NULL && *s == *cgi_vars[i].name &&
+			    strncmp(s, cgi_vars[i].name, n) == 0 &&
+			    s[n] == '=') {
+				val[i] = s + n + 1;
+				break;
+			}
+		}
+	}
+}
+
+/*
+ * Copy the string variables into one block, req->strings: the method
+ * ("" when absent), PATH_INFO without one trailing slash ("/" when absent
+ * or empty), SCRIPT_NAME ("" when absent), then the header variables,
+ * NULL when absent. A header variable longer than max is left NULL and
+ * makes the result ERR_HEADER_SIZE; the others are still copied, so that
+ * an error answer knows the client's preferences.
+ */
+static enum err
+strings_copy(struct http_request *req, const char *const val[V_COUNT],
+             size_t max)
+{
+	char **const dst[V_HTTPS] = {
+	    &req->method_name,  &req->path,    &req->script_name, &req->query,
+	    &req->content_type, &req->cookie,  &req->remote_addr, &req->host,
+	    &req->origin,       &req->referer, &req->accept};
+	const char *src[V_HTTPS];
+	size_t len[V_HTTPS], i, total = 0;
+	char *p;
+	enum err e = ERR_OK;
+
+	for (i = 0; i < V_HTTPS; i++) {
+		src[i] = val[i];
+		if (i == V_METHOD || i == V_SCRIPT)
+			src[i] = val[i] != NULL ? val[i] : "";
+		else if (i == V_PATH)
+			src[i] =
+			    val[i] != NULL && *val[i] != '\0' ? val[i] : "/";
+		len[i] = src[i] != NULL ? strlen(src[i]) : 0;
+		if (i > V_SCRIPT && src[i] != NULL && len[i] > max) {
+			src[i] = NULL;
+			e = ERR_HEADER_SIZE;
+		}
+		/* Each string is bounded by the environment's size. */
+		if (src[i] != NULL)
+			total += len[i] + 1;
+	}
+	if ((req->strings = malloc(total)) == NULL)
+		return ERR_NOMEM;
+	req->strings_len = total;
+	for (p = req->strings, i = 0; i < V_HTTPS; i++) {
+		if (src[i] == NULL)
+			continue;
+		memcpy(p, src[i], len[i] + 1);
+		*dst[i] = p;
+		p += len[i] + 1;
+	}
+	i = strlen(req->path);
+	if (i > 1 && req->path[i - 1] == '/')
+		req->path[i - 1] = '\0';
 	return e;
 }
 
@@ -213,9 +283,9 @@ http_read_fd(void *arg, void *buf, size_t n)
 }
 
 /*
- * RFC 3875 section 4.1. The variables an error answer needs (method,
- * path, mount point) are read first; then the header variables, each
- * bounded by lim->max_header; then CONTENT_LENGTH, checked against
+ * RFC 3875 section 4.1. The variables are found in one pass and copied
+ * into one block, the header variables each bounded by lim->max_header
+ * (strings_copy); then CONTENT_LENGTH, checked against
  * lim->max_body before a byte is read. A CONTENT_LENGTH that is absent
  * or empty means no body: stdin is not touched (a server sends none),
  * unless HTTP_TRANSFER_ENCODING says chunked: then the body is read to
@@ -225,46 +295,28 @@ enum err
 http_request_read(struct http_request *req, char *const *envp,
                   const struct http_limits *lim, http_read_fn rd, void *rdarg)
 {
-	static const char *const vars[] = {
-	    "QUERY_STRING", "CONTENT_TYPE", "HTTP_COOKIE",  "REMOTE_ADDR",
-	    "HTTP_HOST",    "HTTP_ORIGIN",  "HTTP_REFERER", "HTTP_ACCEPT"};
-	char **const dst[] = {
-	    &req->query, &req->content_type, &req->cookie,  &req->remote_addr,
-	    &req->host,  &req->origin,       &req->referer, &req->accept};
-	const char *s;
-	size_t i, len = 0;
+	const char *val[V_COUNT], *s;
+	size_t len = 0;
 	enum err e;
 
 	memset(req, 0, sizeof(*req));
-	s = env_get(envp, "REQUEST_METHOD");
-	req->method = http_method_parse(s);
-	if ((e = env_dup(&req->method_name, s != NULL ? s : "", SIZE_MAX)) !=
-	    ERR_OK)
-		goto out;
-	if ((e = path_dup(&req->path, env_get(envp, "PATH_INFO"))) != ERR_OK)
-		goto out;
-	s = env_get(envp, "SCRIPT_NAME");
-	if ((e = env_dup(&req->script_name, s != NULL ? s : "", SIZE_MAX)) !=
-	    ERR_OK)
-		goto out;
-	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
-		if ((e = env_dup(dst[i], env_get(envp, vars[i]),
-		                 lim->max_header)) != ERR_OK)
-			goto out;
-	s = env_get(envp, "HTTPS");
+	env_scan(envp, val);
+	req->method = http_method_parse(val[V_METHOD]);
+	s = val[V_HTTPS];
 	req->https =
 	    s != NULL && (strcasecmp(s, "on") == 0 || strcmp(s, "1") == 0);
-	s = env_get(envp, "HTTP_TRANSFER_ENCODING");
-	if ((env_get(envp, "CONTENT_LENGTH") == NULL ||
-	     *env_get(envp, "CONTENT_LENGTH") == '\0') &&
+	if ((e = strings_copy(req, val, lim->max_header)) != ERR_OK)
+		goto out;
+	s = val[V_TRANSFER_ENCODING];
+	if ((val[V_CONTENT_LENGTH] == NULL || *val[V_CONTENT_LENGTH] == '\0') &&
 	    s != NULL && strcasecmp(s, "chunked") == 0) {
 		e = body_read_all(rd, rdarg, lim->max_body, &req->body, &len);
 		if (e == ERR_OK)
 			req->body_len = len;
 		goto out;
 	}
-	if ((e = content_length(env_get(envp, "CONTENT_LENGTH"), lim->max_body,
-	                        &len)) != ERR_OK)
+	if ((e = content_length(val[V_CONTENT_LENGTH], lim->max_body, &len)) !=
+	    ERR_OK)
 		goto out;
 	if ((e = body_read(rd, rdarg, len, &req->body)) != ERR_OK)
 		goto out;
@@ -273,24 +325,15 @@ out:
 	return e;
 }
 
-/* The body and the cookie carry passwords and session ids: wiped. */
+/* The body and the strings (the cookie among them) carry passwords and
+ * session ids: wiped. */
 void
 http_request_clear(struct http_request *req)
 {
 	if (req == NULL)
 		return;
 	http_free_wiped(req->body, req->body_len);
-	http_free_wiped_str(req->cookie);
-	free(req->method_name);
-	free(req->path);
-	free(req->script_name);
-	free(req->query);
-	free(req->content_type);
-	free(req->remote_addr);
-	free(req->host);
-	free(req->origin);
-	free(req->referer);
-	free(req->accept);
+	http_free_wiped(req->strings, req->strings_len);
 	http_fields_clear(&req->fields);
 	memset(req, 0, sizeof(*req));
 }

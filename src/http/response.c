@@ -85,6 +85,34 @@ add_len(size_t *total, size_t n)
 	return true;
 }
 
+/* A header's name and value share one allocation, at name. The value
+ * may be a cookie: wiped. */
+static void
+header_free(struct http_header *h)
+{
+	if (h->value != NULL)
+		explicit_bzero(h->value, strlen(h->value));
+	free(h->name);
+	h->name = h->value = NULL;
+}
+
+/* *h = copies of name and value, replacing what h held. */
+static enum err
+header_set(struct http_header *h, const char *name, const char *value)
+{
+	size_t n = strlen(name), v = strlen(value);
+	char *p;
+
+	if (n > SIZE_MAX - 2 - v || (p = malloc(n + v + 2)) == NULL)
+		return ERR_NOMEM;
+	memcpy(p, name, n + 1);
+	memcpy(p + n + 1, value, v + 1);
+	header_free(h);
+	h->name = p;
+	h->value = p + n + 1;
+	return ERR_OK;
+}
+
 void
 http_response_init(struct http_response *resp)
 {
@@ -99,10 +127,8 @@ http_response_clear(struct http_response *resp)
 
 	if (resp == NULL)
 		return;
-	for (i = 0; i < resp->nheaders && i < HTTP_MAX_HEADERS; i++) {
-		free(resp->headers[i].name);
-		http_free_wiped_str(resp->headers[i].value);
-	}
+	for (i = 0; i < resp->nheaders && i < HTTP_MAX_HEADERS; i++)
+		header_free(&resp->headers[i]);
 	http_free_wiped(resp->body, resp->body_len);
 	memset(resp, 0, sizeof(*resp));
 }
@@ -111,28 +137,15 @@ enum err
 http_response_header(struct http_response *resp, const char *name,
                      const char *value)
 {
-	char *n = NULL, *v = NULL;
-	enum err e = ERR_OK;
+	enum err e;
 
-	if (!name_ok(name) || !value_ok(value)) {
-		e = ERR_INVAL;
-		goto out;
-	}
-	if (resp->nheaders >= HTTP_MAX_HEADERS) {
-		e = ERR_TOO_MANY;
-		goto out;
-	}
-	if ((n = strdup(name)) == NULL || (v = strdup(value)) == NULL) {
-		e = ERR_NOMEM;
-		goto out;
-	}
-	resp->headers[resp->nheaders].name = n;
-	resp->headers[resp->nheaders].value = v;
-	resp->nheaders++;
-	n = v = NULL;
-out:
-	free(n);
-	free(v);
+	if (!name_ok(name) || !value_ok(value))
+		return ERR_INVAL;
+	if (resp->nheaders >= HTTP_MAX_HEADERS)
+		return ERR_TOO_MANY;
+	if ((e = header_set(&resp->headers[resp->nheaders], name, value)) ==
+	    ERR_OK)
+		resp->nheaders++;
 	return e;
 }
 
@@ -206,7 +219,7 @@ enum err
 http_response_body(struct http_response *resp, int status, const char *type,
                    const char *data, size_t len)
 {
-	char *body = NULL, *t = NULL;
+	char *body = NULL;
 	enum err e = ERR_OK;
 	size_t i;
 
@@ -220,17 +233,12 @@ http_response_body(struct http_response *resp, int status, const char *type,
 	for (i = 0; i < resp->nheaders; i++)
 		if (strcasecmp(resp->headers[i].name, "Content-Type") == 0)
 			break;
-	if (i < resp->nheaders) {
-		if ((t = strdup(type)) == NULL) {
-			e = ERR_NOMEM;
-			goto out;
-		}
-		free(resp->headers[i].value);
-		resp->headers[i].value = t;
-	} else if ((e = http_response_header(resp, "Content-Type", type)) !=
-	           ERR_OK) {
+	if (i < resp->nheaders)
+		e = header_set(&resp->headers[i], "Content-Type", type);
+	else
+		e = http_response_header(resp, "Content-Type", type);
+	if (e != ERR_OK)
 		goto out;
-	}
 	http_free_wiped(resp->body, resp->body_len);
 	resp->body = body;
 	resp->body_len = len;
@@ -292,19 +300,17 @@ http_response_serialize(const struct http_response *resp, bool head, char **out,
                         size_t *len)
 {
 	const struct http_header *h;
+	const char *reason = http_status_reason(resp->status);
 	char *buf = NULL, *p;
-	size_t i, total, n;
-	int sl;
+	size_t i, total, n, rn;
 	enum err e = ERR_INVAL;
 
 	if (resp->status < 100 || resp->status > 999 ||
 	    resp->nheaders > HTTP_MAX_HEADERS)
 		goto out;
-	sl = snprintf(NULL, 0, "Status: %d %s\r\n", resp->status,
-	              http_status_reason(resp->status));
-	if (sl < 0)
-		goto out;
-	total = (size_t)sl + 2;
+	/* "Status: NNN reason\r\n", the blank line and a NUL. */
+	rn = strlen(reason);
+	total = sizeof("Status: NNN \r\n") - 1 + rn + 2;
 	for (i = 0; i < resp->nheaders; i++) {
 		h = &resp->headers[i];
 		if (!name_ok(h->name) || !value_ok(h->value))
@@ -319,9 +325,15 @@ http_response_serialize(const struct http_response *resp, bool head, char **out,
 		e = ERR_NOMEM;
 		goto out;
 	}
-	snprintf(buf, (size_t)sl + 1, "Status: %d %s\r\n", resp->status,
-	         http_status_reason(resp->status));
-	p = buf + sl;
+	memcpy(buf, "Status: ", 8);
+	buf[8] = (char)('0' + resp->status / 100);
+	buf[9] = (char)('0' + resp->status / 10 % 10);
+	buf[10] = (char)('0' + resp->status % 10);
+	buf[11] = ' ';
+	memcpy(buf + 12, reason, rn);
+	p = buf + 12 + rn;
+	memcpy(p, "\r\n", 2);
+	p += 2;
 	for (i = 0; i < resp->nheaders; i++) {
 		h = &resp->headers[i];
 		n = strlen(h->name);

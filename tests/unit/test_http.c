@@ -1166,6 +1166,78 @@ test_http_request_read_header_size(void **state)
 	}
 }
 
+/* A header name is made of RFC 9110 tchars, every other byte value is
+ * refused. */
+static void
+test_http_response_header_name_bytes(void **state)
+{
+	static const char tchar_punct[] = "!#$%&'*+-.^_`|~";
+	struct http_response resp;
+	char name[3] = "X";
+	unsigned c;
+	bool want;
+
+	(void)state;
+	for (c = 1; c < 256; c++) {
+		want = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+		       (c >= 'A' && c <= 'Z') || strchr(tchar_punct, (int)c);
+		name[1] = (char)c;
+		http_response_init(&resp);
+		assert_int_equal(http_response_header(&resp, name, "v"),
+		                 want ? ERR_OK : ERR_INVAL);
+		http_response_clear(&resp);
+	}
+}
+
+/* A header variable that is too long is dropped alone: the others, and
+ * HTTPS, still reach the error answer. */
+static void
+test_http_request_read_header_size_keeps_others(void **state)
+{
+	char *env[] = {V("HTTP_ACCEPT=text/html"),
+	               V("HTTP_COOKIE=0123456789abcdef0123456789abcdefX"),
+	               V("REMOTE_ADDR=192.0.2.1"),
+	               V("REQUEST_METHOD=GET"),
+	               V("HTTPS=on"),
+	               NULL};
+	struct http_request req;
+	struct reader r = {0};
+
+	(void)state;
+	assert_int_equal(http_request_read(&req, env, &limits, reader_fn, &r),
+	                 ERR_HEADER_SIZE);
+	assert_null(req.cookie);
+	assert_string_equal(req.accept, "text/html");
+	assert_string_equal(req.remote_addr, "192.0.2.1");
+	assert_string_equal(req.method_name, "GET");
+	assert_string_equal(req.script_name, "");
+	assert_true(req.https);
+	http_request_clear(&req);
+}
+
+/* The first entry of a name wins; a name that only starts like one of
+ * ours, or lacks its "=", is not it. */
+static void
+test_http_request_read_env_first_wins(void **state)
+{
+	char *env[] = {V("HTTP_HOSTNAME=wrong.example"),
+	               V("HTTP_HOST"),
+	               V("HTTP_HOST=one.example"),
+	               V("HTTP_HOST=two.example"),
+	               V("REQUEST_METHOD=GET"),
+	               V("REQUEST_METHOD=POST"),
+	               NULL};
+	struct http_request req;
+	struct reader r = {0};
+
+	(void)state;
+	assert_int_equal(http_request_read(&req, env, &limits, reader_fn, &r),
+	                 ERR_OK);
+	assert_string_equal(req.host, "one.example");
+	assert_int_equal(req.method, HTTP_GET);
+	http_request_clear(&req);
+}
+
 static void
 test_http_request_read_fd(void **state)
 {
@@ -1233,7 +1305,7 @@ test_http_request_decode_types(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		memset(&req, 0, sizeof(req));
-		req.content_type = t[i].ct != NULL ? strdup(t[i].ct) : NULL;
+		req.content_type = (char *)t[i].ct; /* borrowed: not req->strings */
 		req.body = strdup(t[i].body);
 		assert_non_null(req.body);
 		req.body_len = strlen(t[i].body);
@@ -1593,6 +1665,9 @@ main(void)
 	    cmocka_unit_test(test_http_request_read_body),
 	    cmocka_unit_test(test_http_request_read_too_large_before_reading),
 	    cmocka_unit_test(test_http_request_read_header_size),
+	    cmocka_unit_test(test_http_request_read_header_size_keeps_others),
+	    cmocka_unit_test(test_http_request_read_env_first_wins),
+	    cmocka_unit_test(test_http_response_header_name_bytes),
 	    cmocka_unit_test(test_http_request_read_fd),
 	    cmocka_unit_test(test_http_request_decode_types),
 	    cmocka_unit_test(test_http_request_decode_field_cap),
