@@ -81,17 +81,29 @@ typedef ssize_t (*http_read_fn)(void *arg, void *buf, size_t n);
 ssize_t http_read_fd(void *arg, void *buf, size_t n);
 
 /*
+ * A body over the limit is still read, and thrown away, when it is at most
+ * this long: a server that streams the body to a CGI (Apache's mod_cgid)
+ * drops the 413 answer when the CGI exits before taking the body ("Broken
+ * pipe ... Error writing request body to script"). A longer one is left
+ * unread; lighttpd has buffered it whole already.
+ */
+#define HTTP_DRAIN_MAX ((size_t)1 << 20)
+
+/*
  * Fill req from the CGI variables in envp (a NULL-terminated "NAME=value"
  * array such as environ) and read the body with rd.
  *
  * CONTENT_LENGTH is checked against lim->max_body before any byte is
- * read (ERR_TOO_LARGE); exactly that many bytes are read, never more; end
+ * stored (ERR_TOO_LARGE; a body over the limit of at most HTTP_DRAIN_MAX
+ * bytes is then read and thrown away); exactly that many bytes are read,
+ * never more; end
  * of input before that is ERR_SHORT_BODY. A CONTENT_LENGTH that is not a
  * decimal number is ERR_INVAL; an absent or empty one is no body (rd is
  * not called), unless HTTP_TRANSFER_ENCODING is "chunked" (a server that
  * passes a chunked body on de-chunked, without a length): then the body
  * is read to the end of input, more than lim->max_body being
- * ERR_TOO_LARGE. HTTP_COOKIE (and the other header variables:
+ * ERR_TOO_LARGE (and up to HTTP_DRAIN_MAX more bytes are thrown away).
+ * HTTP_COOKIE (and the other header variables:
  * CONTENT_TYPE, QUERY_STRING, REMOTE_ADDR and the HTTP_* ones read here)
  * longer than lim->max_header is ERR_HEADER_SIZE. A read error is
  * ERR_SHORT_BODY too. On success req->body is never NULL.

@@ -140,7 +140,7 @@ strings_copy(struct http_request *req, const char *const val[V_COUNT],
  * CONTENT_LENGTH (RFC 3875 section 4.1.2: 1*digit) into *len; absent or
  * empty is 0. A sign, a space or any other byte is ERR_INVAL. A value
  * above max (however many digits: the sum saturates rather than wraps)
- * is ERR_TOO_LARGE.
+ * is ERR_TOO_LARGE, with *len the value (SIZE_MAX when saturated).
  */
 static enum err
 content_length(const char *s, size_t max, size_t *len)
@@ -161,13 +161,28 @@ content_length(const char *s, size_t max, size_t *len)
 		else
 			v = v * 10 + d;
 	}
-	if (over || v > max) {
+	*len = over ? SIZE_MAX : v;
+	if (over || v > max)
 		e = ERR_TOO_LARGE;
-		goto out;
-	}
-	*len = v;
 out:
 	return e;
+}
+
+/* Read and throw away up to n bytes of a body that is not taken (see
+ * HTTP_DRAIN_MAX), until the end of input or an error. */
+static void
+body_drain(http_read_fn rd, void *rdarg, size_t n)
+{
+	char buf[4096];
+	ssize_t r;
+
+	while (rd != NULL && n > 0) {
+		r = rd(rdarg, buf, n < sizeof(buf) ? n : sizeof(buf));
+		if (r <= 0 || (size_t)r > n)
+			break;
+		n -= (size_t)r;
+	}
+	explicit_bzero(buf, sizeof(buf));
 }
 
 /* Exactly n bytes into a new NUL-terminated buffer; any end of input or
@@ -286,7 +301,7 @@ http_read_fd(void *arg, void *buf, size_t n)
  * RFC 3875 section 4.1. The variables are found in one pass and copied
  * into one block, the header variables each bounded by lim->max_header
  * (strings_copy); then CONTENT_LENGTH, checked against
- * lim->max_body before a byte is read. A CONTENT_LENGTH that is absent
+ * lim->max_body before a byte is stored. A CONTENT_LENGTH that is absent
  * or empty means no body: stdin is not touched (a server sends none),
  * unless HTTP_TRANSFER_ENCODING says chunked: then the body is read to
  * its end, up to lim->max_body.
@@ -313,10 +328,14 @@ http_request_read(struct http_request *req, char *const *envp,
 		e = body_read_all(rd, rdarg, lim->max_body, &req->body, &len);
 		if (e == ERR_OK)
 			req->body_len = len;
+		else if (e == ERR_TOO_LARGE)
+			body_drain(rd, rdarg, HTTP_DRAIN_MAX);
 		goto out;
 	}
-	if ((e = content_length(val[V_CONTENT_LENGTH], lim->max_body, &len)) !=
-	    ERR_OK)
+	e = content_length(val[V_CONTENT_LENGTH], lim->max_body, &len);
+	if (e == ERR_TOO_LARGE && len <= HTTP_DRAIN_MAX)
+		body_drain(rd, rdarg, len);
+	if (e != ERR_OK)
 		goto out;
 	if ((e = body_read(rd, rdarg, len, &req->body)) != ERR_OK)
 		goto out;

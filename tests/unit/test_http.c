@@ -1009,7 +1009,8 @@ test_http_request_read_content_length(void **state)
 	    {"CONTENT_LENGTH=0004", ERR_OK, 4, true},
 	    {"CONTENT_LENGTH=11", ERR_SHORT_BODY, 0, true},
 	    {"CONTENT_LENGTH=64", ERR_SHORT_BODY, 0, true},
-	    {"CONTENT_LENGTH=65", ERR_TOO_LARGE, 0, false},
+	    /* over the limit: read and thrown away (HTTP_DRAIN_MAX) */
+	    {"CONTENT_LENGTH=65", ERR_TOO_LARGE, 0, true},
 	    {"CONTENT_LENGTH=18446744073709551616", ERR_TOO_LARGE, 0, false},
 	    {"CONTENT_LENGTH=999999999999999999999999999999", ERR_TOO_LARGE, 0,
 	     false},
@@ -1109,22 +1110,50 @@ test_http_request_read_body(void **state)
 }
 
 /* The size check comes before any read: the reader is never called. */
+/* A body over the limit is never stored; one of at most HTTP_DRAIN_MAX
+ * bytes is read to its end and thrown away, a longer one is not touched. */
 static void
 test_http_request_read_too_large_before_reading(void **state)
 {
 	char *env[] = {V("REQUEST_METHOD=POST"), V("PATH_INFO=/users"),
-	               V("CONTENT_LENGTH=1000000"), NULL};
+	               V("CONTENT_LENGTH=20000"), NULL};
+	char *huge[] = {V("REQUEST_METHOD=POST"), V("CONTENT_LENGTH=1048577"),
+	                NULL};
+	char *chunked[] = {V("REQUEST_METHOD=POST"),
+	                   V("HTTP_TRANSFER_ENCODING=chunked"), NULL};
+	static char data[20000];
 	struct http_request req;
 	struct reader r = {0};
 
 	(void)state;
-	r.data = "x";
-	r.len = 1;
+	memset(data, 'x', sizeof(data));
+	r.data = data;
+	r.len = sizeof(data);
 	assert_int_equal(http_request_read(&req, env, &limits, reader_fn, &r),
 	                 ERR_TOO_LARGE);
-	assert_int_equal(r.calls, 0);
+	assert_int_equal(r.pos, sizeof(data));
 	assert_int_equal(req.method, HTTP_POST);
 	assert_string_equal(req.path, "/users");
+	assert_null(req.body);
+	http_request_clear(&req);
+
+	memset(&r, 0, sizeof(r));
+	r.data = data;
+	r.len = sizeof(data);
+	assert_int_equal(http_request_read(&req, huge, &limits, reader_fn, &r),
+	                 ERR_TOO_LARGE);
+	assert_int_equal(r.calls, 0);
+	assert_null(req.body);
+	http_request_clear(&req);
+
+	/* No length: the limit, then the rest to the end of input. */
+	memset(&r, 0, sizeof(r));
+	r.data = data;
+	r.len = sizeof(data);
+	assert_int_equal(
+	    http_request_read(&req, chunked, &limits, reader_fn, &r),
+	    ERR_TOO_LARGE);
+	assert_int_equal(r.pos, sizeof(data));
 	assert_null(req.body);
 	http_request_clear(&req);
 }
@@ -1305,7 +1334,8 @@ test_http_request_decode_types(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		memset(&req, 0, sizeof(req));
-		req.content_type = (char *)t[i].ct; /* borrowed: not req->strings */
+		/* Borrowed: http_request_clear() frees req.strings only. */
+		req.content_type = (char *)t[i].ct;
 		req.body = strdup(t[i].body);
 		assert_non_null(req.body);
 		req.body_len = strlen(t[i].body);
