@@ -141,7 +141,11 @@ MUSL     := $(B)/musl
 MUSL_OBJ := $(patsubst src/%.c,$(MUSL)/obj/%.o,$(LIB_SRC) src/main.c)
 MUSL_CFLAGS := $(WARN) -D_DEFAULT_SOURCE -Ibuild/gen -I$(MUSL)/include \
 	-I$(CJSON_DIR)/src -I$(SQLITE_DIR)/amalg $(CFLAGS) \
-	-fstack-protector-strong -fPIE $(SECTIONS_FLAG)
+	-fstack-protector-strong -fPIE $(SECTIONS_FLAG) -DRECYCLE_WRAP
+# Every call of malloc, calloc, realloc and free in the executable (ours, SQLite's,
+# cJSON's, libfcgi's, the C library's own) goes to a cache of freed blocks
+# in front of musl's allocator (src/common/recycle.h).
+RECYCLE_LD := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
 
 $(MUSL)/obj/%.o: src/%.c $(HDRS) $(GEN) Makefile
 	@mkdir -p $(dir $@)
@@ -169,16 +173,16 @@ $(MUSL)/hot-text.ld: data/hot-text.txt scripts/hot-text-ld.sh
 	@mv $@.tmp $@
 
 $(MUSL)/auth.cgi: $(MUSL_OBJ) $(MUSL)/obj/sqlite3.o $(MUSL)/obj/cjson.o \
-		$(MUSL)/hot-text.ld
+		$(MUSL)/hot-text.ld $(MUSL)/.done
 	@echo "  LD      cgi-bin/auth.cgi (static, musl)"
-	$(Q)$(MUSL_LD) -static-pie -Wl,-z,relro,-z,now \
+	$(Q)$(MUSL_LD) -static-pie -Wl,-z,relro,-z,now $(RECYCLE_LD) \
 		-Wl,-T,$(MUSL)/hot-text.ld -o $@ $(MUSL_OBJ) \
 		$(MUSL)/obj/sqlite3.o $(MUSL)/obj/cjson.o -L$(MUSL)/lib \
 		-lcrypt -luuid -lsodium -lfcgi
 
 ifeq ($(LINK),static)
 cgi-bin/auth.cgi: $(LIB_OBJ) $(B)/obj/main.o $(CJSON_DIR)/src/cJSON.c \
-		$(SQLITE_DIR)/amalg/sqlite3.c $(B)/hot-text.ld
+		$(SQLITE_DIR)/amalg/sqlite3.c $(B)/hot-text.ld scripts/musl-libs.sh
 	@if [ -f $(CJSON_DIR)/src/cJSON.c ] && \
 	    [ -f $(SQLITE_DIR)/amalg/sqlite3.c ] && \
 	    { scripts/musl-libs.sh $(MUSL) || \

@@ -13,7 +13,9 @@
 # when it cannot: the build then links the static executable with glibc.
 set -eu
 dir=$1
-[ -f "$dir/.done" ] && exit 0
+# DIR/.done holds this script's checksum: a changed script builds again.
+stamp=$(cksum <"$0")
+[ "$(cat "$dir/.done" 2>/dev/null)" = "$stamp" ] && exit 0
 for t in musl-gcc autoreconf libtoolize make; do
 	command -v "$t" >/dev/null 2>&1 || {
 		echo "musl-libs.sh: $t is missing (packages musl-tools autoconf automake libtool)" >&2
@@ -23,7 +25,8 @@ done
 here=$(cd "$(dirname "$0")" && pwd -P)
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd -P)
-rm -rf "$dir/lib" "$dir/include" "$dir/kinc" "$dir/log" "$dir/static-pie.specs"
+rm -rf "$dir/lib" "$dir/include" "$dir/kinc" "$dir/log" "$dir/static-pie.specs" \
+	"$dir"/*/src
 mkdir -p "$dir/lib" "$dir/include" "$dir/kinc" "$dir/log"
 
 # musl's headers leave out the kernel's, which libxcrypt and util-linux
@@ -99,5 +102,5 @@ step libfcgi make -j"$jobs" -C libfcgi libfcgi.la
 cp libfcgi/.libs/libfcgi.a "$dir/lib/"
 cp include/fcgiapp.h "$dir/include/"
 
-touch "$dir/.done"
+echo "$stamp" >"$dir/.done"
 echo "musl-libs.sh: libcrypt, libuuid, libsodium, libfcgi (musl) in $dir/lib"
