@@ -229,6 +229,15 @@ $(B)/bench/bare.cgi: tests/bench/bare.c
 		$(if $(filter static,$(LINK)),-static-pie,-pie) \
 		-Wl,-z,relro,-z,now -o $@ $<
 
+# A bare FastCGI responder for the benchmark: what lighttpd and the
+# protocol cost without the app. Its processes live long, so how it is
+# linked does not matter: dynamically, with Debian's libfcgi.
+$(B)/bench/bare-fcgi: tests/bench/bare-fcgi.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) -std=c11 -Wall -Wextra -Werror -Wpedantic -O2 $(HARDEN) \
+		$(LDHARDEN) -o $@ $< -lfcgi
+
 # The same bare CGI linked with musl, like auth.cgi (when the musl build
 # is there): what a process start costs without glibc's.
 $(B)/bench/bare-musl.cgi: tests/bench/bare.c cgi-bin/auth.cgi
@@ -291,7 +300,7 @@ run:
 bench:
 	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all $(B)/bench/bare.cgi \
-		$(B)/bench/bare-musl.cgi
+		$(B)/bench/bare-musl.cgi $(B)/bench/bare-fcgi
 	@scripts/bench.sh
 
 install: all

@@ -16,13 +16,19 @@
 #      bare CGI, musl   the same bare CGI linked with musl like auth.cgi
 #                       (build/bench/bare-musl.cgi), when musl is there:
 #                       the process start of a musl executable
+#      bare FastCGI     conf/lighttpd-fastcgi.conf with build/bench/bare-fcgi
+#                       in the place of auth.cgi: a FastCGI responder that
+#                       answers a constant JSON line (tests/bench/bare-fcgi.c):
+#                       the cost of lighttpd and of the protocol, the
+#                       ceiling of a FastCGI app here
 #    and two requests each: GET /profile with a session cookie, and
 #    POST /sessions (a login: one password hash with the configured method;
 #    throttling off). The three servers take turns for BENCH_ROUNDS
 #    rounds, so that a slow spell of a shared machine does not fall on one
 #    of them only; each figure is the median of its rounds. Prints req/s,
 #    p50, p99 and the ratios authcgi CGI / bare, FastCGI / CGI, FastCGI /
-#    1,900 req/s (the original Flask service's figure).
+#    1,900 req/s (the original Flask service's figure), FastCGI / bare
+#    FastCGI.
 # 2. Without a server: the median wall time of one exec of cgi-bin/auth.cgi
 #    answering GET /profile (CGI variables, BENCH_EXECS = 200 runs) and of
 #    bare.cgi; the peak RSS of both requests (/usr/bin/time -v); and the
@@ -43,6 +49,7 @@ root=$(cd "$(dirname "$0")/.." && pwd -P)
 cgi=$root/cgi-bin/auth.cgi
 bare=$root/build/bench/bare.cgi
 bare_musl=$root/build/bench/bare-musl.cgi
+bare_fcgi=$root/build/bench/bare-fcgi
 DURATION=${BENCH_DURATION:-5}
 ROUNDS=${BENCH_ROUNDS:-3}
 CONNS=${BENCH_CONNECTIONS:-16}
@@ -51,9 +58,9 @@ EXECS=${BENCH_EXECS:-200}
 ORIGINAL_RPS=1900
 lighttpd=${LIGHTTPD:-$(command -v lighttpd || echo /usr/sbin/lighttpd)}
 
-for f in "$cgi" "$bare"; do
+for f in "$cgi" "$bare" "$bare_fcgi"; do
 	if [ ! -x "$f" ]; then
-		echo "$0: $f is missing: run make bench (it builds both)" >&2
+		echo "$0: $f is missing: run make bench (it builds them)" >&2
 		exit 1
 	fi
 done
@@ -117,6 +124,14 @@ if [ -x "$bare_musl" ]; then
 	bare_conf "$bare_musl" "$tmp/lighttpd-baremusl.conf"
 	servers="$servers baremusl"
 fi
+# conf/lighttpd-fastcgi.conf spawning the bare FastCGI responder.
+sed -e "s#project_dir + \"/cgi-bin/auth.cgi\"#\"$bare_fcgi\"#" \
+	"$root/conf/lighttpd-fastcgi.conf" >"$tmp/lighttpd-barefcgi.conf"
+if ! grep -q "\"$bare_fcgi\"" "$tmp/lighttpd-barefcgi.conf"; then
+	echo "$0: could not make the bare FastCGI's configuration from conf/lighttpd-fastcgi.conf" >&2
+	exit 1
+fi
+servers="$servers barefcgi"
 
 cat >"$tmp/login.lua" <<EOF
 wrk.method = "POST"
@@ -169,6 +184,7 @@ for round in $(seq 1 "$ROUNDS"); do
 		fastcgi) conf=$root/conf/lighttpd-fastcgi.conf ;;
 		bare) conf=$tmp/lighttpd-bare.conf ;;
 		baremusl) conf=$tmp/lighttpd-baremusl.conf ;;
+		barefcgi) conf=$tmp/lighttpd-barefcgi.conf ;;
 		esac
 		start "$server" "$conf" || exit 1
 		sid=""
@@ -241,29 +257,29 @@ rss_bare=$(rss "${profile[@]}" "$bare")
 
 # ------------------------------------------------------------- table
 
+for k in "${!RES[@]}"; do
+	printf '%s\t%s\n' "$k" "${RES[$k]}"
+done >"$tmp/results"
 python3 - "$ORIGINAL_RPS" "$exec_profile" "$exec_bare" "$exec_login" \
-	"$rss_profile" "$rss_login" "$rss_bare" \
-	"${RES[cgi.profile]}" "${RES[cgi.login]}" "${RES[fastcgi.profile]}" \
-	"${RES[fastcgi.login]}" "${RES[bare.profile]}" "${RES[bare.login]}" \
-	"$exec_bare_musl" "${RES[baremusl.profile]:-}" "${RES[baremusl.login]:-}" <<'EOF'
+	"$rss_profile" "$rss_login" "$rss_bare" "$exec_bare_musl" \
+	"$tmp/results" "$servers" <<'EOF'
 import statistics, sys
 a = sys.argv[1:]
 orig = float(a[0])
 exec_profile, exec_bare, exec_login = map(float, a[1:4])
 rss_profile, rss_login, rss_bare = a[4:7]
-names = ["cgi.profile", "cgi.login", "fastcgi.profile", "fastcgi.login",
-         "bare.profile", "bare.login"]
-exec_bare_musl = float(a[13]) if a[13] else None
-if a[14]:
-    names += ["baremusl.profile", "baremusl.login"]
+exec_bare_musl = float(a[7]) if a[7] else None
+runs = dict(line.rstrip("\n").split("\t", 1) for line in open(a[8]))
+names = [f"{s}.{r}" for s in a[9].split() for r in ("profile", "login")]
 res, spread = {}, {}
-for k, v in zip(names, a[7:13] + a[14:16]):
+for k in names:
+    v = runs[k]
     rounds = [r.split() for r in v.split(";") if r.strip()]
     med = lambda i: statistics.median(float(r[i]) for r in rounds)
     res[k] = (med(0), med(1), med(2), sum(int(r[3]) for r in rounds))
     spread[k] = " ".join(f"{float(r[0]):.0f}" for r in rounds)
 label = {"cgi": "authcgi CGI", "fastcgi": "authcgi FastCGI", "bare": "bare CGI",
-         "baremusl": "bare CGI, musl"}
+         "baremusl": "bare CGI, musl", "barefcgi": "bare FastCGI"}
 servers = [s for s in label if s + ".profile" in res]
 req = {"profile": "GET /profile", "login": "POST /sessions"}
 print()
@@ -287,7 +303,8 @@ if "baremusl.profile" in res:
                  lambda r: ratio(res["cgi." + r][0], res["baremusl." + r][0])))
 for title, f in rows + [
         ("authcgi FastCGI / authcgi CGI", lambda r: ratio(res["fastcgi." + r][0], res["cgi." + r][0])),
-        (f"authcgi FastCGI / original ({orig:.0f} req/s)", lambda r: ratio(res["fastcgi." + r][0], orig))]:
+        (f"authcgi FastCGI / original ({orig:.0f} req/s)", lambda r: ratio(res["fastcgi." + r][0], orig)),
+        ("authcgi FastCGI / bare FastCGI", lambda r: ratio(res["fastcgi." + r][0], res["barefcgi." + r][0]))]:
     print(f"{title:<40} {f('profile'):>13} {f('login'):>15}")
 print()
 print(f"{'one exec, no server':<40} {'median ms':>10} {'peak RSS KiB':>13}")
