@@ -294,7 +294,9 @@ print("req/s of each round, GET /profile: " + "; ".join(
     f"{label[s]} {spread[s + '.profile']}" for s in servers))
 print()
 def ratio(x, y):
-    return f"{x / y:.2f}" if y else "n/a"
+    if not y:
+        return "n/a"
+    return f"{x / y:.2f}" if x / y >= 0.1 else f"{x / y:.3f}"
 print(f"{'ratio (req/s)':<40} {'GET /profile':>13} {'POST /sessions':>15}")
 print("-" * 70)
 rows = [("authcgi CGI / bare CGI", lambda r: ratio(res["cgi." + r][0], res["bare." + r][0]))]
