@@ -12,7 +12,7 @@
 #include "internal.h"
 
 /* The CGI variables a request is read from: the order of env_scan()'s
- * output. */
+ * output. The first V_STRINGS are copied into the request's strings. */
 enum cgi_var {
 	V_METHOD,
 	V_PATH,
@@ -25,7 +25,8 @@ enum cgi_var {
 	V_ORIGIN,
 	V_REFERER,
 	V_ACCEPT,
-	V_HTTPS,
+	V_STRINGS,
+	V_HTTPS = V_STRINGS,
 	V_TRANSFER_ENCODING,
 	V_CONTENT_LENGTH,
 	V_COUNT
@@ -95,16 +96,16 @@ static enum err
 strings_copy(struct http_request *req, const char *const val[V_COUNT],
              size_t max)
 {
-	char **const dst[V_HTTPS] = {
+	char **const dst[V_STRINGS] = {
 	    &req->method_name,  &req->path,    &req->script_name, &req->query,
 	    &req->content_type, &req->cookie,  &req->remote_addr, &req->host,
 	    &req->origin,       &req->referer, &req->accept};
-	const char *src[V_HTTPS];
-	size_t len[V_HTTPS], i, total = 0;
+	const char *src[V_STRINGS];
+	size_t len[V_STRINGS], i, total = 0;
 	char *p;
 	enum err e = ERR_OK;
 
-	for (i = 0; i < V_HTTPS; i++) {
+	for (i = 0; i < V_STRINGS; i++) {
 		src[i] = val[i];
 		if (i == V_METHOD || i == V_SCRIPT)
 			src[i] = val[i] != NULL ? val[i] : "";
@@ -123,7 +124,7 @@ strings_copy(struct http_request *req, const char *const val[V_COUNT],
 	if ((req->strings = malloc(total)) == NULL)
 		return ERR_NOMEM;
 	req->strings_len = total;
-	for (p = req->strings, i = 0; i < V_HTTPS; i++) {
+	for (p = req->strings, i = 0; i < V_STRINGS; i++) {
 		if (src[i] == NULL)
 			continue;
 		memcpy(p, src[i], len[i] + 1);
