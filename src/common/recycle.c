@@ -10,11 +10,14 @@
 #ifdef RECYCLE_WRAP
 /* The C library's own, under ld --wrap. */
 void *__real_malloc(size_t n);
+void *__real_calloc(size_t m, size_t n);
 void __real_free(void *p);
 #define sys_malloc __real_malloc
+#define sys_calloc __real_calloc
 #define sys_free   __real_free
 #else
 #define sys_malloc malloc
+#define sys_calloc calloc
 #define sys_free   free
 #endif
 
@@ -141,6 +144,10 @@ recycle_calloc(size_t m, size_t n)
 
 	if (n != 0 && m > SIZE_MAX / n)
 		return NULL;
+	/* The library's calloc knows which of its blocks are zero already
+	 * (fresh pages), and does not touch them. */
+	if (m * n > class_size(CLASSES - 1))
+		return sys_calloc(m, n);
 	if ((p = recycle_malloc(m * n)) != NULL)
 		memset(p, 0, m * n);
 	return p;

@@ -17,8 +17,8 @@
  * block of the request's class, and otherwise asks malloc() for the
  * class's whole size. Larger blocks go to malloc() and free() directly.
  * recycle_calloc() is a recycle_malloc() cleared (a kept block is not
- * zero); recycle_realloc() keeps a block that is large enough, and
- * otherwise moves the data to a recycle_malloc() block.
+ * zero), or calloc() above 16 KiB; recycle_realloc() keeps a block that is
+ * large enough, and otherwise moves the data to a recycle_malloc() block.
  *
  * The blocks stay the C library's: its own allocations, and blocks that
  * never passed through here, mix freely with them. What is kept is a list

@@ -127,7 +127,7 @@ test_recycle_large_blocks_pass_through(void **state)
 }
 
 /* calloc clears a block that was used before; its size is checked for
- * overflow. */
+ * overflow; a large one is the C library's. */
 static void
 test_recycle_calloc_clears(void **state)
 {
@@ -145,6 +145,11 @@ test_recycle_calloc_clears(void **state)
 		assert_int_equal(q[i], 0);
 	recycle_free(q);
 	assert_null(recycle_calloc(SIZE_MAX / 2, 4));
+	q = recycle_calloc(3, 100000);
+	assert_non_null(q);
+	for (i = 0; i < 300000; i += 4096)
+		assert_int_equal(q[i], 0);
+	recycle_free(q);
 	drain();
 }
 
