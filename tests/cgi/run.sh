@@ -531,9 +531,13 @@ for ct in text/plain application/xml "application/x-www-form-urlencodedx" image/
 done
 check_eq "415: nothing stored" "$(sql "SELECT count(*) FROM users WHERE email = 'ct@example.com'")" 0
 
-# Body size: 413 from CONTENT_LENGTH, without reading the body.
+# Body size: 413 from CONTENT_LENGTH, nothing of the body stored. One of
+# up to 1 MiB is read to its end and thrown away (a server that streams
+# it, Apache's mod_cgid, drops the answer of a CGI that leaves it); a
+# longer one is not read at all.
 repeat a 1000000 >"$tmp/big"
 CASE="413: CONTENT_LENGTH over AUTHCGI_MAX_BODY"
+before=$(sql .dump)
 exec 3<"$tmp/big"
 STDIN_FD3=1
 cgi_file POST /users "$tmp/big" AUTHCGI_MAX_BODY=1024
@@ -541,7 +545,18 @@ STDIN_FD3=""
 pos=$(awk '$1 == "pos:" {print $2}' "/proc/$$/fdinfo/3")
 exec 3<&-
 expect 413 "request body too large"
-check "$CASE: stdin not consumed (read $pos of 1000000 bytes)" test "${pos:-0}" -le 66560
+check_eq "$CASE: stdin read to its end" "$pos" 1000000
+check_eq "$CASE: data unchanged" "$(sql .dump)" "$before"
+repeat a 2000000 >"$tmp/big2"
+CASE="413: CONTENT_LENGTH over 1 MiB"
+exec 3<"$tmp/big2"
+STDIN_FD3=1
+cgi_file POST /users "$tmp/big2"
+STDIN_FD3=""
+pos=$(awk '$1 == "pos:" {print $2}' "/proc/$$/fdinfo/3")
+exec 3<&-
+expect 413 "request body too large"
+check_eq "$CASE: stdin not read" "$pos" 0
 CASE="413: default limit (65536), body 65537 bytes"
 head -c 65537 "$tmp/big" >"$tmp/b65537"
 cgi_file POST /users "$tmp/b65537"
