@@ -9,9 +9,11 @@ bin-path and Apache's mod_fcgid do) and checks:
   - a request whose input has all been sent (stdin ended) is answered and
     the connection closed at once: the process does not wait for the
     server to close first (writing to it afterwards fails);
-  - a request answered before its input was read (a body over the size
-    limit) is closed gracefully: the process shuts down its side, then
-    reads what is left until the server closes (writing still works);
+  - so is one whose body over the size limit (70 KB) was read to its end
+    and thrown away;
+  - a request answered before its input was read (a body over 1 MiB) is
+    closed gracefully: the process shuts down its side, then reads what
+    is left until the server closes (writing still works);
   - with FCGI_KEEP_CONN, the connection stays open for the next request.
 Prints "PASS name" / "FAIL name: detail" lines; exits 0.
 """
@@ -128,8 +130,22 @@ def main():
               f"closed_fully={full}")
         c.close()
 
+        # A body over the limit of up to 1 MiB is read to its end and
+        # thrown away: all input taken, the process closes at once.
         c = connect()
         body = b"email=a%40b.c&password=" + b"x" * 70000
+        c.sendall(request("POST", "/users", body))
+        out = answer(c)
+        check("input over the limit, read: answered 413",
+              status(out).startswith("Status: 413"), status(out))
+        full = closed_fully(c)
+        check("input over the limit, read: the process closed without waiting",
+              full is True, f"closed_fully={full}")
+        c.close()
+
+        # A longer one is not read at all: the process closes gracefully.
+        c = connect()
+        body = b"email=a%40b.c&password=" + b"x" * 1100000
         c.sendall(request("POST", "/users", body))
         out = answer(c)
         check("input left unread: answered 413", status(out).startswith("Status: 413"),
