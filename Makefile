@@ -142,9 +142,9 @@ MUSL_OBJ := $(patsubst src/%.c,$(MUSL)/obj/%.o,$(LIB_SRC) src/main.c)
 MUSL_CFLAGS := $(WARN) -D_DEFAULT_SOURCE -Ibuild/gen -I$(MUSL)/include \
 	-I$(CJSON_DIR)/src -I$(SQLITE_DIR)/amalg $(CFLAGS) \
 	-fstack-protector-strong -fPIE $(SECTIONS_FLAG) -DRECYCLE_WRAP
-# Every call of malloc, calloc, realloc and free in the executable (ours, SQLite's,
-# cJSON's, libfcgi's, the C library's own) goes to a cache of freed blocks
-# in front of musl's allocator (src/common/recycle.h).
+# Every call of malloc, calloc, realloc and free in the executable (ours,
+# SQLite's, cJSON's, libfcgi's, the C library's own) goes to a cache of
+# freed blocks in front of musl's allocator (src/common/recycle.h).
 RECYCLE_LD := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
 
 $(MUSL)/obj/%.o: src/%.c $(HDRS) $(GEN) Makefile

@@ -193,6 +193,7 @@ bool http_utf8_valid(const char *s, size_t n);
 
 #define HTTP_MAX_HEADERS 16
 
+/* name and value share one allocation, at name. */
 struct http_header {
 	char *name;
 	char *value;
