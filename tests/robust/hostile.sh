@@ -638,6 +638,14 @@ cgi_cases() {
 	exec 5>&-
 	check "$LABEL: stalled body: answered in $H_ELAPSED ms (2 s timeout, bound $STALL_BOUND_MS ms)" \
 		test "$H_ELAPSED" -ge 1500 -a "$H_ELAPSED" -le "$STALL_BOUND_MS"
+	# The same stall in a body over the limit, which is read to be thrown
+	# away: still bounded by the request timeout, nothing stored.
+	exec 5<>"$tmp/fifo"
+	printf 'email=stall%%40ex' >&5
+	STDIN_SRC=fifo MSG='not received in time' hx "register: stalled body over the limit, AUTHCGI_REQUEST_TIMEOUT=2" 408 POST /users "$B/form_ok" CONTENT_LENGTH=100000 AUTHCGI_REQUEST_TIMEOUT=2
+	exec 5>&-
+	check "$LABEL: stalled body over the limit: answered in $H_ELAPSED ms (2 s timeout, bound $STALL_BOUND_MS ms)" \
+		test "$H_ELAPSED" -ge 1500 -a "$H_ELAPSED" -le "$STALL_BOUND_MS"
 
 	# The configured bounds.
 	MSG='at least 8' hx "register: 7 characters, AUTHCGI_PASSWORD_MIN=8" 400 POST /users "$B/pw_7" AUTHCGI_PASSWORD_MIN=8
