@@ -27,15 +27,18 @@ enum stmt {
 	S_RESET_PUT,
 	S_RESET_GET,
 	S_RESET_DELETE,
-	S_THROTTLE_GET,
-	S_THROTTLE_PUT,
-	S_THROTTLE_DELETE,
+	S_THROTTLE_COUNT,
+	S_THROTTLE_ADD,
+	S_THROTTLE_REMOVE,
+	S_LOCK_GET,
+	S_LOCK_PUT,
 	S_USER_LIST,
 	S_USER_DELETE,
 	S_RESET_DELETE_USER,
 	S_PURGE_SESSIONS,
 	S_PURGE_RESETS,
 	S_PURGE_THROTTLE,
+	S_PURGE_LOCKS,
 	S__MAX
 };
 
@@ -65,24 +68,24 @@ static const char *const stmt_sql[S__MAX] = {
     [S_RESET_GET] = "SELECT user_id, expires_at, token_hash"
                     " FROM reset_tokens WHERE user_id = ?1",
     [S_RESET_DELETE] = "DELETE FROM reset_tokens WHERE user_id = ?1",
-    [S_THROTTLE_GET] = "SELECT failures, window_start, locked_until"
-                       " FROM throttle WHERE key = ?1",
-    [S_THROTTLE_PUT] = "INSERT OR REPLACE INTO throttle"
-                       " (key, failures, window_start, locked_until)"
-                       " VALUES (?1, ?2, ?3, ?4)",
-    [S_THROTTLE_DELETE] = "DELETE FROM throttle WHERE key = ?1",
-    [S_USER_LIST] = "SELECT u.id, u.email, u.created_at,"
-                    " coalesce(u.last_login, 0), coalesce(t.locked_until, 0)"
-                    " FROM users u LEFT JOIN throttle t"
-                    " ON t.key = ?1 || lower(u.email) AND t.locked_until > ?2"
-                    " ORDER BY u.id",
+    [S_THROTTLE_COUNT] = "SELECT count(*) FROM throttle_events"
+                         " WHERE key = ?1 AND at >= ?2",
+    [S_THROTTLE_ADD] = "INSERT INTO throttle_events (key, at) VALUES (?1, ?2)",
+    [S_THROTTLE_REMOVE] = "DELETE FROM throttle_events WHERE rowid ="
+                          " (SELECT rowid FROM throttle_events"
+                          " WHERE key = ?1 AND at = ?2 LIMIT 1)",
+    [S_LOCK_GET] = "SELECT until FROM throttle_locks WHERE key = ?1",
+    [S_LOCK_PUT] = "INSERT OR REPLACE INTO throttle_locks (key, until)"
+                   " VALUES (?1, ?2)",
+    [S_USER_LIST] = "SELECT id, email, created_at, coalesce(last_login, 0)"
+                    " FROM users ORDER BY id",
     [S_USER_DELETE] = "DELETE FROM users WHERE id = ?1",
     [S_RESET_DELETE_USER] = "DELETE FROM reset_tokens WHERE user_id = ?1",
     [S_PURGE_SESSIONS] = "DELETE FROM sessions"
                          " WHERE last_seen <= ?1 OR created_at <= ?2",
     [S_PURGE_RESETS] = "DELETE FROM reset_tokens WHERE expires_at <= ?1",
-    [S_PURGE_THROTTLE] = "DELETE FROM throttle"
-                         " WHERE window_start <= ?1 AND locked_until <= ?2",
+    [S_PURGE_THROTTLE] = "DELETE FROM throttle_events WHERE at < ?1",
+    [S_PURGE_LOCKS] = "DELETE FROM throttle_locks WHERE until <= ?1",
 };
 
 /*
@@ -113,6 +116,17 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     " failures INTEGER NOT NULL,"
     " window_start INTEGER NOT NULL,"
     " locked_until INTEGER NOT NULL) WITHOUT ROWID;",
+    /* 2 -> 3: failures as single events, so that a sliding window can
+     * count them; locks apart. The old counters go (their keys held
+     * emails as typed, and they are at most a lockout old). */
+    "DROP TABLE throttle;"
+    "CREATE TABLE throttle_events ("
+    " key TEXT NOT NULL,"
+    " at INTEGER NOT NULL);"
+    "CREATE INDEX throttle_events_key ON throttle_events (key, at);"
+    "CREATE TABLE throttle_locks ("
+    " key TEXT PRIMARY KEY,"
+    " until INTEGER NOT NULL) WITHOUT ROWID;",
 };
 
 struct store {
@@ -718,59 +732,75 @@ store_reset_delete(struct store *st, int64_t user_id)
 	return id_stmt(st, S_RESET_DELETE, user_id, "delete reset token");
 }
 
-enum err
-store_throttle_get(struct store *st, const char *key,
-                   struct store_throttle *out)
+/* Run a statement bound to (key, n) that returns no row. */
+static enum err
+key_stmt(struct store *st, enum stmt s, const char *key, int64_t n,
+         const char *what)
 {
-	struct store_throttle t;
 	sqlite3_stmt *q = NULL;
 	enum err e;
-	int rc;
 
-	if ((e = prepare(st, S_THROTTLE_GET, &q)) != ERR_OK)
+	if ((e = prepare(st, s, &q)) != ERR_OK)
 		return e;
 	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, n);
+	return step_done(st, q, what);
+}
+
+/* Read one integer bound to (key[, n]); *out is 0 when there is no row. */
+static enum err
+key_int(struct store *st, enum stmt s, const char *key, const int64_t *n,
+        int64_t *out, const char *what)
+{
+	sqlite3_stmt *q = NULL;
+	enum err e = ERR_OK;
+	int rc;
+
+	if ((e = prepare(st, s, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	if (n != NULL)
+		sqlite3_bind_int64(q, 2, *n);
 	rc = sqlite3_step(q);
-	if (rc == SQLITE_DONE) {
-		e = ERR_NOT_FOUND;
-	} else if (rc != SQLITE_ROW) {
-		e = fault(st, rc, "read throttle");
-	} else {
-		t.failures = sqlite3_column_int64(q, 0);
-		t.window_start = sqlite3_column_int64(q, 1);
-		t.locked_until = sqlite3_column_int64(q, 2);
-		*out = t;
-	}
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(q, 0);
+	else if (rc == SQLITE_DONE)
+		*out = 0;
+	else
+		e = fault(st, rc, what);
 	finish(q);
 	return e;
 }
 
 enum err
-store_throttle_put(struct store *st, const char *key,
-                   const struct store_throttle *t)
+store_throttle_count(struct store *st, const char *key, int64_t since,
+                     int64_t *n)
 {
-	sqlite3_stmt *q = NULL;
-	enum err e;
-
-	if ((e = prepare(st, S_THROTTLE_PUT, &q)) != ERR_OK)
-		return e;
-	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, t->failures);
-	sqlite3_bind_int64(q, 3, t->window_start);
-	sqlite3_bind_int64(q, 4, t->locked_until);
-	return step_done(st, q, "write throttle");
+	return key_int(st, S_THROTTLE_COUNT, key, &since, n, "count failures");
 }
 
 enum err
-store_throttle_delete(struct store *st, const char *key)
+store_throttle_add(struct store *st, const char *key, int64_t at)
 {
-	sqlite3_stmt *q = NULL;
-	enum err e;
+	return key_stmt(st, S_THROTTLE_ADD, key, at, "count a failure");
+}
 
-	if ((e = prepare(st, S_THROTTLE_DELETE, &q)) != ERR_OK)
-		return e;
-	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
-	return step_done(st, q, "clear throttle");
+enum err
+store_throttle_remove(struct store *st, const char *key, int64_t at)
+{
+	return key_stmt(st, S_THROTTLE_REMOVE, key, at, "uncount a failure");
+}
+
+enum err
+store_lock_get(struct store *st, const char *key, int64_t *until)
+{
+	return key_int(st, S_LOCK_GET, key, NULL, until, "read lock");
+}
+
+enum err
+store_lock_put(struct store *st, const char *key, int64_t until)
+{
+	return key_stmt(st, S_LOCK_PUT, key, until, "write lock");
 }
 
 int64_t
@@ -780,7 +810,7 @@ store_changes(struct store *st)
 }
 
 enum err
-store_user_list(struct store *st, const char *lock_key_prefix, int64_t now,
+store_user_list(struct store *st,
                 int (*fn)(void *arg, const struct store_user_row *row),
                 void *arg)
 {
@@ -789,16 +819,16 @@ store_user_list(struct store *st, const char *lock_key_prefix, int64_t now,
 	enum err e;
 	int rc;
 
-	if ((e = prepare(st, S_USER_LIST, &q)) != ERR_OK)
-		return e;
-	sqlite3_bind_text(q, 1, lock_key_prefix, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, now);
+	/* Its own statement, not the kept one: fn may read with st, and a
+	 * nested listing must not reset this one. */
+	rc = sqlite3_prepare_v2(st->db, stmt_sql[S_USER_LIST], -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return fault(st, rc, "list users");
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		row.id = sqlite3_column_int64(q, 0);
 		row.email = (const char *)sqlite3_column_text(q, 1);
 		row.created = sqlite3_column_int64(q, 2);
 		row.last_login = sqlite3_column_int64(q, 3);
-		row.locked_until = sqlite3_column_int64(q, 4);
 		if (row.email == NULL)
 			row.email = "";
 		if (fn(arg, &row) != 0)
@@ -806,7 +836,7 @@ store_user_list(struct store *st, const char *lock_key_prefix, int64_t now,
 	}
 	e = rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK
 	                                          : fault(st, rc, "list users");
-	finish(q);
+	sqlite3_finalize(q);
 	return e;
 }
 
@@ -857,6 +887,7 @@ store_purge(struct store *st, int64_t now, int64_t idle_before,
             int64_t max_before, int64_t window_before, struct store_purged *out)
 {
 	struct store_purged p;
+	int64_t locks = 0;
 	enum err e;
 
 	if ((e = store_begin(st)) != ERR_OK)
@@ -865,12 +896,14 @@ store_purge(struct store *st, int64_t now, int64_t idle_before,
 	                    &p.sessions)) != ERR_OK ||
 	    (e = purge_stmt(st, S_PURGE_RESETS, now, NULL, &p.reset_tokens)) !=
 	        ERR_OK ||
-	    (e = purge_stmt(st, S_PURGE_THROTTLE, window_before, &now,
+	    (e = purge_stmt(st, S_PURGE_THROTTLE, window_before, NULL,
 	                    &p.throttles)) != ERR_OK ||
+	    (e = purge_stmt(st, S_PURGE_LOCKS, now, NULL, &locks)) != ERR_OK ||
 	    (e = store_commit(st)) != ERR_OK) {
 		store_rollback(st);
 		return e;
 	}
+	p.throttles += locks;
 	*out = p;
 	return ERR_OK;
 }

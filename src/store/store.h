@@ -15,7 +15,7 @@
 #define STORE_DIGEST_LEN 32 /* SHA-256 of a token */
 
 /* The schema version this build writes; an older database is migrated. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 struct store; /* an open database connection */
 
@@ -137,24 +137,29 @@ enum err store_reset_get(struct store *st, int64_t user_id,
 /* Delete the account's token; none is not an error. */
 enum err store_reset_delete(struct store *st, int64_t user_id);
 
-/* ---- throttling: failure counters under free-form keys ---- */
+/* ---- throttling: failures and locks under opaque keys ----
+ *
+ * A key names what is counted (for example a keyed digest of an account's
+ * email); the store never interprets it. Failures are single timestamped
+ * events, so that a caller can count exactly those of the last N seconds
+ * (a sliding window); a lock is one row per key with its end. */
 
-struct store_throttle {
-	int64_t failures;     /* failures counted in the current window */
-	int64_t window_start; /* Unix seconds the window opened */
-	int64_t locked_until; /* Unix seconds; 0 not locked */
-};
+/* *n is the number of events under key at times >= since. */
+enum err store_throttle_count(struct store *st, const char *key, int64_t since,
+                              int64_t *n);
 
-/* The counter under key; ERR_NOT_FOUND when there is none. */
-enum err store_throttle_get(struct store *st, const char *key,
-                            struct store_throttle *out);
+/* Record one event under key at time at. */
+enum err store_throttle_add(struct store *st, const char *key, int64_t at);
 
-/* Create or replace the counter under key. */
-enum err store_throttle_put(struct store *st, const char *key,
-                            const struct store_throttle *t);
+/* Remove one event under key recorded at time at (the place an attempt
+ * took); none is not an error. */
+enum err store_throttle_remove(struct store *st, const char *key, int64_t at);
 
-/* Forget the counter under key; none is not an error. */
-enum err store_throttle_delete(struct store *st, const char *key);
+/* *until is the end of key's lock, 0 when key has none. */
+enum err store_lock_get(struct store *st, const char *key, int64_t *until);
+
+/* Lock key until the given time, replacing any older lock. */
+enum err store_lock_put(struct store *st, const char *key, int64_t until);
 
 /* ---- administration ---- */
 
@@ -163,15 +168,12 @@ struct store_user_row {
 	int64_t id;
 	const char *email; /* borrowed for the callback's duration */
 	int64_t created;
-	int64_t last_login;   /* 0: never */
-	int64_t locked_until; /* 0: not locked */
+	int64_t last_login; /* 0: never */
 };
 
-/* Call fn for every account, in id order, with the login lockout of its
- * email under lock_key_prefix (e.g. "login:account:") when one is still
- * running at now. fn returning non-zero stops the listing. */
-enum err store_user_list(struct store *st, const char *lock_key_prefix,
-                         int64_t now,
+/* Call fn for every account, in id order. fn may use st for reads of its
+ * own; returning non-zero stops the listing. */
+enum err store_user_list(struct store *st,
                          int (*fn)(void *arg, const struct store_user_row *row),
                          void *arg);
 
@@ -190,8 +192,8 @@ struct store_purged {
 };
 
 /* Delete sessions unused since idle_before or started before
- * max_before, reset tokens expired at now, and throttle counters whose
- * window opened before window_before and whose lock (if any) has ended. */
+ * max_before, reset tokens expired at now, throttle events older than
+ * window_before and locks that have ended by now. */
 enum err store_purge(struct store *st, int64_t now, int64_t idle_before,
                      int64_t max_before, int64_t window_before,
                      struct store_purged *out);

@@ -268,8 +268,8 @@ static void
 test_store_open_migrates_version_one(void **state)
 {
 	struct fx *f = *state;
-	struct store_throttle t = {1, 2, 3};
 	struct store_user u;
+	int64_t n = -1;
 	int v = -1;
 
 	assert_int_equal(raw_exec(f->db.path, v1_schema), SQLITE_OK);
@@ -283,8 +283,10 @@ test_store_open_migrates_version_one(void **state)
 	assert_string_equal(u.hash, "$2b$04$old");
 	assert_int_equal(u.created, 111);
 	assert_int_equal(u.last_login, 222);
-	/* What version 2 added works. */
-	assert_int_equal(store_throttle_put(f->st, "k", &t), ERR_OK);
+	/* What the later versions added works. */
+	assert_int_equal(store_throttle_add(f->st, "k", 5), ERR_OK);
+	assert_int_equal(store_throttle_count(f->st, "k", 0, &n), ERR_OK);
+	assert_int_equal(n, 1);
 	store_close(f->st);
 	f->st = NULL;
 	/* And a second open finds it current. */
@@ -689,54 +691,155 @@ test_store_reset_put_get_delete(void **state)
 	assert_memory_equal(r.digest, d1, STORE_DIGEST_LEN);
 }
 
-/* ---- throttle counters ---- */
+/* ---- throttle events and locks ---- */
 
 static void
-test_store_throttle_put_get_delete(void **state)
+test_store_throttle_events(void **state)
 {
 	struct fx *f = *state;
-	struct store_throttle t = {3, 1000, 2000}, got;
+	const char *evil = "reset:addr:'; DROP TABLE users; --";
+	int64_t n = -1;
 
 	open_ok(f);
-	assert_int_equal(store_throttle_get(f->st, "login:account:a@b", &got),
-	                 ERR_NOT_FOUND);
-	assert_int_equal(store_throttle_put(f->st, "login:account:a@b", &t),
+	assert_int_equal(store_throttle_count(f->st, "login:account:k", 0, &n),
 	                 ERR_OK);
-	memset(&got, 0, sizeof(got));
-	assert_int_equal(store_throttle_get(f->st, "login:account:a@b", &got),
+	assert_int_equal(n, 0);
+	assert_int_equal(store_throttle_add(f->st, "login:account:k", 100),
 	                 ERR_OK);
-	assert_int_equal(got.failures, 3);
-	assert_int_equal(got.window_start, 1000);
-	assert_int_equal(got.locked_until, 2000);
-
-	/* Put replaces; keys are exact. */
-	t.failures = 4;
-	t.locked_until = 0;
-	assert_int_equal(store_throttle_put(f->st, "login:account:a@b", &t),
+	assert_int_equal(store_throttle_add(f->st, "login:account:k", 100),
 	                 ERR_OK);
-	assert_int_equal(store_throttle_get(f->st, "login:account:a@b", &got),
+	assert_int_equal(store_throttle_add(f->st, "login:account:k", 160),
 	                 ERR_OK);
-	assert_int_equal(got.failures, 4);
-	assert_int_equal(got.locked_until, 0);
-	assert_int_equal(store_throttle_get(f->st, "login:account:A@B", &got),
-	                 ERR_NOT_FOUND);
-	assert_int_equal(store_throttle_get(f->st, "login:account:a@%", &got),
-	                 ERR_NOT_FOUND);
+	assert_int_equal(store_throttle_add(f->st, evil, 100), ERR_OK);
+	/* Counted from `since` on, that second included; keys are exact. */
 	assert_int_equal(
-	    store_throttle_put(f->st, "reset:addr:'; DROP TABLE users; --", &t),
-	    ERR_OK);
-	assert_int_equal(raw_int(f->db.path, "SELECT count(*) FROM throttle"),
-	                 2);
+	    store_throttle_count(f->st, "login:account:k", 100, &n), ERR_OK);
+	assert_int_equal(n, 3);
+	assert_int_equal(
+	    store_throttle_count(f->st, "login:account:k", 101, &n), ERR_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_throttle_count(f->st, "login:account:K", 0, &n),
+	                 ERR_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_throttle_count(f->st, "login:account:%", 0, &n),
+	                 ERR_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_throttle_count(f->st, evil, 0, &n), ERR_OK);
+	assert_int_equal(n, 1);
+	/* Remove takes exactly one event of that key and time. */
+	assert_int_equal(store_throttle_remove(f->st, "login:account:k", 100),
+	                 ERR_OK);
+	assert_int_equal(store_throttle_count(f->st, "login:account:k", 0, &n),
+	                 ERR_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_throttle_remove(f->st, "login:account:k", 999),
+	                 ERR_OK);
+	assert_int_equal(store_throttle_count(f->st, "login:account:k", 0, &n),
+	                 ERR_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(
+	    raw_int(f->db.path, "SELECT count(*) FROM throttle_events"), 3);
+	assert_int_equal(raw_int(f->db.path, "SELECT count(*) FROM users"), 0);
+}
 
-	assert_int_equal(store_throttle_delete(f->st, "login:account:a@b"),
-	                 ERR_OK);
-	assert_int_equal(store_throttle_get(f->st, "login:account:a@b", &got),
-	                 ERR_NOT_FOUND);
-	assert_int_equal(store_throttle_delete(f->st, "login:account:a@b"),
-	                 ERR_OK);
-	assert_int_equal(store_throttle_get(
-	                     f->st, "reset:addr:'; DROP TABLE users; --", &got),
-	                 ERR_OK);
+static void
+test_store_throttle_locks(void **state)
+{
+	struct fx *f = *state;
+	int64_t until = -1;
+
+	open_ok(f);
+	assert_int_equal(store_lock_get(f->st, "login:addr:a", &until), ERR_OK);
+	assert_int_equal(until, 0);
+	assert_int_equal(store_lock_put(f->st, "login:addr:a", 2000), ERR_OK);
+	assert_int_equal(store_lock_get(f->st, "login:addr:a", &until), ERR_OK);
+	assert_int_equal(until, 2000);
+	/* A new lock replaces the old one. */
+	assert_int_equal(store_lock_put(f->st, "login:addr:a", 3000), ERR_OK);
+	assert_int_equal(store_lock_get(f->st, "login:addr:a", &until), ERR_OK);
+	assert_int_equal(until, 3000);
+	assert_int_equal(store_lock_get(f->st, "login:addr:A", &until), ERR_OK);
+	assert_int_equal(until, 0);
+	assert_int_equal(
+	    raw_int(f->db.path, "SELECT count(*) FROM throttle_locks"), 1);
+}
+
+/* Purge takes events older than the window and locks that have ended,
+ * and nothing else. */
+static void
+test_store_purge_throttle(void **state)
+{
+	struct fx *f = *state;
+	struct store_purged p;
+	int64_t n = -1;
+
+	open_ok(f);
+	assert_int_equal(store_throttle_add(f->st, "k", 100), ERR_OK);
+	assert_int_equal(store_throttle_add(f->st, "k", 200), ERR_OK);
+	assert_int_equal(store_lock_put(f->st, "k", 300), ERR_OK);
+	assert_int_equal(store_lock_put(f->st, "j", 301), ERR_OK);
+	assert_int_equal(store_purge(f->st, 300, 0, 0, 200, &p), ERR_OK);
+	assert_int_equal(p.throttles, 2);
+	assert_int_equal(store_throttle_count(f->st, "k", 0, &n), ERR_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_lock_get(f->st, "j", &n), ERR_OK);
+	assert_int_equal(n, 301);
+	assert_int_equal(store_lock_get(f->st, "k", &n), ERR_OK);
+	assert_int_equal(n, 0);
+}
+
+/* The listing's callback may read with the same connection. */
+static int
+list_reads(void *arg, const struct store_user_row *row)
+{
+	struct fx *f = arg;
+	int64_t until = -1;
+
+	assert_int_equal(store_lock_get(f->st, row->email, &until), ERR_OK);
+	assert_int_equal(until, row->id == 1 ? 500 : 0);
+	return 0;
+}
+
+static void
+test_store_user_list_nested_reads(void **state)
+{
+	struct fx *f = *state;
+	int64_t id;
+
+	open_ok(f);
+	assert_int_equal(store_user_insert(f->st, "a@a", "$h", 1, &id), ERR_OK);
+	assert_int_equal(store_user_insert(f->st, "b@b", "$h", 1, &id), ERR_OK);
+	assert_int_equal(store_lock_put(f->st, "a@a", 500), ERR_OK);
+	assert_int_equal(store_user_list(f->st, list_reads, f), ERR_OK);
+}
+
+/* Version 2 kept failure counters under keys that held emails as typed:
+ * version 3 drops them, and keeps every account. */
+static const char v2_throttle[] =
+    "CREATE TABLE throttle ("
+    " key TEXT PRIMARY KEY,"
+    " failures INTEGER NOT NULL,"
+    " window_start INTEGER NOT NULL,"
+    " locked_until INTEGER NOT NULL) WITHOUT ROWID;"
+    "INSERT INTO throttle VALUES ('login:account:typed@secret.org', 3, 1, 0);"
+    "PRAGMA user_version = 2;";
+
+static void
+test_store_open_migrates_version_two(void **state)
+{
+	struct fx *f = *state;
+	int v = -1;
+
+	assert_int_equal(raw_exec(f->db.path, v1_schema), SQLITE_OK);
+	assert_int_equal(raw_exec(f->db.path, v2_throttle), SQLITE_OK);
+	open_ok(f);
+	assert_int_equal(store_version(f->st, &v), ERR_OK);
+	assert_int_equal(v, STORE_SCHEMA_VERSION);
+	assert_int_equal(raw_int(f->db.path,
+	                         "SELECT count(*) FROM sqlite_master"
+	                         " WHERE name = 'throttle'"),
+	                 0);
+	assert_int_equal(raw_int(f->db.path, "SELECT count(*) FROM users"), 1);
 }
 
 /* ---- transactions ---- */
@@ -870,7 +973,11 @@ main(void)
 	    T(test_store_session_missing_is_not_error),
 	    T(test_store_session_digest_is_exact),
 	    T(test_store_reset_put_get_delete),
-	    T(test_store_throttle_put_get_delete),
+	    T(test_store_throttle_events),
+	    T(test_store_throttle_locks),
+	    T(test_store_purge_throttle),
+	    T(test_store_user_list_nested_reads),
+	    T(test_store_open_migrates_version_two),
 	    T(test_store_transaction_commit),
 	    T(test_store_transaction_rollback),
 	    T(test_store_transaction_failed_statement),
