@@ -567,9 +567,8 @@ h_reset_request(struct call *c)
 static void
 h_reset_update(struct call *c)
 {
-	static const char *const names[] = {"email", "reset_token",
-	                                    "new_password"};
-	const char *v[3];
+	static const char *const names[] = {"email", "reset_token"};
+	const char *v[2], *pw;
 	struct auth_user u;
 	enum err e;
 
@@ -579,11 +578,17 @@ h_reset_update(struct call *c)
 		c->args.email = http_request_field(c->req, "email");
 		c->args.token = http_request_field(c->req, "reset_token");
 	}
-	if (!fields_get(c, names, v, 3))
+	if (!fields_get(c, names, v, 2))
 		return;
-	e = auth_reset_update(c->app->auth, &c->who, v[0], v[1], v[2], &u);
-	if (e == ERR_PASSWORD)
-		answer_password(c, v[2]);
+	/* The token is checked first: with a wrong one the answer is 403
+	 * whatever the new password is, or whether there is one. */
+	if ((pw = http_request_field(c->req, "new_password")) == NULL)
+		pw = "";
+	e = auth_reset_update(c->app->auth, &c->who, v[0], v[1], pw, &u);
+	if (e == ERR_PASSWORD && *pw == '\0')
+		answer_message(c, 400, "new_password is required");
+	else if (e == ERR_PASSWORD)
+		answer_password(c, pw);
 	else if (e != ERR_OK)
 		answer_error(c, e);
 	else if (c->html)

@@ -1,5 +1,6 @@
 /* settings.c: AUTHCGI_* environment variables and their defaults. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,6 +8,10 @@
 #include "app.h"
 
 #define DEFAULT_DB "/var/lib/authcgi/auth.db"
+
+/* The secret key file's default: the database's path and ".key". Set
+ * once per process, like the settings that point at it. */
+static char default_key_file[4096];
 
 /* The hardened profile's floor for AUTHCGI_PASSWORD_MIN. */
 #define HARDENED_PASSWORD_MIN 12
@@ -75,7 +80,7 @@ enum err
 app_settings_load(struct app_settings *s)
 {
 	long long body, fields, header, busy, cost, pmin, pmax, idle, smax, ttl,
-	    secure, timeout, lacct, laddr, lwin, llock, pages;
+	    secure, timeout, lacct, laddr, lwin, llock, pages, ends;
 	const char *profile;
 	enum err e = ERR_OK;
 
@@ -129,6 +134,14 @@ app_settings_load(struct app_settings *s)
 		e = ERR_INVAL;
 		goto out;
 	}
+	/* A reset ends the account's sessions in the hardened profile; the
+	 * original service kept them, and so does the default profile. */
+	ends = s->hardened;
+	if (env_int("AUTHCGI_RESET_ENDS_SESSIONS", 0, 1, &ends)) {
+		e = ERR_INVAL;
+		goto out;
+	}
+	s->auth.reset_ends_sessions = ends != 0;
 	if (s->hardened && pmin < HARDENED_PASSWORD_MIN)
 		pmin = HARDENED_PASSWORD_MIN;
 	if (pmin > pmax) {
@@ -162,6 +175,18 @@ app_settings_load(struct app_settings *s)
 	s->auth.throttle.lockout = llock;
 	s->auth.deliver_command = env_str("AUTHCGI_RESET_COMMAND", NULL);
 	s->auth.reset_url = env_str("AUTHCGI_PUBLIC_URL", NULL);
+	s->auth.secret_key_file = env_str("AUTHCGI_SECRET_KEY_FILE", NULL);
+	if (s->auth.secret_key_file == NULL) {
+		int n = snprintf(default_key_file, sizeof(default_key_file),
+		                 "%s.key", s->auth.db_path);
+
+		if (n < 0 || (size_t)n >= sizeof(default_key_file)) {
+			log_error("setting AUTHCGI_DB is too long");
+			e = ERR_INVAL;
+			goto out;
+		}
+		s->auth.secret_key_file = default_key_file;
+	}
 	if (s->hardened) {
 		s->cookie_name = "__Host-session_id";
 		s->cookie_secure = true;

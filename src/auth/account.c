@@ -10,12 +10,24 @@
  * reading a profile is not a database write each time. */
 #define TOUCH_INTERVAL 60
 
+/*
+ * Registration. An email that is taken is a failure counted against the
+ * caller's address, like a wrong password (a client that tries emails to
+ * find the registered ones gets 429 after the address's limit), and is
+ * answered before any hashing: the answer "email already registered" is
+ * the contract's, so equal work would hide nothing. The look-up and its
+ * count are one transaction, so racing requests cannot pass the limit;
+ * a new email writes nothing there, so new accounts never count (nor
+ * does a request that dies while hashing).
+ */
 enum err
 auth_register(struct auth *a, struct auth_call *call, const char *email,
               const char *password, struct auth_user *out)
 {
-	char hash[STORE_HASH_MAX + 1];
+	char hash[STORE_HASH_MAX + 1] = "";
+	struct auth_attempt at;
 	enum auth_pw_problem why;
+	struct store_user su;
 	struct store *st;
 	enum err e;
 	int64_t id;
@@ -26,10 +38,45 @@ auth_register(struct auth *a, struct auth_call *call, const char *email,
 		return e;
 	if ((e = auth_store(a, &st)) != ERR_OK)
 		return e;
-	if ((e = auth_hash_password(a, password, hash)) != ERR_OK)
+	if ((e = store_begin(st)) != ERR_OK)
 		return e;
-	e = store_user_insert(st, email, hash, auth_now(a), &id);
+	e = auth_throttle_check(a, call, AUTH_COUNT_REGISTER, email, false,
+	                        &at);
+	if (e == ERR_OK) {
+		e = store_user_by_email(st, email, &su);
+		if (e == ERR_OK) {
+			explicit_bzero(su.hash, sizeof(su.hash));
+			e = auth_throttle_failed(a, call, &at, 0, false);
+			if (e == ERR_OK)
+				e = ERR_EXISTS;
+		} else if (e == ERR_NOT_FOUND) {
+			e = ERR_OK;
+		}
+	}
+	/* A refusal keeps its count and lock; a fault, nothing. */
+	if (e == ERR_OK || e == ERR_EXISTS || e == ERR_THROTTLED) {
+		enum err c = store_commit(st);
+
+		if (c != ERR_OK)
+			e = c;
+	}
+	if (e != ERR_OK)
+		store_rollback(st);
+	if (e == ERR_EXISTS)
+		log_audit("register_exists", 0, auth_client(call));
+	else if (e == ERR_THROTTLED)
+		log_audit("register_refused_locked", 0, auth_client(call));
+	if (e != ERR_OK)
+		return e;
+	if ((e = auth_hash_password(a, password, hash)) == ERR_OK)
+		e = store_user_insert(st, email, hash, auth_now(a), &id);
 	explicit_bzero(hash, sizeof(hash));
+	if (e == ERR_EXISTS) {
+		/* Taken meanwhile by a racing request: a failure too. */
+		log_audit("register_exists", 0, auth_client(call));
+		auth_throttle_failed(a, call, &at, 0, true);
+		return ERR_EXISTS;
+	}
 	if (e != ERR_OK)
 		return e;
 	log_audit("register", id, auth_client(call));
@@ -40,13 +87,13 @@ auth_register(struct auth *a, struct auth_call *call, const char *email,
 
 /* Record a failed login against the account and the address. */
 static enum err
-login_failed(struct auth *a, struct auth_call *call, const char *email,
-             int64_t account)
+login_failed(struct auth *a, struct auth_call *call,
+             const struct auth_attempt *at, int64_t account)
 {
 	enum err e;
 
 	log_audit("login_failure", account, auth_client(call));
-	e = auth_throttle_failed(a, call, AUTH_COUNT_LOGIN, email, account);
+	e = auth_throttle_failed(a, call, at, account, true);
 	return e != ERR_OK ? e : ERR_CREDENTIALS;
 }
 
@@ -74,7 +121,7 @@ hash_unchanged(struct store *st, const struct store_user *su)
  * upgrades an outdated hash and gives the attempt's place back. */
 static enum err
 login_commit(struct auth *a, struct auth_call *call, struct store *st,
-             const struct store_user *su, const char *email,
+             const struct store_user *su, const struct auth_attempt *at,
              const char *new_hash, const unsigned char digest[STORE_DIGEST_LEN])
 {
 	int64_t now = auth_now(a);
@@ -90,13 +137,20 @@ login_commit(struct auth *a, struct auth_call *call, struct store *st,
 	    (e = store_user_set_login(st, su->id, now)) != ERR_OK ||
 	    (new_hash != NULL &&
 	     (e = store_user_set_hash(st, su->id, new_hash)) != ERR_OK) ||
-	    (e = auth_throttle_success(a, call, AUTH_COUNT_LOGIN, email)) !=
-	        ERR_OK ||
+	    (e = auth_throttle_release(a, call, at, false)) != ERR_OK ||
 	    (e = store_commit(st)) != ERR_OK)
 		store_rollback(st);
 	return e;
 }
 
+/*
+ * Log-in. Whatever the email and the password (any length, any bytes a
+ * field may hold), a known and an unknown email get the same answer after
+ * the same work and the same count: an unknown email, and a password
+ * longer than the configured maximum (which no account can have), cost
+ * one hash against a fresh setting of the configured method and count as
+ * one failure.
+ */
 enum err
 auth_login(struct auth *a, struct auth_call *call, const char *email,
            const char *password, struct auth_user *user,
@@ -105,9 +159,10 @@ auth_login(struct auth *a, struct auth_call *call, const char *email,
 	unsigned char digest[STORE_DIGEST_LEN];
 	char token[AUTH_TOKEN_LEN + 1] = "";
 	char hash[STORE_HASH_MAX + 1] = "";
+	struct auth_attempt at;
 	struct store_user su;
 	struct store *st;
-	bool known, match = false, upgrade = false;
+	bool known, taken = false, match = false, upgrade = false;
 	enum err e;
 
 	if (strlen(email) > AUTH_EMAIL_MAX)
@@ -121,16 +176,17 @@ auth_login(struct auth *a, struct auth_call *call, const char *email,
 		return e;
 	known = e == ERR_OK;
 	/* Counted before the hash: attempts past the limit cost nothing. */
-	if ((e = auth_throttle_take(a, call, AUTH_COUNT_LOGIN, email, true)) !=
-	    ERR_OK) {
+	if ((e = auth_throttle_take(a, call, AUTH_COUNT_LOGIN, email, true,
+	                            &at)) != ERR_OK) {
 		if (e == ERR_THROTTLED)
 			log_audit("login_refused_locked", 0, auth_client(call));
 		goto done;
 	}
-	if (!known) {
+	taken = true;
+	if (!known || strlen(password) > auth_password_max(a)) {
 		/* The same hashing work as for a wrong password. */
 		if ((e = auth_verify_dummy(a, password)) == ERR_OK)
-			e = login_failed(a, call, email, 0);
+			e = login_failed(a, call, &at, known ? su.id : 0);
 		goto out;
 	}
 	if ((e = auth_verify_password(password, su.hash, &match)) != ERR_OK)
@@ -140,7 +196,7 @@ auth_login(struct auth *a, struct auth_call *call, const char *email,
 	if (strncmp(su.hash, "$2", 2) == 0 && strlen(password) > 72)
 		match = false;
 	if (!match) {
-		e = login_failed(a, call, email, su.id);
+		e = login_failed(a, call, &at, su.id);
 		goto out;
 	}
 	/* The password is right: a hash made by another method or cost
@@ -151,10 +207,11 @@ auth_login(struct auth *a, struct auth_call *call, const char *email,
 		goto out;
 	auth_token_new(a, token);
 	auth_token_digest(token, digest);
-	e = login_commit(a, call, st, &su, email, upgrade ? hash : NULL,
-	                 digest);
+	e = login_commit(a, call, st, &su, &at, upgrade ? hash : NULL, digest);
 	if (e == ERR_CREDENTIALS) {
-		log_audit("login_failure", su.id, auth_client(call));
+		/* Its password changed while it was checked: a failure,
+		 * counted as one. */
+		e = login_failed(a, call, &at, su.id);
 		goto out;
 	}
 	if (e != ERR_OK)
@@ -167,8 +224,8 @@ auth_login(struct auth *a, struct auth_call *call, const char *email,
 out:
 	/* A fault after the attempt was counted: the request changes
 	 * nothing, its count included. */
-	if (err_is_fault(e))
-		auth_throttle_undo(a, call, AUTH_COUNT_LOGIN, email);
+	if (taken && err_is_fault(e))
+		auth_throttle_release(a, call, &at, true);
 done:
 	if (known)
 		explicit_bzero(su.hash, sizeof(su.hash));

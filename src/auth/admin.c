@@ -6,21 +6,26 @@
 
 /* Adapts store rows to auth_user_info for the caller's callback. */
 struct list_ctx {
+	struct auth *a;
 	int (*fn)(void *arg, const struct auth_user_info *u);
 	void *arg;
+	enum err e; /* a fault met while listing */
 };
 
 static int
 list_row(void *arg, const struct store_user_row *row)
 {
-	const struct list_ctx *ctx = arg;
+	struct list_ctx *ctx = arg;
 	struct auth_user_info u;
 
 	u.id = row->id;
 	u.email = row->email;
 	u.created = row->created;
 	u.last_login = row->last_login;
-	u.locked_until = row->locked_until;
+	ctx->e =
+	    auth_throttle_locked_until(ctx->a, row->email, &u.locked_until);
+	if (ctx->e != ERR_OK)
+		return 1;
 	return ctx->fn(ctx->arg, &u);
 }
 
@@ -28,14 +33,14 @@ enum err
 auth_users(struct auth *a, int (*fn)(void *arg, const struct auth_user_info *u),
            void *arg)
 {
-	struct list_ctx ctx = {fn, arg};
+	struct list_ctx ctx = {a, fn, arg, ERR_OK};
 	struct store *st;
 	enum err e;
 
 	if ((e = auth_store(a, &st)) != ERR_OK)
 		return e;
-	return store_user_list(st, "login:account:", auth_now(a), list_row,
-	                       &ctx);
+	e = store_user_list(st, list_row, &ctx);
+	return e != ERR_OK ? e : ctx.e;
 }
 
 /* The account of email, or ERR_NOT_FOUND. */
@@ -91,8 +96,8 @@ auth_purge(struct auth *a, struct auth_purged *out)
 	if ((e = auth_store(a, &st)) != ERR_OK)
 		return e;
 	e = store_purge(st, now, now - a->cfg.session_idle,
-	                now - a->cfg.session_max, now - a->cfg.throttle.window,
-	                &p);
+	                now - a->cfg.session_max,
+	                now - a->cfg.throttle.window + 1, &p);
 	if (e != ERR_OK)
 		return e;
 	out->sessions = p.sessions;

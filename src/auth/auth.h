@@ -21,10 +21,11 @@ struct auth_hooks {
 	void *arg;
 };
 
-/* Throttling of failed logins and of reset requests: past `limit`
- * events inside `window` seconds, a key is locked for `lockout` seconds.
- * Counted per account (any email, known or not) and per client address.
- * A limit of 0 turns that count off. */
+/* Throttling of failed logins, of reset requests and of registrations of
+ * taken emails: an attempt that finds `limit` failures in the last
+ * `window` seconds (a sliding window) is refused, and its key locked for
+ * `lockout` seconds. Counted per account (any email, known or not) and
+ * per client address. A limit of 0 turns that count off. */
 struct auth_throttle {
 	int64_t account_limit;
 	int64_t addr_limit;
@@ -52,8 +53,14 @@ struct auth_config {
 	const char *deliver_command; /* NULL: reset tokens are returned to
 	                                the caller; else a shell command
 	                                that gets the message on stdin */
-	const char *reset_url; /* public address of the service, for a link
-	                          in the delivered message, or NULL */
+	const char *reset_url;    /* public address of the service, for a link
+	                             in the delivered message, or NULL */
+	bool reset_ends_sessions; /* a password reset ends every session
+	                             of the account */
+	const char *secret_key_file; /* the service's secret key: made, mode
+	                                0600, at its first use when missing;
+	                                NULL: none (counting failures then
+	                                fails with ERR_DB) */
 	struct auth_hooks hooks;
 };
 
@@ -96,7 +103,8 @@ enum err auth_new(struct auth **out, const struct auth_config *cfg);
 /* Free the context and close its database; NULL is a no-op. */
 void auth_free(struct auth *a);
 
-/* Open the database now, creating or migrating its schema. */
+/* Open the database now, creating or migrating its schema, and read
+ * (or make) the secret key file when one is configured. */
 enum err auth_init_store(struct auth *a);
 
 /* ERR_EMAIL unless email is local@domain shaped and at most
@@ -115,17 +123,19 @@ size_t auth_password_max(const struct auth *a);
 /*
  * Create an account. The email is checked (ERR_EMAIL), kept as typed and
  * must be new regardless of letter case (ERR_EXISTS); the password is
- * checked (ERR_PASSWORD) and stored hashed. On success *out is the
- * account.
+ * checked (ERR_PASSWORD) and stored hashed. An email already taken is a
+ * failure counted against the caller's address like a wrong password,
+ * and a locked address is ERR_THROTTLED. On success *out is the account.
  */
 enum err auth_register(struct auth *a, struct auth_call *call,
                        const char *email, const char *password,
                        struct auth_user *out);
 
 /*
- * Check email and password and start a new session. An unknown email and
- * a wrong password both give ERR_CREDENTIALS after the same hashing
- * work. A locked account or address is ERR_THROTTLED, before any hashing.
+ * Check email and password and start a new session. An unknown email, a
+ * wrong password and a password longer than the configured maximum all
+ * give ERR_CREDENTIALS after the same hashing work, counted alike. A
+ * locked account or address is ERR_THROTTLED, before any hashing.
  * A hash made with another method or cost than the configured ones is
  * replaced by a fresh one. On success *user is the account and sid holds the
  * new session id (a fresh UUID4, NUL-terminated), which only the client keeps:
@@ -156,9 +166,10 @@ enum err auth_reset_request(struct auth *a, struct auth_call *call,
 
 /*
  * Set a new password with a reset token. ERR_TOKEN unless token is the
- * live token of the account of email; ERR_PASSWORD for a password out of
- * bounds (the token stays usable then). On success the token is spent,
- * every session of the account ends and *user is the account.
+ * live token of the account of email, whatever the password; then
+ * ERR_PASSWORD for a password out of bounds (the token stays usable).
+ * On success the token is spent, every session of the account ends when
+ * reset_ends_sessions is set, and *user is the account.
  */
 enum err auth_reset_update(struct auth *a, struct auth_call *call,
                            const char *email, const char *token,

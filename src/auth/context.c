@@ -82,12 +82,19 @@ enum err
 auth_new(struct auth **out, const struct auth_config *cfg)
 {
 	struct auth *a;
+	enum err e;
 
-	/* No sodium_init(): of libsodium this uses only SHA-256 and
-	 * sodium_memcmp(), plain C that needs no set-up, while the set-up
-	 * probes the CPU (CPUID traps to the hypervisor on a virtual
-	 * machine) and seeds a random generator that is never used: a
-	 * measurable part of a CGI request. */
+	/* A method or cost that cannot make a hash is a misconfiguration,
+	 * refused for every request alike: found at the first hash, it
+	 * would fail some requests and not others. */
+	if ((e = auth_check_hashing(cfg->hash_method, cfg->hash_cost)) !=
+	    ERR_OK)
+		return e;
+	/* No sodium_init() here: a request that needs only SHA-256 and
+	 * sodium_memcmp() (plain C that needs no set-up) skips it, as the
+	 * set-up probes the CPU (CPUID traps to the hypervisor on a virtual
+	 * machine): a measurable part of a CGI request. The secret key's
+	 * first use (secret.c) calls it. */
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return ERR_NOMEM;
 	a->cfg = *cfg;
@@ -101,15 +108,22 @@ auth_free(struct auth *a)
 	if (a == NULL)
 		return;
 	store_close(a->st);
+	sodium_memzero(a->secret, sizeof(a->secret));
 	free(a);
 }
 
 enum err
 auth_init_store(struct auth *a)
 {
+	const unsigned char *key;
 	struct store *st;
+	enum err e;
 
-	return auth_store(a, &st);
+	if ((e = auth_store(a, &st)) != ERR_OK)
+		return e;
+	if (a->cfg.secret_key_file == NULL)
+		return ERR_OK;
+	return auth_secret(a, &key);
 }
 
 void

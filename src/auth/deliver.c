@@ -1,5 +1,12 @@
 /* deliver.c: hand a reset token to the operator's delivery command (for
- * example "/usr/sbin/sendmail -t"), as a complete message on its stdin. */
+ * example "/usr/sbin/sendmail -t"), as a complete message on its stdin.
+ *
+ * The request writes a block of fixed size into a pipe and starts one
+ * detached process, whether or not there is anything to send (a request
+ * for an unknown email must look like one for a known email, in its time
+ * as in its answer). The block's first byte says whether to send; the
+ * detached process reads the block, and only then starts the command,
+ * outside the request. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,23 +18,58 @@
 #include "../common/log.h"
 #include "internal.h"
 
+/* The block handed to the detached process: a flag ('1' send, '0' do
+ * not), the message, a NUL, and zeros up to the size. */
+#define BLOCK_SIZE 4096
+
+/* Read exactly n bytes from fd; false on a short read or an error. */
+static bool
+read_all(int fd, char *buf, size_t n)
+{
+	ssize_t r;
+
+	while (n > 0) {
+		r = read(fd, buf, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		buf += r;
+		n -= (size_t)r;
+	}
+	return true;
+}
+
 /*
- * The delivery process, detached from the request: it runs the command
- * with the message on its stdin (the read end of a pipe), waits for it
- * and logs a failure. Nothing of the request's own files stays open in
- * it: not stdout (the web server would wait for it to close), not stdin
- * (a request body, or a FastCGI listening socket).
+ * The delivery process, detached from the request: it reads the block
+ * from in, and when it says so, runs the command with the message on its
+ * stdin, waits for it and logs a failure. Nothing of the request's own
+ * files stays open in it: not stdout (the web server would wait for it to
+ * close), not stdin (a request body, or a FastCGI listening socket).
  */
 static void
 deliver_detached(const char *command, int in)
 {
-	int status, fd;
+	char block[BLOCK_SIZE];
+	int status, fd, fds[2];
+	size_t n;
 	pid_t pid;
 
 	dup2(in, STDIN_FILENO);
 	dup2(STDERR_FILENO, STDOUT_FILENO);
 	for (fd = 3; fd < 1024; fd++)
 		close(fd);
+	if (!read_all(STDIN_FILENO, block, sizeof(block)) || block[0] != '1')
+		_exit(0);
+	n = strnlen(block + 1, sizeof(block) - 1);
+	/* The message fits a pipe's buffer: writing it never waits, and
+	 * the command reads it at its own pace (or not at all). */
+	if (pipe(fds) != 0 || io_write_all(fds[1], block + 1, n) != 0)
+		_exit(1);
+	explicit_bzero(block, sizeof(block));
+	close(fds[1]);
+	dup2(fds[0], STDIN_FILENO);
+	close(fds[0]);
 	signal(SIGPIPE, SIG_DFL);
 	if ((pid = fork()) < 0)
 		_exit(1);
@@ -79,9 +121,11 @@ reset_link(const char *base, const char *email, const char *token, char *out,
 }
 
 enum err
-auth_deliver_token(const struct auth *a, const char *email, const char *token)
+auth_deliver_token(const struct auth *a, const char *email, const char *token,
+                   bool send)
 {
-	char msg[2048], link[1024] = "";
+	char block[BLOCK_SIZE];
+	char link[1024] = "";
 	int fds[2], n, status;
 	pid_t pid;
 	enum err e = ERR_OK;
@@ -89,10 +133,12 @@ auth_deliver_token(const struct auth *a, const char *email, const char *token)
 	if (a->cfg.reset_url != NULL &&
 	    !reset_link(a->cfg.reset_url, email, token, link, sizeof(link)))
 		link[0] = '\0';
-	/* email passed auth_check_email (no CR, LF or controls): it cannot
-	 * add a header to the message. */
+	/* email passed auth_check_email (no CR, LF or controls), or is
+	 * not sent at all: it cannot add a header to the message. */
+	memset(block, 0, sizeof(block));
+	block[0] = send ? '1' : '0';
 	n = snprintf(
-	    msg, sizeof(msg),
+	    block + 1, sizeof(block) - 1,
 	    "To: %s\n"
 	    "Subject: Password reset\n"
 	    "Content-Type: text/plain; charset=utf-8\n"
@@ -108,16 +154,20 @@ auth_deliver_token(const struct auth *a, const char *email, const char *token)
 	    email, email, (long long)(a->cfg.reset_ttl + 59) / 60, token,
 	    link[0] != '\0' ? "\nor open this link:\n\n    " : "", link,
 	    link[0] != '\0' ? "\n" : "");
-	if (n < 0 || (size_t)n >= sizeof(msg))
-		return ERR_INTERNAL;
+	explicit_bzero(link, sizeof(link));
+	if (n < 0 || (size_t)n >= sizeof(block) - 1) {
+		e = ERR_INTERNAL;
+		goto out;
+	}
 	if (pipe(fds) != 0) {
 		log_error("deliver: pipe: %s", strerror(errno));
-		return ERR_INTERNAL;
+		e = ERR_INTERNAL;
+		goto out;
 	}
-	/* The whole message goes into the pipe first: it is far smaller
-	 * than a pipe's buffer, so this never waits, and the command then
-	 * reads it at its own pace (or not at all). */
-	if (io_write_all(fds[1], msg, (size_t)n) != 0) {
+	/* The whole block goes into the pipe first: it fits a pipe's
+	 * buffer (64 KiB on Linux, 4 KiB at the least by POSIX), so this
+	 * never waits. */
+	if (io_write_all(fds[1], block, sizeof(block)) != 0) {
 		log_error("deliver: pipe: %s", strerror(errno));
 		e = ERR_INTERNAL;
 	}
@@ -136,6 +186,7 @@ auth_deliver_token(const struct auth *a, const char *email, const char *token)
 			;
 	}
 	close(fds[0]);
-	explicit_bzero(msg, sizeof(msg));
+out:
+	explicit_bzero(block, sizeof(block));
 	return e;
 }

@@ -6,9 +6,14 @@
 #include "../store/store.h"
 #include "auth.h"
 
+#define AUTH_SECRET_LEN 32 /* bytes of the service's secret key */
+#define AUTH_DIGEST_HEX 64 /* hex digits of a keyed digest */
+
 struct auth {
 	struct auth_config cfg;
-	struct store *st; /* opened on first use */
+	struct store *st;                      /* opened on first use */
+	unsigned char secret[AUTH_SECRET_LEN]; /* read on first use */
+	bool has_secret;
 };
 
 /* context.c */
@@ -26,44 +31,82 @@ enum err auth_hash_password(const struct auth *a, const char *password,
 enum err auth_verify_password(const char *password, const char *hash,
                               bool *match);
 enum err auth_verify_dummy(const struct auth *a, const char *password);
+enum err auth_check_hashing(const char *method, unsigned long cost);
 bool auth_hash_outdated(const struct auth *a, const char *hash);
 
 /* common.c: is password (compared without ASCII case) a common one? */
 bool auth_password_common(const char *password);
 
-/* throttle.c: kinds of counted events. */
-enum auth_count { AUTH_COUNT_LOGIN, AUTH_COUNT_RESET };
+/* secret.c: the service's secret key (AUTHCGI_SECRET_KEY_FILE), read on
+ * first use and made, mode 0600, when the file does not exist yet.
+ * Borrowed until auth_free(). A key that cannot be had is ERR_DB. */
+enum err auth_secret(struct auth *a, const unsigned char **key);
+
+/* The keyed digest (BLAKE2b under a key derived from the secret key) of
+ * text for purpose, as hex: what the database keeps instead of text
+ * that people typed. */
+enum err auth_keyed_digest(struct auth *a, const char *purpose,
+                           const char *text, char out[AUTH_DIGEST_HEX + 1]);
+
+/* throttle.c: what is counted, and against which limits. */
+enum auth_count {
+	AUTH_COUNT_LOGIN,    /* log-ins: account and address */
+	AUTH_COUNT_RESET,    /* reset requests: account and address */
+	AUTH_COUNT_REGISTER, /* registrations: the address's log-in count */
+};
+
+/* One attempt's place in the counts, from auth_throttle_take() (or
+ * auth_throttle_check()) to its outcome. */
+struct auth_attempt {
+	enum auth_count kind;
+	const char *email; /* borrowed; unused for AUTH_COUNT_REGISTER */
+	int64_t at;        /* when the attempt began */
+	bool counted;      /* it holds a place (take), or not yet (check) */
+};
 
 /*
  * Count one attempt of kind for the account of email and the caller's
- * address, before the work it guards. ERR_THROTTLED (with
- * call->retry_after set) when either is locked, or this attempt is past
- * its limit and locks it. own_tx: run in a transaction of its own, else
- * in the caller's.
+ * address, before the work it guards, and fill *at for the calls below.
+ * ERR_THROTTLED (with call->retry_after set) when either is locked, or
+ * already holds its limit of failures in the last window seconds (then
+ * it is locked now). own_tx: run in a transaction of its own, else in
+ * the caller's.
  */
 enum err auth_throttle_take(struct auth *a, struct auth_call *call,
                             enum auth_count kind, const char *email,
-                            bool own_tx);
+                            bool own_tx, struct auth_attempt *at);
 
-/* The attempt failed: lock the account or the address whose count has
- * reached its limit. */
+/* auth_throttle_take() without taking a place: for attempts that cost
+ * nothing until they fail, so that only failures are written. */
+enum err auth_throttle_check(struct auth *a, struct auth_call *call,
+                             enum auth_count kind, const char *email,
+                             bool own_tx, struct auth_attempt *at);
+
+/* The attempt failed: its place stays counted (or is counted now, after
+ * auth_throttle_check()); lock the account or the address whose count
+ * has reached its limit. own_tx as above. */
 enum err auth_throttle_failed(struct auth *a, struct auth_call *call,
-                              enum auth_count kind, const char *email,
-                              int64_t account);
+                              const struct auth_attempt *at, int64_t account,
+                              bool own_tx);
 
-/* The attempt could not be decided (a fault answered 503): give back
- * the place it took, so that the fault leaves the counts as they were.
- * Its own transaction; best effort. */
-enum err auth_throttle_undo(struct auth *a, struct auth_call *call,
-                            enum auth_count kind, const char *email);
+/* The attempt succeeded, or could not be decided (a fault answered
+ * 503): give its places back, if it took any. own_tx as above; best
+ * effort after a fault. */
+enum err auth_throttle_release(struct auth *a, struct auth_call *call,
+                               const struct auth_attempt *at, bool own_tx);
 
-/* The attempt succeeded: forget the account's count and give the
- * address its place back. In the caller's transaction, if any. */
-enum err auth_throttle_success(struct auth *a, struct auth_call *call,
-                               enum auth_count kind, const char *email);
+/* The end of the log-in lock of the account of email, 0 when none. */
+enum err auth_throttle_locked_until(struct auth *a, const char *email,
+                                    int64_t *until);
 
-/* deliver.c: hand a reset token to the configured command. */
+/*
+ * deliver.c: hand a reset token for email to the configured command, in
+ * a process detached from the request. The request does the same work
+ * whether send is true or not (no such account): the same message is
+ * built, the same bytes written and the same process started, which then
+ * sends nothing.
+ */
 enum err auth_deliver_token(const struct auth *a, const char *email,
-                            const char *token);
+                            const char *token, bool send);
 
 #endif

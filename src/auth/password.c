@@ -51,6 +51,9 @@ auth_password_max(const struct auth *a)
 
 	if (method_is_bcrypt(a->cfg.hash_method) && max > BCRYPT_MAX)
 		max = BCRYPT_MAX;
+	/* libxcrypt hashes nothing longer. */
+	if (max > CRYPT_MAX_PASSPHRASE_SIZE - 1)
+		max = CRYPT_MAX_PASSPHRASE_SIZE - 1;
 	return max;
 }
 
@@ -124,6 +127,22 @@ out:
 	return e;
 }
 
+enum err
+auth_check_hashing(const char *method, unsigned long cost)
+{
+	static const char rbytes[32]; /* the salt does not matter here */
+	char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+
+	if (crypt_gensalt_rn(method, cost, rbytes, (int)sizeof(rbytes), setting,
+	                     (int)sizeof(setting)) == NULL) {
+		log_error("hashing: method \"%s\" with cost %lu is not one"
+		          " that libxcrypt can make",
+		          method, cost);
+		return ERR_INVAL;
+	}
+	return ERR_OK;
+}
+
 /* A fresh setting (method, cost and random salt) for the configured
  * method and cost; the cost is always passed as configured. */
 static enum err
@@ -184,6 +203,10 @@ auth_verify_dummy(const struct auth *a, const char *password)
 	char out[CRYPT_OUTPUT_SIZE];
 	enum err e;
 
+	/* A password that no account can have (too long to hash) costs the
+	 * same hash all the same. */
+	if (strlen(password) > auth_password_max(a))
+		password = "";
 	if ((e = new_setting(a, setting, sizeof(setting))) != ERR_OK)
 		return e;
 	e = crypt_into(password, setting, out, sizeof(out));

@@ -12,6 +12,7 @@ auth_reset_request(struct auth *a, struct auth_call *call, const char *email,
 {
 	unsigned char digest[STORE_DIGEST_LEN];
 	char t[AUTH_TOKEN_LEN + 1];
+	struct auth_attempt at;
 	struct store_user su;
 	struct store *st;
 	bool known = false;
@@ -31,7 +32,7 @@ auth_reset_request(struct auth *a, struct auth_call *call, const char *email,
 	 */
 	if ((e = store_begin(st)) != ERR_OK)
 		goto out;
-	e = auth_throttle_take(a, call, AUTH_COUNT_RESET, email, false);
+	e = auth_throttle_take(a, call, AUTH_COUNT_RESET, email, false, &at);
 	if (e == ERR_THROTTLED) {
 		/* Keep the count (and a new lock) all the same. */
 		if ((e = store_commit(st)) == ERR_OK)
@@ -51,18 +52,19 @@ auth_reset_request(struct auth *a, struct auth_call *call, const char *email,
 		e = store_commit(st);
 	if (e != ERR_OK)
 		goto out;
+	explicit_bzero(su.hash, sizeof(su.hash));
+	if (a->cfg.deliver_command != NULL) {
+		/* The token goes to its owner only, and a request for an
+		 * unknown email does the same work, sending nothing. */
+		e = auth_deliver_token(a, known ? su.email : email, t, known);
+		explicit_bzero(t, sizeof(t));
+		if (e != ERR_OK)
+			goto out;
+	}
 	if (!known) {
 		log_audit("reset_request_unknown", 0, auth_client(call));
 		e = ERR_NOT_FOUND;
 		goto out;
-	}
-	explicit_bzero(su.hash, sizeof(su.hash));
-	if (a->cfg.deliver_command != NULL) {
-		/* The token goes to its owner only. */
-		e = auth_deliver_token(a, su.email, t);
-		explicit_bzero(t, sizeof(t));
-		if (e != ERR_OK)
-			goto out;
 	}
 	log_audit("reset_request", su.id, auth_client(call));
 	auth_user_of(&su, user);
@@ -100,19 +102,22 @@ reset_valid(struct auth *a, struct store *st, const char *email,
 	return ERR_OK;
 }
 
+/*
+ * The token is checked first: a request with a wrong token is ERR_TOKEN
+ * whatever its new password, and only the holder of a live token learns
+ * what the password rules are (authorise, then validate).
+ */
 enum err
 auth_reset_update(struct auth *a, struct auth_call *call, const char *email,
                   const char *token, const char *password,
                   struct auth_user *user)
 {
-	char hash[STORE_HASH_MAX + 1];
+	char hash[STORE_HASH_MAX + 1] = "";
 	enum auth_pw_problem why;
 	struct store_user su;
 	struct store *st;
 	enum err e;
 
-	if ((e = auth_check_password(a, password, &why)) != ERR_OK)
-		return e;
 	if ((e = auth_store(a, &st)) != ERR_OK)
 		return e;
 	/* Check before the slow hash, so that bad tokens cost little ... */
@@ -122,6 +127,9 @@ auth_reset_update(struct auth *a, struct auth_call *call, const char *email,
 			          auth_client(call));
 		return e;
 	}
+	explicit_bzero(su.hash, sizeof(su.hash));
+	if ((e = auth_check_password(a, password, &why)) != ERR_OK)
+		return e;
 	if ((e = auth_hash_password(a, password, hash)) != ERR_OK)
 		return e;
 	/* ... and again under the write lock, so that a token is spent
@@ -130,7 +138,8 @@ auth_reset_update(struct auth *a, struct auth_call *call, const char *email,
 		goto out;
 	if ((e = reset_valid(a, st, email, token, &su)) != ERR_OK ||
 	    (e = store_user_set_hash(st, su.id, hash)) != ERR_OK ||
-	    (e = store_session_delete_user(st, su.id)) != ERR_OK ||
+	    (a->cfg.reset_ends_sessions &&
+	     (e = store_session_delete_user(st, su.id)) != ERR_OK) ||
 	    (e = store_reset_delete(st, su.id)) != ERR_OK ||
 	    (e = store_commit(st)) != ERR_OK) {
 		store_rollback(st);

@@ -43,14 +43,16 @@ static void
 setup(void)
 {
 	static char dir[] = "/tmp/authcgi-fuzz.XXXXXX";
-	static char db[sizeof(dir) + 16];
+	static char db[sizeof(dir) + 16], key[sizeof(dir) + 16];
 
 	if (mkdtemp(dir) == NULL)
 		abort();
 	snprintf(db, sizeof(db), "%s/auth.db", dir);
+	snprintf(key, sizeof(key), "%s/auth.db.key", dir);
 	if (app_settings_load(&set) != ERR_OK)
 		abort();
 	set.auth.db_path = db;
+	set.auth.secret_key_file = key;
 	set.auth.hash_method = "$2b$";
 	set.auth.hash_cost = 4;
 	set.limits.max_body = 4096;

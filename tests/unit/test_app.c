@@ -47,6 +47,10 @@ static const char *const env_vars[] = {
     "AUTHCGI_LOCK_TIME",
     "AUTHCGI_ALLOWED_ORIGINS",
     "AUTHCGI_RESET_COMMAND",
+    "AUTHCGI_PUBLIC_URL",
+    "AUTHCGI_DB_MAX_PAGES",
+    "AUTHCGI_SECRET_KEY_FILE",
+    "AUTHCGI_RESET_ENDS_SESSIONS",
 };
 
 struct fx {
@@ -143,6 +147,7 @@ setup(void **state)
 	if (app_settings_load(&f->set) != ERR_OK)
 		return -1;
 	f->set.auth.db_path = f->db.path;
+	f->set.auth.secret_key_file = f->db.key;
 	f->set.auth.hash_cost = 1; /* "$y$", cheap */
 	f->set.auth.busy_ms = 1000;
 	f->set.auth.hooks.now = fake_now;
@@ -563,6 +568,39 @@ test_app_settings_each_variable(void **state)
 	assert_string_equal(s.auth.deliver_command, "/usr/sbin/sendmail -t");
 	assert_false(s.hardened);
 	assert_string_equal(s.cookie_name, "session_id");
+	clear_env();
+}
+
+/* The secret key file sits beside the database unless it is named; a
+ * reset ends sessions in the hardened profile only, unless set. */
+static void
+test_app_settings_key_and_reset_sessions(void **state)
+{
+	struct app_settings s;
+
+	(void)state;
+	clear_env();
+	setenv("AUTHCGI_DB", "/tmp/x/auth.db", 1);
+	assert_int_equal(app_settings_load(&s), ERR_OK);
+	assert_string_equal(s.auth.secret_key_file, "/tmp/x/auth.db.key");
+	assert_false(s.auth.reset_ends_sessions);
+	setenv("AUTHCGI_SECRET_KEY_FILE", "/etc/authcgi/key", 1);
+	setenv("AUTHCGI_RESET_ENDS_SESSIONS", "1", 1);
+	assert_int_equal(app_settings_load(&s), ERR_OK);
+	assert_string_equal(s.auth.secret_key_file, "/etc/authcgi/key");
+	assert_true(s.auth.reset_ends_sessions);
+	clear_env();
+	setenv("AUTHCGI_PROFILE", "hardened", 1);
+	setenv("AUTHCGI_RESET_COMMAND", "/usr/sbin/sendmail -t", 1);
+	assert_int_equal(app_settings_load(&s), ERR_OK);
+	assert_true(s.auth.reset_ends_sessions);
+	assert_string_equal(s.auth.secret_key_file,
+	                    "/var/lib/authcgi/auth.db.key");
+	setenv("AUTHCGI_RESET_ENDS_SESSIONS", "0", 1);
+	assert_int_equal(app_settings_load(&s), ERR_OK);
+	assert_false(s.auth.reset_ends_sessions);
+	setenv("AUTHCGI_RESET_ENDS_SESSIONS", "yes", 1);
+	assert_int_equal(app_settings_load(&s), ERR_INVAL);
 	clear_env();
 }
 
@@ -1143,11 +1181,24 @@ test_app_reset_update(void **state)
 	assert_int_equal(form(f, "PUT", "/reset_password", body, NULL), 400);
 	assert_string_equal(jstr(f, "message"), "email is required");
 
-	/* A wrong token: 403. */
+	/* A wrong token: 403, whatever the new password, or none. */
 	assert_int_equal(
 	    form(f, "PUT", "/reset_password",
 	         "email=u@u.org&reset_token=00000000-0000-4000-8000-"
 	         "000000000000&new_password=new+password",
+	         NULL),
+	    403);
+	assert_int_equal(
+	    form(f, "PUT", "/reset_password",
+	         "email=u@u.org&reset_token=00000000-0000-4000-8000-"
+	         "000000000000&new_password=abc",
+	         NULL),
+	    403);
+	assert_string_equal(jstr(f, "message"), "invalid reset token");
+	assert_int_equal(
+	    form(f, "PUT", "/reset_password",
+	         "email=u@u.org&reset_token=00000000-0000-4000-8000-"
+	         "000000000000",
 	         NULL),
 	    403);
 	/* A password out of bounds: 400, and the token stays good. */
@@ -1165,8 +1216,10 @@ test_app_reset_update(void **state)
 	assert_string_equal(jstr(f, "message"), "Password updated");
 	assert_int_equal(jsize(f), 2);
 
-	/* Sessions ended, token spent, new password in, old one out. */
-	assert_int_equal(form(f, "GET", "/profile", NULL, c), 403);
+	/* In the default profile the session lives on (as in the original
+	 * service); the token is spent, the new password in, the old one
+	 * out. */
+	assert_int_equal(form(f, "GET", "/profile", NULL, c), 200);
 	assert_int_equal(form(f, "PUT", "/reset_password", body, NULL), 403);
 	assert_int_equal(
 	    form(f, "POST", "/sessions", "email=u@u.org&password=" PW, NULL),
@@ -1610,6 +1663,7 @@ main(void)
 	    cmocka_unit_test(test_app_settings_defaults),
 	    cmocka_unit_test(test_app_settings_hardened),
 	    cmocka_unit_test(test_app_settings_each_variable),
+	    cmocka_unit_test(test_app_settings_key_and_reset_sessions),
 	    cmocka_unit_test(test_app_settings_empty_is_default),
 	    cmocka_unit_test(test_app_settings_bad_values),
 	    T(test_app_index),

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <crypt.h>
@@ -107,6 +108,8 @@ setup(void **state)
 	f->cfg.session_idle = IDLE;
 	f->cfg.session_max = SMAX;
 	f->cfg.reset_ttl = TTL;
+	f->cfg.reset_ends_sessions = true;
+	f->cfg.secret_key_file = f->db.key;
 	f->cfg.hooks.now = fake_now;
 	f->cfg.hooks.uuid = fake_uuid;
 	f->cfg.hooks.arg = f;
@@ -389,15 +392,19 @@ test_auth_password_max(void **state)
 
 	assert_int_equal(auth_password_max(f->a), 128);
 	f->cfg.hash_method = "$2b$";
+	f->cfg.hash_cost = 4;
 	remake(f);
 	assert_int_equal(auth_password_max(f->a), 72);
 	f->cfg.password_max = 50;
 	remake(f);
 	assert_int_equal(auth_password_max(f->a), 50);
+	/* libxcrypt hashes at most 511 bytes: a larger setting is cut to
+	 * that, as bcrypt's is to 72. */
 	f->cfg.hash_method = "$y$";
+	f->cfg.hash_cost = 1;
 	f->cfg.password_max = 4096;
 	remake(f);
-	assert_int_equal(auth_password_max(f->a), 4096);
+	assert_int_equal(auth_password_max(f->a), 511);
 }
 
 static void
@@ -1272,9 +1279,10 @@ test_auth_throttle_unknown_email(void **state)
 	                 ERR_THROTTLED);
 }
 
-/* A success forgets the failures; so does the end of the window. */
+/* A success gives back its own place only: the failures before it stay
+ * counted until they leave the window. */
 static void
-test_auth_throttle_reset_by_success_and_window(void **state)
+test_auth_throttle_success_and_window(void **state)
 {
 	struct fx *f = *state;
 	int i;
@@ -1285,14 +1293,147 @@ test_auth_throttle_reset_by_success_and_window(void **state)
 		assert_int_equal(login_from(f, NULL, "w@x", "nope nope", NULL),
 		                 ERR_CREDENTIALS);
 	assert_int_equal(login_from(f, NULL, "w@x", PW, NULL), ERR_OK);
-	for (i = 0; i < 2; i++)
-		assert_int_equal(login_from(f, NULL, "w@x", "nope nope", NULL),
-		                 ERR_CREDENTIALS);
-	f->now += 600;
+	assert_int_equal(login_from(f, NULL, "w@x", PW, NULL), ERR_OK);
+	assert_int_equal(login_from(f, NULL, "w@x", "nope nope", NULL),
+	                 ERR_CREDENTIALS);
+	assert_int_equal(login_from(f, NULL, "w@x", PW, NULL), ERR_THROTTLED);
+	/* Once the failures are out of the window (and the lock over),
+	 * the account logs in again. */
+	f->now += 900;
 	for (i = 0; i < 2; i++)
 		assert_int_equal(login_from(f, NULL, "w@x", "nope nope", NULL),
 		                 ERR_CREDENTIALS);
 	assert_int_equal(login_from(f, NULL, "w@x", PW, NULL), ERR_OK);
+}
+
+/*
+ * The window slides: no span of `window` seconds ever holds more than
+ * the limit of checked wrong passwords, whatever their times. One
+ * failure, three just before the first failure's window ends, and as many
+ * as an attacker can just after: a counter that restarts with its window
+ * would check five more there, eight within two seconds.
+ */
+static void
+test_auth_throttle_sliding_window(void **state)
+{
+	int64_t checked[64], retry = 0;
+	struct fx *f = *state;
+	int i, j, n = 0, in_window;
+	enum err e;
+
+	throttle_on(f, 5, 0);
+	reg(f, "slide@x", PW);
+	assert_int_equal(login_from(f, NULL, "slide@x", "bad pass", NULL),
+	                 ERR_CREDENTIALS);
+	checked[n++] = f->now;
+	f->now += 599;
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(
+		    login_from(f, NULL, "slide@x", "bad pass", NULL),
+		    ERR_CREDENTIALS);
+		checked[n++] = f->now;
+	}
+	/* A second later the first failure leaves the window: room for
+	 * two more, then the account is locked. */
+	f->now += 1;
+	for (i = 0; i < 10; i++) {
+		e = login_from(f, NULL, "slide@x", "bad pass", &retry);
+		if (e == ERR_CREDENTIALS)
+			checked[n++] = f->now;
+		else
+			assert_int_equal(e, ERR_THROTTLED);
+		if (i % 3 == 2)
+			f->now += 1;
+	}
+	assert_int_equal(n, 6);
+	for (i = 0; i < n; i++) {
+		for (in_window = 0, j = 0; j < n; j++)
+			if (checked[j] >= checked[i] &&
+			    checked[j] < checked[i] + 600)
+				in_window++;
+		assert_true(in_window <= 5);
+	}
+	/* Refused, the right password too, until the lock ends. */
+	assert_int_equal(login_from(f, NULL, "slide@x", PW, &retry),
+	                 ERR_THROTTLED);
+	f->now += retry;
+	assert_int_equal(login_from(f, NULL, "slide@x", PW, NULL), ERR_OK);
+}
+
+/*
+ * Whatever the password's length or bytes, a registered and an unknown
+ * email get the same answer and the same count: a password longer than
+ * the configured maximum, or than libxcrypt can hash, is a wrong password
+ * for both, never a fault.
+ */
+static void
+test_auth_login_any_password_same_for_unknown(void **state)
+{
+	static const size_t lens[] = {0,   1,   127, 128,  129,  511,
+	                              512, 513, 600, 4096, 65536};
+	struct fx *f = *state;
+	const char *emails[] = {"known@x", "unknown@x"};
+	char *pw;
+	size_t i, j;
+
+	throttle_on(f, 100, 0);
+	reg(f, "known@x", PW);
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		pw = malloc(lens[i] + 1);
+		assert_non_null(pw);
+		/* Bytes a field may hold: UTF-8 and a control character. */
+		for (j = 0; j < lens[i]; j++)
+			pw[j] = "a\x01"
+			        "\xc3\xa9"[j % 4];
+		if (lens[i] > 0 && (pw[lens[i] - 1] & 0xc0) == 0xc0)
+			pw[lens[i] - 1] = 'z';
+		pw[lens[i]] = '\0';
+		for (j = 0; j < 2; j++)
+			assert_int_equal(
+			    login_from(f, "10.0.0.1", emails[j], pw, NULL),
+			    ERR_CREDENTIALS);
+		free(pw);
+	}
+	/* Counted alike: each email has had one failure per length. */
+	throttle_on(f, (int64_t)(sizeof(lens) / sizeof(lens[0])), 0);
+	for (j = 0; j < 2; j++)
+		assert_int_equal(login_from(f, "10.0.0.1", emails[j], PW, NULL),
+		                 ERR_THROTTLED);
+}
+
+/* An email already taken counts against the address like a wrong
+ * password; new accounts do not, however many. */
+static void
+test_auth_register_taken_counts(void **state)
+{
+	struct auth_call call = {"192.0.2.9", 0};
+	struct fx *f = *state;
+	struct auth_user u;
+	char email[32];
+	int i;
+
+	throttle_on(f, 3, 3);
+	for (i = 0; i < 20; i++) {
+		snprintf(email, sizeof(email), "new%d@x", i);
+		assert_int_equal(auth_register(f->a, &call, email, PW, &u),
+		                 ERR_OK);
+	}
+	for (i = 0; i < 3; i++) {
+		snprintf(email, sizeof(email), "NEW%d@x", i);
+		assert_int_equal(auth_register(f->a, &call, email, PW, &u),
+		                 ERR_EXISTS);
+	}
+	assert_int_equal(auth_register(f->a, &call, "fresh@x", PW, &u),
+	                 ERR_THROTTLED);
+	assert_int_equal(call.retry_after, 900);
+	/* The address's log-ins share that count. */
+	assert_int_equal(login_from(f, "192.0.2.9", "new0@x", PW, NULL),
+	                 ERR_THROTTLED);
+	/* Another address, and the account's own log-ins, are not locked. */
+	call.client = "192.0.2.10";
+	assert_int_equal(auth_register(f->a, &call, "fresh@x", PW, &u), ERR_OK);
+	assert_int_equal(login_from(f, "192.0.2.10", "new0@x", PW, NULL),
+	                 ERR_OK);
 }
 
 static void
@@ -1367,6 +1508,185 @@ test_auth_throttle_reset_requests(void **state)
 	                 ERR_NOT_FOUND);
 	assert_int_equal(auth_reset_request(f->a, &call, "no@x", &u, t),
 	                 ERR_THROTTLED);
+}
+
+/* The one integer that sql (a count) gives on the fixture's database. */
+static int64_t
+raw_count(struct fx *f, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	int64_t n = -1;
+
+	assert_int_equal(sqlite3_open(f->db.path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		n = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return n;
+}
+
+/* What people type into the email field never reaches the database in
+ * clear: failures are counted under keyed digests. */
+static void
+test_auth_db_holds_no_typed_email(void **state)
+{
+	static const char *const suffix[] = {"", "-wal", "-shm", ".key"};
+	static const char *const typed[] = {"typo-Hunter2@example.org",
+	                                    "' OR 1=1 --@x.org"};
+	struct auth_call call = {"203.0.113.5", 0};
+	char t[AUTH_TOKEN_LEN + 1], p[160], lower[64];
+	struct fx *f = *state;
+	struct auth_user u;
+	size_t i, j, k;
+
+	throttle_on(f, 5, 50);
+	reg(f, "real@x.org", PW);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(
+		    login_from(f, "203.0.113.5", typed[i], PW, NULL),
+		    ERR_CREDENTIALS);
+		assert_int_equal(
+		    auth_reset_request(f->a, &call, typed[i], &u, t),
+		    ERR_NOT_FOUND);
+	}
+	for (i = 0; i < 2; i++) {
+		for (k = 0; typed[i][k] != '\0' && k < sizeof(lower) - 1; k++)
+			lower[k] =
+			    (char)(typed[i][k] >= 'A' && typed[i][k] <= 'Z'
+			               ? typed[i][k] - 'A' + 'a'
+			               : typed[i][k]);
+		lower[k] = '\0';
+		for (j = 0; j < sizeof(suffix) / sizeof(suffix[0]); j++) {
+			snprintf(p, sizeof(p), "%s%s", f->db.path, suffix[j]);
+			assert_false(file_holds(p, typed[i]));
+			assert_false(file_holds(p, lower));
+			assert_false(file_holds(p, "203.0.113.5"));
+		}
+	}
+	/* The listing of accounts still shows a registered one's lock. */
+	for (i = 0; i < 5; i++)
+		assert_int_equal(login_from(f, "203.0.113.5", "REAL@x.org",
+		                            "bad pass", NULL),
+		                 ERR_CREDENTIALS);
+	assert_int_equal(raw_count(f, "SELECT count(*) FROM throttle_locks"),
+	                 1);
+}
+
+/* The secret key file: made once, mode 0600, 64 hex digits, then read;
+ * a malformed one is a fault, never a fresh key. */
+static void
+test_auth_secret_key_file(void **state)
+{
+	struct fx *f = *state;
+	char buf[128], other[160];
+	struct stat sb;
+	FILE *fp;
+	size_t n;
+
+	throttle_on(f, 5, 0);
+	assert_int_equal(access(f->db.key, F_OK), -1);
+	assert_int_equal(login_from(f, NULL, "k@x", PW, NULL), ERR_CREDENTIALS);
+	assert_int_equal(stat(f->db.key, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	fp = fopen(f->db.key, "r");
+	assert_non_null(fp);
+	n = fread(buf, 1, sizeof(buf), fp);
+	fclose(fp);
+	assert_int_equal(n, 65);
+	assert_int_equal(buf[64], '\n');
+	assert_int_equal(strspn(buf, "0123456789abcdef"), 64);
+	/* Used as it is by the next context: the count goes on. */
+	remake(f);
+	assert_int_equal(raw_count(f, "SELECT count(*) FROM throttle_events"),
+	                 1);
+	assert_int_equal(login_from(f, NULL, "k@x", PW, NULL), ERR_CREDENTIALS);
+	assert_int_equal(raw_count(f, "SELECT count(DISTINCT key)"
+	                              " FROM throttle_events"),
+	                 1);
+	/* Malformed: a fault, and the file is left alone. */
+	fp = fopen(f->db.key, "w");
+	assert_non_null(fp);
+	fputs("not a key\n", fp);
+	fclose(fp);
+	remake(f);
+	assert_int_equal(login_from(f, NULL, "k@x", PW, NULL), ERR_DB);
+	fp = fopen(f->db.key, "r");
+	assert_non_null(fp);
+	n = fread(buf, 1, sizeof(buf), fp);
+	fclose(fp);
+	assert_int_equal(n, 10);
+	/* A directory that does not exist: a fault. */
+	snprintf(other, sizeof(other), "%s/nowhere/key", f->db.dir);
+	f->cfg.secret_key_file = other;
+	remake(f);
+	assert_int_equal(login_from(f, NULL, "k@x", PW, NULL), ERR_DB);
+	/* None configured: a fault too, once something needs it. */
+	f->cfg.secret_key_file = NULL;
+	remake(f);
+	assert_int_equal(login_from(f, NULL, "k@x", PW, NULL), ERR_DB);
+	f->cfg.secret_key_file = f->db.key;
+}
+
+/* In the default profile a reset keeps the account's sessions, as the
+ * original service did; reset_ends_sessions ends them. */
+static void
+test_auth_reset_sessions_setting(void **state)
+{
+	struct fx *f = *state;
+	char t[AUTH_TOKEN_LEN + 1], s1[AUTH_TOKEN_LEN + 1];
+	struct auth_user u;
+
+	f->cfg.reset_ends_sessions = false;
+	remake(f);
+	reg(f, "keep@x", PW);
+	login(f, "keep@x", PW, s1);
+	assert_int_equal(auth_reset_request(f->a, NULL, "keep@x", &u, t),
+	                 ERR_OK);
+	assert_int_equal(
+	    auth_reset_update(f->a, NULL, "keep@x", t, "second pw", &u),
+	    ERR_OK);
+	assert_int_equal(session_of(f, s1), ERR_OK);
+	assert_int_equal(auth_logout(f->a, NULL, s1), ERR_OK);
+	login(f, "keep@x", "second pw", s1);
+	f->cfg.reset_ends_sessions = true;
+	remake(f);
+	assert_int_equal(auth_reset_request(f->a, NULL, "keep@x", &u, t),
+	                 ERR_OK);
+	assert_int_equal(
+	    auth_reset_update(f->a, NULL, "keep@x", t, "third pw!", &u),
+	    ERR_OK);
+	assert_int_equal(session_of(f, s1), ERR_NO_SESSION);
+}
+
+/* Authorise, then validate: a wrong token is ERR_TOKEN whatever the new
+ * password; the password's rules apply only with a live token. */
+static void
+test_auth_reset_token_checked_first(void **state)
+{
+	struct fx *f = *state;
+	char t[AUTH_TOKEN_LEN + 1], wrong[AUTH_TOKEN_LEN + 1];
+	struct auth_user u;
+
+	reg(f, "order@x", PW);
+	assert_int_equal(auth_reset_request(f->a, NULL, "order@x", &u, t),
+	                 ERR_OK);
+	memcpy(wrong, t, sizeof(wrong));
+	wrong[0] = wrong[0] == 'a' ? 'b' : 'a';
+	assert_int_equal(
+	    auth_reset_update(f->a, NULL, "order@x", wrong, "x", &u),
+	    ERR_TOKEN);
+	assert_int_equal(
+	    auth_reset_update(f->a, NULL, "order@x", wrong, "", &u), ERR_TOKEN);
+	assert_int_equal(auth_reset_update(f->a, NULL, "nobody@x", t, "x", &u),
+	                 ERR_TOKEN);
+	assert_int_equal(auth_reset_update(f->a, NULL, "order@x", t, "x", &u),
+	                 ERR_PASSWORD);
+	/* The token still works after a refused password. */
+	assert_int_equal(
+	    auth_reset_update(f->a, NULL, "order@x", t, "good pass", &u),
+	    ERR_OK);
 }
 
 /* ---- reset token delivery ---- */
@@ -1540,7 +1860,14 @@ main(void)
 	    T(test_auth_login_unreadable_hash),
 	    T(test_auth_throttle_account),
 	    T(test_auth_throttle_unknown_email),
-	    T(test_auth_throttle_reset_by_success_and_window),
+	    T(test_auth_throttle_success_and_window),
+	    T(test_auth_throttle_sliding_window),
+	    T(test_auth_login_any_password_same_for_unknown),
+	    T(test_auth_register_taken_counts),
+	    T(test_auth_db_holds_no_typed_email),
+	    T(test_auth_secret_key_file),
+	    T(test_auth_reset_sessions_setting),
+	    T(test_auth_reset_token_checked_first),
 	    T(test_auth_throttle_address),
 	    T(test_auth_throttle_off),
 	    T(test_auth_throttle_reset_requests),

@@ -10,6 +10,8 @@
 struct tmpdb {
 	char dir[64];
 	char path[128]; /* dir + "/auth.db": not created */
+	char key[128];  /* dir + "/auth.db.key": the secret key file's
+	                   default place, not created */
 };
 
 /* Make a new directory /tmp/<name>.XXXXXX; 0, or -1 on failure. */
@@ -20,6 +22,7 @@ tmpdb_make(struct tmpdb *t, const char *name)
 	if (mkdtemp(t->dir) == NULL)
 		return -1;
 	snprintf(t->path, sizeof(t->path), "%s/auth.db", t->dir);
+	snprintf(t->key, sizeof(t->key), "%s/auth.db.key", t->dir);
 	return 0;
 }
 
@@ -28,7 +31,8 @@ tmpdb_make(struct tmpdb *t, const char *name)
 static void
 tmpdb_remove(const struct tmpdb *t)
 {
-	static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
+	static const char *const suffix[] = {"", "-wal", "-shm", "-journal",
+	                                     ".key"};
 	char p[160];
 	size_t i;
 
