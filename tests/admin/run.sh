@@ -126,12 +126,13 @@ admin -- init
 check_eq "init: exit 0" "$A_RC" 0
 check_match "init: says so" "$A_OUT" "database $DB is ready"
 check "init: database created" test -s "$DB"
-check_eq "init: user_version 2" "$(sql 'PRAGMA user_version')" 2
+check_eq "init: user_version 3" "$(sql 'PRAGMA user_version')" 3
 check_eq "init: tables" "$(sql "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name)")" \
-	"reset_tokens sessions throttle users"
+	"reset_tokens sessions throttle_events throttle_locks users"
+check_match "init: the secret key file, mode 0600" "$(stat -c %a "$DB.key" 2>&1)" '^600$' 
 admin -- init
 check_eq "init again: exit 0" "$A_RC" 0
-check_eq "init again: user_version 2" "$(sql 'PRAGMA user_version')" 2
+check_eq "init again: user_version 3" "$(sql 'PRAGMA user_version')" 3
 admin AUTHCGI_DB="$tmp/no/such/dir/auth.db" -- init
 check_eq "init in a missing directory: exit 1" "$A_RC" 1
 check_match "init in a missing directory: message" "$A_ERR" 'auth\.cgi: init: '
@@ -253,7 +254,8 @@ check_eq "purge: the expired token removed" "$n_tok" 1
 check "purge: ended lockout counters removed (hal's, the address's)" test "${n_thr:-0}" -ge 2
 check_eq "purge: no reset token left" "$(sql 'SELECT count(*) FROM reset_tokens')" 0
 check_eq "purge: only the fresh session left" "$(sql 'SELECT count(*) FROM sessions')" 1
-check_eq "purge: one lockout counter left (bob's running lock)" "$(sql 'SELECT count(*) FROM throttle')" 1
+check_eq "purge: one lockout left (bob's running lock), no failure older than the window" \
+	"$(sql 'SELECT (SELECT count(*) FROM throttle_locks) || "/" || (SELECT count(*) FROM throttle_events)')" 1/0
 cgi -- GET /profile "" "$DAVE_NEW"
 check_status "purge: the fresh session still works" 200
 cgi -- GET /profile "" "$DAVE_OLD"

@@ -4,7 +4,7 @@
     fault_lock.py DB READY RELEASE MAX_SECONDS [insert]
 
 Opens DB, runs BEGIN IMMEDIATE (the write lock every writer of the app
-needs), optionally inserts a marker row into the throttle table, then
+needs), optionally inserts a marker row into the throttle_locks table, then
 creates the file READY and waits until the file RELEASE exists or
 MAX_SECONDS have passed, whichever comes first, and commits. Exit 0 on a
 commit, 1 if the lock could not be taken.
@@ -25,8 +25,8 @@ def main(argv):
         print('fault_lock: BEGIN IMMEDIATE: %s' % e, file=sys.stderr)
         return 1
     if insert:
-        con.execute("INSERT INTO throttle (key, failures, window_start,"
-                    " locked_until) VALUES ('test:lock-holder', 1, 0, 0)")
+        con.execute("INSERT INTO throttle_locks (key, until)"
+                    " VALUES ('test:lock-holder', 0)")
     t_lock = time.monotonic()
     with open(ready, 'w') as f:
         f.write('%d\n' % os.getpid())

@@ -221,7 +221,7 @@ if [ "$(id -u)" -eq 0 ]; then
 	echo "== read-only directory and file, -wal/-shm present (as nobody)"
 	mkdb "$tmp/ro1"
 	run_cgi GET /profile "" "HTTP_COOKIE=session_id=$SID_A" # as root
-	chmod 0644 "$DB" "$DB-wal" "$DB-shm" 2>/dev/null
+	chmod 0644 "$DB" "$DB-wal" "$DB-shm" "$DB.key" 2>/dev/null
 	chmod 0755 "$tmp/ro1"
 	check "ro: -wal and -shm exist" test -f "$DB-wal" -a -f "$DB-shm"
 	AS_NOBODY=1
@@ -239,7 +239,7 @@ if [ "$(id -u)" -eq 0 ]; then
 	mkdb "$tmp/ro2"
 	sqlite3 "$DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
 	check "ro, no wal: -wal and -shm gone" test ! -e "$DB-wal" -a ! -e "$DB-shm"
-	chmod 0644 "$DB"
+	chmod 0644 "$DB" "$DB.key"
 	chmod 0755 "$tmp/ro2"
 	AS_NOBODY=1
 	run_cgi GET /profile "" "HTTP_COOKIE=session_id=$SID_A"
@@ -260,7 +260,7 @@ if [ "$(id -u)" -eq 0 ]; then
 	echo "== read-only file in a writable directory (as nobody)"
 	mkdb "$tmp/ro3"
 	sqlite3 "$DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
-	chmod 0644 "$DB"
+	chmod 0644 "$DB" "$DB.key"
 	chown 65534:65534 "$tmp/ro3"
 	AS_NOBODY=1
 	run_cgi GET /profile "" "HTTP_COOKIE=session_id=$SID_A"
@@ -271,6 +271,30 @@ if [ "$(id -u)" -eq 0 ]; then
 	chown 0:0 "$tmp/ro3"
 	rm -f "$DB-wal" "$DB-shm" # nobody's; root will make its own
 	works_again "ro file (as root)"
+
+	# (4) the secret key file unreadable (root's, 0600), the database
+	# fine: whatever needs the key is a 503 naming it; the key is left
+	# alone, never replaced.
+	echo "== the secret key file unreadable (as nobody)"
+	mkdb "$tmp/key1"
+	chmod 0666 "$DB" "$DB-wal" "$DB-shm" 2>/dev/null
+	chmod 0777 "$tmp/key1"
+	key_before=$(sha256sum <"$DB.key")
+	AS_NOBODY=1
+	run_cgi GET /profile "" "HTTP_COOKIE=session_id=$SID_A"
+	check_status "key unreadable: profile (needs no key) works" 200
+	run_cgi POST /sessions "email=bob@example.com&password=$PW"
+	expect_fault "key unreadable: login" "secret key: cannot read"
+	run_cgi POST /reset_password "email=bob@example.com"
+	expect_fault "key unreadable: reset request" "secret key: cannot read"
+	AS_NOBODY=""
+	check_eq "key unreadable: the key is unchanged" "$(sha256sum <"$DB.key")" "$key_before"
+	# (5) malformed: the same, for root too.
+	echo "== the secret key file malformed"
+	printf 'not a key\n' >"$DB.key"
+	run_cgi POST /sessions "email=bob@example.com&password=$PW"
+	expect_fault "key malformed: login" "secret key: .* is not 64 hexadecimal digits"
+	check_eq "key malformed: the file is left alone" "$(cat "$DB.key")" "not a key"
 else
 	echo "(not root: read-only cases skipped)"
 fi
@@ -337,7 +361,7 @@ for what in register login reset; do
 	resp_parse "$tmp/out"
 	check_status "wait ($what): 200 once the lock is released" 200
 	check_eq "wait ($what): the holder committed" "$LOCK_RC" 0
-	sqlite3 "$DB" "DELETE FROM throttle WHERE key = 'test:lock-holder'"
+	sqlite3 "$DB" "DELETE FROM throttle_locks WHERE key = 'test:lock-holder'"
 	echo "  wait ($what): $(cat "$tmp/lock.out")"
 done
 n=$(sqlite3 "$DB" "SELECT count(*) FROM users WHERE email = 'waiter@example.com'")

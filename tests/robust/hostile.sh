@@ -184,7 +184,8 @@ H_ELAPSED=0
 
 # Per-case options, reset after each hostile request:
 MSG=""       # ERE the "message" must match
-CHANGES=""   # 1: an accepted request, the data may change
+CHANGES=""   # 1: an accepted request, the data may change; throttle: only
+             # the failure counters may (a refusal that counts)
 LT_OWN=""    # ERE of statuses lighttpd may answer itself (not the app)
 ANY_TYPE=""  # 1: any Content-Type and body will do (content negotiation)
 STDIN_SRC="" # CGI: "fd3" (stdin is fd 3), "fifo" (the fifo on fd 5),
@@ -412,6 +413,15 @@ hx() {
 		if [ "$after" == "$BEFORE" ]; then ok "$name: data unchanged"; else
 			fail "$name: data unchanged" "$(diff <(echo "$BEFORE") <(echo "$after") | head -n 6 | tr '\n' ' ')"
 		fi
+	elif [ "$CHANGES" == throttle ]; then
+		after=$(dump | grep -v 'INTO throttle_')
+		if [ "$after" == "$(grep -v 'INTO throttle_' <<<"$BEFORE")" ]; then
+			ok "$name: data unchanged but for the failure counters"
+		else
+			fail "$name: data unchanged but for the failure counters" \
+				"$(diff <(grep -v 'INTO throttle_' <<<"$BEFORE") <(echo "$after") | head -n 6 | tr '\n' ' ')"
+		fi
+		BEFORE=$(dump)
 	fi
 	reset_opts
 	health "$name"
@@ -435,12 +445,14 @@ shared_cases() {
 	MSG='^password is required$' hx "register: empty password" 400 POST /users "$B/empty_pw"
 	MSG='^password is required$' hx "login: no password" 400 POST /sessions "$B/login_miss_pw"
 	MSG='^email is required$' hx "reset request: empty email" 400 POST /reset_password "$B/reset_empty"
-	MSG='^new_password is required$' hx "reset update: no new_password" 400 PUT /reset_password "$B/put_miss_new"
+	# (the token is checked first: a wrong one is 403 whatever is missing)
+	MSG='^invalid reset token$' hx "reset update: no new_password, wrong token" 403 PUT /reset_password "$B/put_miss_new"
 	MSG='^password is required$' hx "register: JSON without password" 400 POST /users "$B/json_miss_pw" CONTENT_TYPE=$J
 	MSG='^password is required$' hx "register: multipart without password" 400 POST /users "$B/mp_miss_pw" "CONTENT_TYPE=$M"
 	MSG='is required' hx "register: empty body, no Content-Type" 400 POST /users "$B/empty" CONTENT_TYPE="<unset>"
 
-	MSG='already registered' hx "register: the known account again" 400 POST /users "$B/known"
+	# A taken email counts against the address, as a wrong password does.
+	CHANGES=throttle MSG='already registered' hx "register: the known account again" 400 POST /users "$B/known"
 
 	# --- section 3: body larger than the limit (app's 413)
 	MSG='too large' hx "register: 65537-byte body" 413 POST /users "$B/big65537"
