@@ -821,6 +821,15 @@ expect 403 "invalid reset token"
 CASE="update password: unknown email"
 put_reset nobody@example.com "$TOKEN" "$NEWPW"
 check_status "$CASE: status" 403
+CASE="update password: wrong token and a short password: 403, not 400"
+put_reset bob@example.com "$(cat /proc/sys/kernel/random/uuid)" abc
+expect 403 "invalid reset token"
+CASE="update password: wrong token and no new password: 403"
+cgi PUT /reset_password "email=bob%40example.com&reset_token=$CAROL_TOKEN"
+expect 403 "invalid reset token"
+CASE="update password: unknown email and a short password: 403"
+put_reset nobody@example.com "$TOKEN" abc
+expect 403 "invalid reset token"
 CASE="update password: password too short keeps the token"
 put_reset bob@example.com "$TOKEN" abc
 expect 400 "password must be at least 5 characters"
@@ -840,15 +849,24 @@ expect 415 "unsupported content type"
 CASE="update password"
 put_reset bob@example.com "$TOKEN" "$NEWPW"
 expect_json 200 '{"email": "bob@example.com", "message": "Password updated"}'
-CASE="update password: every session ended"
+CASE="update password: sessions outlive it (default profile)"
+for s in "$BOB_SID" "$BOB_SID2" "$R_SID1"; do
+	profile "$s"
+	expect_json 200 '{"email": "bob@example.com"}'
+done
+CASE="update password: other accounts keep their sessions"
+profile "$CAROL_SID"
+expect_json 200 '{"email": "carol@example.com"}'
+CASE="update password: AUTHCGI_RESET_ENDS_SESSIONS=1 ends every session"
+cgi POST /reset_password "email=bob%40example.com"
+T3=$(body_get reset_token)
+put_reset bob@example.com "$T3" "$NEWPW" AUTHCGI_RESET_ENDS_SESSIONS=1
+expect_json 200 '{"email": "bob@example.com", "message": "Password updated"}'
 for s in "$BOB_SID" "$BOB_SID2" "$R_SID1"; do
 	profile "$s"
 	expect 403 "not logged in"
 done
 check_eq "$CASE: no session rows" "$(sql "SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = 'bob@example.com'")" 0
-CASE="update password: other accounts keep their sessions"
-profile "$CAROL_SID"
-expect_json 200 '{"email": "carol@example.com"}'
 CASE="update password: token is single use"
 put_reset bob@example.com "$TOKEN" "another-pass"
 expect 403 "invalid reset token"
@@ -927,7 +945,8 @@ check_eq "$CASE: sessions before" \
 	"$(sql "SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = 'many@example.com'")" 20000
 cgi POST /reset_password "email=many%40example.com"
 expect 200
-put_reset many@example.com "$(body_get reset_token)" "$NEWPW"
+put_reset many@example.com "$(body_get reset_token)" "$NEWPW" \
+	AUTHCGI_RESET_ENDS_SESSIONS=1
 expect 200
 check_eq "$CASE: sessions after" \
 	"$(sql "SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = 'many@example.com'")" 0

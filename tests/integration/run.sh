@@ -297,15 +297,18 @@ check_body_exact "$CASE: body" "{\"email\": \"bob@example.com\", \"reset_token\"
 CASE="[$L] update password: invalid token"
 form PUT /reset_password "email=bob%40example.com&reset_token=$(cat /proc/sys/kernel/random/uuid)&new_password=$NEWPW"
 expect 403 "invalid reset token"
+CASE="[$L] update password: invalid token and a short password"
+form PUT /reset_password "email=bob%40example.com&reset_token=$(cat /proc/sys/kernel/random/uuid)&new_password=abc"
+expect 403 "invalid reset token"
 CASE="[$L] update password: missing new_password"
 form PUT /reset_password "email=bob%40example.com&reset_token=$TOKEN"
 expect 400 "new_password is required"
 CASE="[$L] update password"
 form PUT /reset_password "email=bob%40example.com&reset_token=$TOKEN&new_password=$NEWPW"
 expect_json 200 '{"email": "bob@example.com", "message": "Password updated"}'
-CASE="[$L] update password: sessions ended"
+CASE="[$L] update password: sessions outlive it (default profile)"
 req GET /profile -b "session_id=$SID2"
-expect 403 "not logged in"
+expect_json 200 '{"email": "bob@example.com"}'
 CASE="[$L] update password: token used"
 form PUT /reset_password "email=bob%40example.com&reset_token=$TOKEN&new_password=$PW"
 expect 403 "invalid reset token"
@@ -316,14 +319,18 @@ expect_json 200 '{"email": "bob@example.com", "message": "logged in"}'
 # ------------------------------------------------------------ concurrency
 
 # Every attempt is counted before the hash (README, Security), right
-# password or not, and a success clears the count: more simultaneous
-# logins of one account than AUTHCGI_LOCK_ACCOUNT (5) may get 429. So 5.
+# password or not, and a success gives back its own place: more
+# simultaneous logins of one account than AUTHCGI_LOCK_ACCOUNT (5), or
+# than its room left by failures in the window, may get 429. So 5, for an
+# account without failures.
 CASE="[$L] 5 concurrent logins"
+form POST /users "email=conc%40example.com&password=$NEWPW"
+check_status "$CASE: register" 200
 rm -f "$tmp"/conc.*
 pids=()
 for i in $(seq 1 5); do
 	curl -s -o /dev/null -w '%{http_code}\n' --max-time 20 \
-		--data-raw "email=bob%40example.com&password=$NEWPW" \
+		--data-raw "email=conc%40example.com&password=$NEWPW" \
 		"$SERVER_URL/sessions" >"$tmp/conc.$i" 2>&1 &
 	pids+=($!)
 done
@@ -366,6 +373,12 @@ CASE="[$L] e2e: tests/e2e/main.py"
 if /usr/bin/python3 "$root/tests/e2e/main.py" "$SERVER_URL" >"$tmp/e2e.out" 2>&1; then
 	ok "$CASE"
 	[ -n "${VERBOSE:-}" ] && cat "$tmp/e2e.out"
+else
+	fail "$CASE" "$(grep -v '^ok' "$tmp/e2e.out" | tail -n 5)"
+fi
+CASE="[$L] e2e: tests/e2e/reset_then_logout.py"
+if /usr/bin/python3 "$root/tests/e2e/reset_then_logout.py" "$SERVER_URL" >"$tmp/e2e.out" 2>&1; then
+	ok "$CASE"
 else
 	fail "$CASE" "$(grep -v '^ok' "$tmp/e2e.out" | tail -n 5)"
 fi
@@ -426,5 +439,22 @@ for c in "${combos[@]}"; do
 	server_stop
 	echo "$c: $((PASSED - before_p)) passed, $((FAILED - before_f)) failed"
 done
+
+# The hardened profile: a reset ends the sessions the known client keeps.
+CASE="[lighttpd-cgi hardened] e2e: tests/e2e/reset_then_logout.py --hardened"
+mkdir -p "$tmp/hard"
+: >"$tmp/hard/mail.txt"
+if AUTHCGI_PROFILE=hardened AUTHCGI_RESET_COMMAND="cat >> $tmp/hard/mail.txt" \
+	SERVER_KIND=lighttpd SERVER_MODE=cgi server_start "$tmp/hard"; then
+	if /usr/bin/python3 "$root/tests/e2e/reset_then_logout.py" "$SERVER_URL" \
+		--hardened "$tmp/hard/mail.txt" >"$tmp/e2e.out" 2>&1; then
+		ok "$CASE"
+	else
+		fail "$CASE" "$(grep -v '^ok' "$tmp/e2e.out" | tail -n 5)"
+	fi
+	server_stop
+else
+	fail "$CASE: server start" ""
+fi
 
 summary

@@ -620,6 +620,7 @@ def cgi_env(db, method, path, extra=None, body=b'', sid=None):
         'REMOTE_ADDR': '127.0.0.1',
         'CONTENT_LENGTH': str(len(body)),
         'AUTHCGI_DB': db,
+        'AUTHCGI_RESET_ENDS_SESSIONS': '1',
     }
     if body:
         env['CONTENT_TYPE'] = 'application/x-www-form-urlencoded'

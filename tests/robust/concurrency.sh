@@ -70,7 +70,9 @@ if [ ! -x "$CGI" ]; then
 fi
 
 # Throttling would answer 429 to the deliberately wrong passwords of (c).
-export AUTHCGI_LOCK_ACCOUNT=0 AUTHCGI_LOCK_ADDRESS=0
+# The races check that no session outlives a later password reset: the
+# hardened profile's rule, set alone here.
+export AUTHCGI_LOCK_ACCOUNT=0 AUTHCGI_LOCK_ADDRESS=0 AUTHCGI_RESET_ENDS_SESSIONS=1
 if ! server_start "$tmp/state"; then
 	fail "server start" "lighttpd did not start"
 	summary
