@@ -1,618 +1,308 @@
-/* store.c: the SQLite backend of store.h. */
-#include <stdbool.h>
-#include <stdio.h>
+/* store.c: the front of store.h: the checks of arguments, and every
+ * operation built of the backend's statements (backend.h). */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-#include <sqlite3.h>
 
 #include "../common/log.h"
-#include "store.h"
+#include "backend.h"
 
-/* Statements, prepared on first use and kept for the connection's life
- * (a FastCGI process reuses them across requests). */
-enum stmt {
-	S_USER_INSERT,
-	S_USER_BY_EMAIL,
-	S_USER_BY_ID,
-	S_USER_SET_HASH,
-	S_USER_SET_LOGIN,
-	S_SESSION_INSERT,
-	S_SESSION_FIND,
-	S_SESSION_FIND_USER,
-	S_SESSION_TOUCH,
-	S_SESSION_DELETE,
-	S_SESSION_DELETE_USER,
-	S_RESET_PUT,
-	S_RESET_GET,
-	S_RESET_DELETE,
-	S_THROTTLE_COUNT,
-	S_THROTTLE_ADD,
-	S_THROTTLE_REMOVE,
-	S_LOCK_GET,
-	S_LOCK_PUT,
-	S_USER_LIST,
-	S_USER_DELETE,
-	S_RESET_DELETE_USER,
-	S_PURGE_SESSIONS,
-	S_PURGE_RESETS,
-	S_PURGE_THROTTLE,
-	S_PURGE_LOCKS,
-	S__MAX
+const char *const store_stmt_what[S__MAX] = {
+    [S_VERSION] = "read schema version",
+    [S_USER_INSERT] = "insert user",
+    [S_USER_BY_EMAIL] = "read user",
+    [S_USER_BY_ID] = "read user",
+    [S_USER_SET_HASH] = "update password",
+    [S_USER_SET_LOGIN] = "record login",
+    [S_SESSION_INSERT] = "insert session",
+    [S_SESSION_FIND] = "read session",
+    [S_SESSION_FIND_USER] = "read session",
+    [S_SESSION_TOUCH] = "touch session",
+    [S_SESSION_DELETE] = "delete session",
+    [S_SESSION_DELETE_USER] = "end sessions",
+    [S_RESET_PUT] = "store reset token",
+    [S_RESET_GET] = "read reset token",
+    [S_RESET_DELETE] = "delete reset token",
+    [S_THROTTLE_COUNT] = "count failures",
+    [S_THROTTLE_ADD] = "count a failure",
+    [S_THROTTLE_REMOVE] = "uncount a failure",
+    [S_LOCK_GET] = "read lock",
+    [S_LOCK_PUT] = "write lock",
+    [S_USER_LIST] = "list users",
+    [S_USER_DELETE] = "delete user",
+    [S_PURGE_SESSIONS] = "purge sessions",
+    [S_PURGE_RESETS] = "purge reset tokens",
+    [S_PURGE_THROTTLE] = "purge failures",
+    [S_PURGE_LOCKS] = "purge locks",
+    [S_USER_IMPORT] = "import user",
 };
 
-static const char *const stmt_sql[S__MAX] = {
-    [S_USER_INSERT] = "INSERT INTO users (email, password_hash, created_at)"
-                      " VALUES (?1, ?2, ?3)",
-    [S_USER_BY_EMAIL] = "SELECT id, email, password_hash, created_at,"
-                        " coalesce(last_login, 0) FROM users WHERE email = ?1",
-    [S_USER_BY_ID] = "SELECT id, email, password_hash, created_at,"
-                     " coalesce(last_login, 0) FROM users WHERE id = ?1",
-    [S_USER_SET_HASH] = "UPDATE users SET password_hash = ?2 WHERE id = ?1",
-    [S_USER_SET_LOGIN] = "UPDATE users SET last_login = ?2 WHERE id = ?1",
-    [S_SESSION_INSERT] = "INSERT INTO sessions (token_hash, user_id,"
-                         " created_at, last_seen) VALUES (?1, ?2, ?3, ?3)",
-    [S_SESSION_FIND] = "SELECT user_id, created_at, last_seen, token_hash"
-                       " FROM sessions WHERE token_hash = ?1",
-    [S_SESSION_FIND_USER] = "SELECT s.user_id, s.created_at, s.last_seen,"
-                            " s.token_hash, u.email FROM sessions s"
-                            " JOIN users u ON u.id = s.user_id"
-                            " WHERE s.token_hash = ?1",
-    [S_SESSION_TOUCH] = "UPDATE sessions SET last_seen = ?2"
-                        " WHERE token_hash = ?1",
-    [S_SESSION_DELETE] = "DELETE FROM sessions WHERE token_hash = ?1",
-    [S_SESSION_DELETE_USER] = "DELETE FROM sessions WHERE user_id = ?1",
-    [S_RESET_PUT] = "INSERT OR REPLACE INTO reset_tokens"
-                    " (user_id, token_hash, expires_at) VALUES (?1, ?2, ?3)",
-    [S_RESET_GET] = "SELECT user_id, expires_at, token_hash"
-                    " FROM reset_tokens WHERE user_id = ?1",
-    [S_RESET_DELETE] = "DELETE FROM reset_tokens WHERE user_id = ?1",
-    [S_THROTTLE_COUNT] = "SELECT count(*) FROM throttle_events"
-                         " WHERE key = ?1 AND at >= ?2",
-    [S_THROTTLE_ADD] = "INSERT INTO throttle_events (key, at) VALUES (?1, ?2)",
-    [S_THROTTLE_REMOVE] = "DELETE FROM throttle_events WHERE rowid ="
-                          " (SELECT rowid FROM throttle_events"
-                          " WHERE key = ?1 AND at = ?2 LIMIT 1)",
-    [S_LOCK_GET] = "SELECT until FROM throttle_locks WHERE key = ?1",
-    [S_LOCK_PUT] = "INSERT OR REPLACE INTO throttle_locks (key, until)"
-                   " VALUES (?1, ?2)",
-    [S_USER_LIST] = "SELECT id, email, created_at, coalesce(last_login, 0)"
-                    " FROM users ORDER BY id",
-    [S_USER_DELETE] = "DELETE FROM users WHERE id = ?1",
-    [S_RESET_DELETE_USER] = "DELETE FROM reset_tokens WHERE user_id = ?1",
-    [S_PURGE_SESSIONS] = "DELETE FROM sessions"
-                         " WHERE last_seen <= ?1 OR created_at <= ?2",
-    [S_PURGE_RESETS] = "DELETE FROM reset_tokens WHERE expires_at <= ?1",
-    [S_PURGE_THROTTLE] = "DELETE FROM throttle_events WHERE at < ?1",
-    [S_PURGE_LOCKS] = "DELETE FROM throttle_locks WHERE until <= ?1",
-};
-
-/*
- * Migrations, in order: migrations[i] takes a database from version i to
- * i + 1. Append only; never edit one that has shipped.
- */
-static const char *const migrations[STORE_SCHEMA_VERSION] = {
-    /* 0 -> 1: accounts, sessions, reset tokens. */
-    "CREATE TABLE users ("
-    " id INTEGER PRIMARY KEY,"
-    " email TEXT NOT NULL UNIQUE COLLATE NOCASE,"
-    " password_hash TEXT NOT NULL,"
-    " created_at INTEGER NOT NULL,"
-    " last_login INTEGER);"
-    "CREATE TABLE sessions ("
-    " token_hash BLOB PRIMARY KEY,"
-    " user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
-    " created_at INTEGER NOT NULL,"
-    " last_seen INTEGER NOT NULL) WITHOUT ROWID;"
-    "CREATE INDEX sessions_user ON sessions (user_id);"
-    "CREATE TABLE reset_tokens ("
-    " user_id INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,"
-    " token_hash BLOB NOT NULL,"
-    " expires_at INTEGER NOT NULL);",
-    /* 1 -> 2: failure counters for throttling, per account and address. */
-    "CREATE TABLE throttle ("
-    " key TEXT PRIMARY KEY,"
-    " failures INTEGER NOT NULL,"
-    " window_start INTEGER NOT NULL,"
-    " locked_until INTEGER NOT NULL) WITHOUT ROWID;",
-    /* 2 -> 3: failures as single events, so that a sliding window can
-     * count them; locks apart. The old counters go (their keys held
-     * emails as typed, and they are at most a lockout old). */
-    "DROP TABLE throttle;"
-    "CREATE TABLE throttle_events ("
-    " key TEXT NOT NULL,"
-    " at INTEGER NOT NULL);"
-    "CREATE INDEX throttle_events_key ON throttle_events (key, at);"
-    "CREATE TABLE throttle_locks ("
-    " key TEXT PRIMARY KEY,"
-    " until INTEGER NOT NULL) WITHOUT ROWID;",
-};
-
-struct store {
-	sqlite3 *db;
-	sqlite3_stmt *stmt[S__MAX];
-	bool in_tx;
-	int busy_ms;       /* how long one lock is waited for */
-	long long busy_t0; /* when the current wait began, in ms */
-};
-
-static long long
-clock_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Wait for a lock another connection holds, trying again every
- * millisecond or two until busy_ms have passed. SQLite's own handler
- * sleeps up to 100 ms between tries: under a steady queue of writers a
- * process asleep that long loses the lock to newcomers again and again,
- * and can time out while the lock is free most of the time. */
-static int
-busy_wait(void *arg, int count)
-{
-	struct store *st = arg;
-	long long now = clock_ms();
-	struct timespec ts = {0, 1000000};
-
-	if (count == 0)
-		st->busy_t0 = now;
-	if (now - st->busy_t0 >= st->busy_ms)
-		return 0;
-	/* Some spread, so that waiters do not wake in step. */
-	ts.tv_nsec += (long)(count % 7) * 150000;
-	nanosleep(&ts, NULL);
-	return 1;
-}
-
-/* Map an SQLite result code to our error kind. */
-static enum err
-err_of(int rc)
-{
-	switch (rc & 0xff) {
-	case SQLITE_OK:
-	case SQLITE_DONE:
-	case SQLITE_ROW:
-		return ERR_OK;
-	case SQLITE_NOMEM:
-		return ERR_NOMEM;
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return ERR_BUSY;
-	case SQLITE_FULL:
-		return ERR_FULL;
-	case SQLITE_CONSTRAINT:
-		return ERR_EXISTS;
-	default:
-		return ERR_DB;
-	}
-}
-
-/* Log a database fault with SQLite's own words and return its kind. */
-static enum err
-fault(struct store *st, int rc, const char *what)
-{
-	enum err e = err_of(rc);
-
-	if (e != ERR_OK && e != ERR_EXISTS)
-		log_error("database: %s: %s (%s)", what,
-		          st->db ? sqlite3_errmsg(st->db) : "no connection",
-		          sqlite3_errstr(rc));
-	return e;
-}
-
-/* Run SQL without results (pragmas, migrations, transaction control). */
-static enum err
-exec(struct store *st, const char *sql, const char *what)
-{
-	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
-
-	return rc == SQLITE_OK ? ERR_OK : fault(st, rc, what);
-}
-
-/* The statement s, reset and unbound, ready for binding. */
-static enum err
-prepare(struct store *st, enum stmt s, sqlite3_stmt **out)
-{
-	int rc;
-
-	if (st->stmt[s] == NULL) {
-		rc = sqlite3_prepare_v3(st->db, stmt_sql[s], -1,
-		                        SQLITE_PREPARE_PERSISTENT, &st->stmt[s],
-		                        NULL);
-		if (rc != SQLITE_OK)
-			return fault(st, rc, "prepare");
-	}
-	*out = st->stmt[s];
-	return ERR_OK;
-}
-
-/* Step a statement that returns no row and reset it. */
-static enum err
-step_done(struct store *st, sqlite3_stmt *q, const char *what)
-{
-	int rc = sqlite3_step(q);
-	enum err e = ERR_OK;
-
-	if (rc != SQLITE_DONE)
-		e = fault(st, rc, what);
-	sqlite3_reset(q);
-	sqlite3_clear_bindings(q);
-	return e;
-}
-
-/* Finish a statement after reading rows. */
-static void
-finish(sqlite3_stmt *q)
-{
-	sqlite3_reset(q);
-	sqlite3_clear_bindings(q);
-}
+#define NARGS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static enum err
-migrate(struct store *st, int from)
+run(struct store *st, enum store_stmt s, const struct store_val *args,
+    int nargs, store_row_fn fn, void *arg)
 {
-	char pragma[64];
-	enum err e;
-	int v;
-
-	/* Under the write lock, read the version again: another process
-	 * may have migrated while we waited. */
-	if ((e = store_begin(st)) != ERR_OK)
-		return e;
-	if ((e = store_version(st, &v)) != ERR_OK)
-		goto out;
-	for (; v < STORE_SCHEMA_VERSION; v++) {
-		if ((e = exec(st, migrations[v], "migrate schema")) != ERR_OK)
-			goto out;
-	}
-	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
-	         STORE_SCHEMA_VERSION);
-	if ((e = exec(st, pragma, "set schema version")) != ERR_OK)
-		goto out;
-	e = store_commit(st);
-	if (e == ERR_OK && from > 0)
-		log_error("database: schema migrated from version %d to %d",
-		          from, STORE_SCHEMA_VERSION);
-out:
-	if (e != ERR_OK)
-		store_rollback(st);
-	return e;
+	return st->ops->run(st, s, args, nargs, fn, arg);
 }
 
-/*
- * A process that serves one request and exits gives SQLite a fixed arena
- * instead of malloc: SQLite's own buddy allocator (memsys5) over static
- * memory, of which only the pages used are ever touched. It is faster
- * than the C library's malloc for SQLite's many short-lived allocations,
- * and the arena needs no freeing. 8 MiB holds a full page cache (2 MiB
- * of pages by default, each in a block of twice its size) with room to
- * spare; should it run out, SQLite answers SQLITE_NOMEM, a fault like any
- * other. memsys5 keeps a control byte per atom after the pool: a power of
- * two of atoms starts as one free block, which a first allocation splits
- * touching the fewest pages. Must come before any other SQLite call; a
- * no-op where SQLite lacks memsys5 (Debian's library), which keeps
- * malloc.
- */
-#define ARENA_ATOM  64
-#define ARENA_ATOMS (1 << 17)
-#define ARENA_SIZE  (ARENA_ATOMS * (ARENA_ATOM + 1))
-
-static void
-use_arena(void)
-{
-	static _Alignas(ARENA_ATOM) unsigned char arena[ARENA_SIZE];
-	static bool done;
-
-	if (done)
-		return;
-	done = true;
-	(void)sqlite3_config(SQLITE_CONFIG_HEAP, arena, ARENA_SIZE, ARENA_ATOM);
-}
-
-enum err
-store_open(struct store **out, const struct store_config *cfg)
-{
-	struct store *st;
-	enum err e;
-	int rc, v = 0, one = 1;
-
-	if ((st = calloc(1, sizeof(*st))) == NULL)
-		return ERR_NOMEM;
-	if (cfg->one_request)
-		use_arena();
-	rc = sqlite3_open_v2(cfg->path, &st->db,
-	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	                         SQLITE_OPEN_NOMUTEX,
-	                     NULL);
-	if (rc != SQLITE_OK) {
-		log_error("database: cannot open %s: %s", cfg->path,
-		          st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
-		e = rc == SQLITE_NOMEM ? ERR_NOMEM : ERR_DB;
-		goto out;
-	}
-	sqlite3_extended_result_codes(st->db, 1);
-	/* Every CGI request is a new process: keep the -wal and -shm files
-	 * between them rather than deleting and re-creating them each time
-	 * (much of the cost of a short connection). The last connection to
-	 * close still checkpoints and empties the WAL (journal_size_limit
-	 * 0), so that the next one has no WAL to read back. */
-	sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
-	if ((e = exec(st, "PRAGMA journal_size_limit = 0", "limit WAL")) !=
-	    ERR_OK)
-		goto out;
-	st->busy_ms = cfg->busy_ms;
-	sqlite3_busy_handler(st->db, busy_wait, st);
-	if (cfg->max_pages > 0) {
-		char pragma[64];
-
-		snprintf(pragma, sizeof(pragma), "PRAGMA max_page_count = %ld",
-		         cfg->max_pages);
-		if ((e = exec(st, pragma, "limit size")) != ERR_OK)
-			goto out;
-	}
-	if ((e = store_version(st, &v)) != ERR_OK)
-		goto out;
-	if (v > STORE_SCHEMA_VERSION) {
-		log_error("database: %s has schema version %d, newer than"
-		          " this build's %d",
-		          cfg->path, v, STORE_SCHEMA_VERSION);
-		e = ERR_DB;
-		goto out;
-	}
-	if (v < STORE_SCHEMA_VERSION) {
-		/* WAL is a property of the file: set it once, on creation
-		 * or upgrade, not on every open. */
-		if (v == 0 && (e = exec(st, "PRAGMA journal_mode = WAL",
-		                        "enable WAL")) != ERR_OK)
-			goto out;
-		if ((e = migrate(st, v)) != ERR_OK)
-			goto out;
-	}
-	*out = st;
-	st = NULL;
-out:
-	store_close(st);
-	return e;
-}
-
-void
-store_close(struct store *st)
-{
-	size_t i;
-
-	if (st == NULL)
-		return;
-	for (i = 0; i < S__MAX; i++)
-		sqlite3_finalize(st->stmt[i]);
-	sqlite3_close(st->db);
-	free(st);
-}
-
-enum err
-store_version(struct store *st, int *version)
-{
-	sqlite3_stmt *q = NULL;
-	enum err e = ERR_OK;
-	int rc;
-
-	rc = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &q, NULL);
-	if (rc != SQLITE_OK)
-		return fault(st, rc, "read schema version");
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		*version = sqlite3_column_int(q, 0);
-	else
-		e = fault(st, rc, "read schema version");
-	sqlite3_finalize(q);
-	return e;
-}
-
-enum err
-store_begin(struct store *st)
-{
-	enum err e = exec(st, "BEGIN IMMEDIATE", "begin");
-
-	if (e == ERR_OK)
-		st->in_tx = true;
-	return e;
-}
-
-enum err
-store_commit(struct store *st)
-{
-	enum err e = exec(st, "COMMIT", "commit");
-
-	if (e == ERR_OK)
-		st->in_tx = false;
-	return e;
-}
-
-void
-store_rollback(struct store *st)
-{
-	if (st->in_tx && !sqlite3_get_autocommit(st->db))
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-	st->in_tx = false;
-}
+/* ---- reading columns ---- */
 
 /* Copy a text column into a fixed buffer; ERR_DB if it does not fit. */
 static enum err
-column_copy(sqlite3_stmt *q, int col, char *dst, size_t size)
+col_text(const struct store_val *v, char *dst, size_t size)
 {
-	const unsigned char *s = sqlite3_column_text(q, col);
-	int n = sqlite3_column_bytes(q, col);
+	size_t n;
 
-	if (s == NULL || n < 0 || (size_t)n >= size)
+	if (v->kind != STORE_TEXT && v->kind != STORE_BLOB)
 		return ERR_DB;
-	memcpy(dst, s, (size_t)n);
+	n = v->kind == STORE_TEXT ? strlen(v->s) : v->n;
+	if (n >= size || memchr(v->s, '\0', n) != NULL)
+		return ERR_DB;
+	memcpy(dst, v->s, n);
 	dst[n] = '\0';
 	return ERR_OK;
 }
 
 /* Copy a digest column; ERR_DB if it is not one. */
 static enum err
-column_digest(sqlite3_stmt *q, int col, unsigned char *dst)
+col_digest(const struct store_val *v, unsigned char *dst)
 {
-	const void *p = sqlite3_column_blob(q, col);
-
-	if (p == NULL || sqlite3_column_bytes(q, col) != STORE_DIGEST_LEN)
+	if (v->kind != STORE_BLOB || v->n != STORE_DIGEST_LEN)
 		return ERR_DB;
-	memcpy(dst, p, STORE_DIGEST_LEN);
+	memcpy(dst, v->s, STORE_DIGEST_LEN);
 	return ERR_OK;
 }
+
+static int64_t
+col_int(const struct store_val *v)
+{
+	return v->kind == STORE_INT ? v->i : 0;
+}
+
+/* The first row's first column as an integer; 0 when there is none. */
+struct one_int {
+	int64_t v;
+	bool found;
+};
+
+static int
+one_int_row(void *arg, const struct store_val *col, int ncol)
+{
+	struct one_int *o = arg;
+
+	o->v = ncol > 0 ? col_int(&col[0]) : 0;
+	o->found = true;
+	return 1;
+}
+
+/* ---- opening ---- */
+
+enum err
+store_open(struct store **out, const struct store_config *cfg)
+{
+	return store_sqlite_ops.open(out, cfg);
+}
+
+void
+store_close(struct store *st)
+{
+	if (st != NULL)
+		st->ops->close(st);
+}
+
+enum err
+store_version(struct store *st, int *version)
+{
+	struct one_int o = {0, false};
+	enum err e;
+
+	if ((e = run(st, S_VERSION, NULL, 0, one_int_row, &o)) == ERR_OK)
+		*version = (int)o.v;
+	return e;
+}
+
+enum err
+store_begin(struct store *st)
+{
+	return st->ops->begin(st, true);
+}
+
+enum err
+store_commit(struct store *st)
+{
+	return st->ops->commit(st);
+}
+
+void
+store_rollback(struct store *st)
+{
+	st->ops->rollback(st);
+}
+
+int64_t
+store_changes(struct store *st)
+{
+	return st->ops->changes(st);
+}
+
+/* ---- users ---- */
 
 enum err
 store_user_insert(struct store *st, const char *email, const char *hash,
                   int64_t now, int64_t *id)
 {
-	sqlite3_stmt *q = NULL;
+	struct store_val a[] = {store_text(email), store_text(hash),
+	                        store_int(now)};
+	struct one_int o = {0, false};
 	enum err e;
 
 	if (strlen(email) > STORE_EMAIL_MAX || strlen(hash) > STORE_HASH_MAX)
 		return ERR_INVAL;
-	if ((e = prepare(st, S_USER_INSERT, &q)) != ERR_OK)
+	if ((e = run(st, S_USER_INSERT, a, NARGS(a), one_int_row, &o)) !=
+	    ERR_OK)
 		return e;
-	sqlite3_bind_text(q, 1, email, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 3, now);
-	if ((e = step_done(st, q, "insert user")) == ERR_OK)
-		*id = sqlite3_last_insert_rowid(st->db);
-	return e;
+	if (!o.found)
+		return ERR_DB;
+	*id = o.v;
+	return ERR_OK;
+}
+
+/* Reads one account row into u; e is ERR_DB for a malformed one. */
+struct user_read {
+	struct store_user u;
+	bool found;
+	enum err e;
+};
+
+static int
+user_row(void *arg, const struct store_val *col, int ncol)
+{
+	struct user_read *r = arg;
+
+	r->found = true;
+	if (ncol < 5 ||
+	    (r->e = col_text(&col[1], r->u.email, sizeof(r->u.email))) !=
+	        ERR_OK ||
+	    (r->e = col_text(&col[2], r->u.hash, sizeof(r->u.hash))) !=
+	        ERR_OK) {
+		r->e = ERR_DB;
+		log_error("database: user %lld has a malformed row",
+		          ncol > 0 ? (long long)col_int(&col[0]) : -1LL);
+		return 1;
+	}
+	r->u.id = col_int(&col[0]);
+	r->u.created = col_int(&col[3]);
+	r->u.last_login = col_int(&col[4]);
+	return 1;
 }
 
 static enum err
-user_row(struct store *st, sqlite3_stmt *q, struct store_user *out)
+user_get(struct store *st, enum store_stmt s, struct store_val key,
+         struct store_user *out)
 {
-	struct store_user u;
+	struct user_read r;
 	enum err e;
-	int rc = sqlite3_step(q);
 
-	if (rc == SQLITE_DONE) {
+	memset(&r, 0, sizeof(r));
+	e = run(st, s, &key, 1, user_row, &r);
+	if (e == ERR_OK)
+		e = r.e;
+	if (e == ERR_OK && !r.found)
 		e = ERR_NOT_FOUND;
-		goto out;
-	}
-	if (rc != SQLITE_ROW) {
-		e = fault(st, rc, "read user");
-		goto out;
-	}
-	memset(&u, 0, sizeof(u));
-	u.id = sqlite3_column_int64(q, 0);
-	if ((e = column_copy(q, 1, u.email, sizeof(u.email))) != ERR_OK ||
-	    (e = column_copy(q, 2, u.hash, sizeof(u.hash))) != ERR_OK) {
-		log_error("database: user %lld has a malformed row",
-		          (long long)u.id);
-		goto out;
-	}
-	u.created = sqlite3_column_int64(q, 3);
-	u.last_login = sqlite3_column_int64(q, 4);
-	*out = u;
-out:
-	finish(q);
+	if (e == ERR_OK)
+		*out = r.u;
+	explicit_bzero(r.u.hash, sizeof(r.u.hash));
 	return e;
 }
 
 enum err
 store_user_by_email(struct store *st, const char *email, struct store_user *out)
 {
-	sqlite3_stmt *q = NULL;
-	enum err e;
-
-	if ((e = prepare(st, S_USER_BY_EMAIL, &q)) != ERR_OK)
-		return e;
-	sqlite3_bind_text(q, 1, email, -1, SQLITE_STATIC);
-	return user_row(st, q, out);
+	return user_get(st, S_USER_BY_EMAIL, store_text(email), out);
 }
 
 enum err
 store_user_by_id(struct store *st, int64_t id, struct store_user *out)
 {
-	sqlite3_stmt *q = NULL;
-	enum err e;
-
-	if ((e = prepare(st, S_USER_BY_ID, &q)) != ERR_OK)
-		return e;
-	sqlite3_bind_int64(q, 1, id);
-	return user_row(st, q, out);
+	return user_get(st, S_USER_BY_ID, store_int(id), out);
 }
 
 enum err
 store_user_set_hash(struct store *st, int64_t id, const char *hash)
 {
-	sqlite3_stmt *q = NULL;
-	enum err e;
+	struct store_val a[] = {store_int(id), store_text(hash)};
 
 	if (strlen(hash) > STORE_HASH_MAX)
 		return ERR_INVAL;
-	if ((e = prepare(st, S_USER_SET_HASH, &q)) != ERR_OK)
-		return e;
-	sqlite3_bind_int64(q, 1, id);
-	sqlite3_bind_text(q, 2, hash, -1, SQLITE_STATIC);
-	return step_done(st, q, "update password");
+	return run(st, S_USER_SET_HASH, a, NARGS(a), NULL, NULL);
 }
 
 enum err
 store_user_set_login(struct store *st, int64_t id, int64_t now)
 {
-	sqlite3_stmt *q = NULL;
-	enum err e;
+	struct store_val a[] = {store_int(id), store_int(now)};
 
-	if ((e = prepare(st, S_USER_SET_LOGIN, &q)) != ERR_OK)
-		return e;
-	sqlite3_bind_int64(q, 1, id);
-	sqlite3_bind_int64(q, 2, now);
-	return step_done(st, q, "record login");
+	return run(st, S_USER_SET_LOGIN, a, NARGS(a), NULL, NULL);
 }
+
+/* ---- sessions ---- */
 
 enum err
 store_session_insert(struct store *st,
                      const unsigned char digest[STORE_DIGEST_LEN],
                      int64_t user_id, int64_t now)
 {
-	sqlite3_stmt *q = NULL;
-	enum err e;
+	struct store_val a[] = {store_blob(digest, STORE_DIGEST_LEN),
+	                        store_int(user_id), store_int(now)};
 
-	if ((e = prepare(st, S_SESSION_INSERT, &q)) != ERR_OK)
-		return e;
-	sqlite3_bind_blob(q, 1, digest, STORE_DIGEST_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, user_id);
-	sqlite3_bind_int64(q, 3, now);
-	return step_done(st, q, "insert session");
+	return run(st, S_SESSION_INSERT, a, NARGS(a), NULL, NULL);
 }
 
-/* Read a session row (and, with email, its account's email). */
-static enum err
-session_row(struct store *st, enum stmt which,
-            const unsigned char digest[STORE_DIGEST_LEN],
-            struct store_session *out, char *email, size_t email_size)
-{
-	struct store_session ss;
-	sqlite3_stmt *q = NULL;
+/* Reads one session row (and, with email, its account's email). */
+struct session_read {
+	struct store_session s;
+	char *email;
+	bool found;
 	enum err e;
-	int rc;
+};
 
-	if ((e = prepare(st, which, &q)) != ERR_OK)
-		return e;
-	sqlite3_bind_blob(q, 1, digest, STORE_DIGEST_LEN, SQLITE_STATIC);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_DONE) {
-		e = ERR_NOT_FOUND;
-	} else if (rc != SQLITE_ROW) {
-		e = fault(st, rc, "read session");
-	} else {
-		ss.user_id = sqlite3_column_int64(q, 0);
-		ss.created = sqlite3_column_int64(q, 1);
-		ss.last_seen = sqlite3_column_int64(q, 2);
-		if ((e = column_digest(q, 3, ss.digest)) == ERR_OK &&
-		    email != NULL)
-			e = column_copy(q, 4, email, email_size);
-		if (e == ERR_OK)
-			*out = ss;
+static int
+session_row(void *arg, const struct store_val *col, int ncol)
+{
+	struct session_read *r = arg;
+
+	r->found = true;
+	if (ncol < 4 || (r->e = col_digest(&col[3], r->s.digest)) != ERR_OK ||
+	    (r->email != NULL &&
+	     (ncol < 5 || (r->e = col_text(&col[4], r->email,
+	                                   STORE_EMAIL_MAX + 1)) != ERR_OK))) {
+		r->e = ERR_DB;
+		return 1;
 	}
-	finish(q);
+	r->s.user_id = col_int(&col[0]);
+	r->s.created = col_int(&col[1]);
+	r->s.last_seen = col_int(&col[2]);
+	return 1;
+}
+
+static enum err
+session_get(struct store *st, enum store_stmt s,
+            const unsigned char digest[STORE_DIGEST_LEN],
+            struct store_session *out, char *email)
+{
+	struct store_val a = store_blob(digest, STORE_DIGEST_LEN);
+	struct session_read r;
+	enum err e;
+
+	memset(&r, 0, sizeof(r));
+	r.email = email;
+	e = run(st, s, &a, 1, session_row, &r);
+	if (e == ERR_OK)
+		e = r.e;
+	if (e == ERR_OK && !r.found)
+		e = ERR_NOT_FOUND;
+	if (e == ERR_OK)
+		*out = r.s;
 	return e;
 }
 
@@ -621,7 +311,7 @@ store_session_find(struct store *st,
                    const unsigned char digest[STORE_DIGEST_LEN],
                    struct store_session *out)
 {
-	return session_row(st, S_SESSION_FIND, digest, out, NULL, 0);
+	return session_get(st, S_SESSION_FIND, digest, out, NULL);
 }
 
 enum err
@@ -630,183 +320,168 @@ store_session_find_user(struct store *st,
                         struct store_session *out,
                         char email[STORE_EMAIL_MAX + 1])
 {
-	return session_row(st, S_SESSION_FIND_USER, digest, out, email,
-	                   STORE_EMAIL_MAX + 1);
-}
-
-/* Run a statement bound to (digest) or (digest, n). */
-static enum err
-digest_stmt(struct store *st, enum stmt s,
-            const unsigned char digest[STORE_DIGEST_LEN], const int64_t *n,
-            const char *what)
-{
-	sqlite3_stmt *q = NULL;
-	enum err e;
-
-	if ((e = prepare(st, s, &q)) != ERR_OK)
-		return e;
-	sqlite3_bind_blob(q, 1, digest, STORE_DIGEST_LEN, SQLITE_STATIC);
-	if (n != NULL)
-		sqlite3_bind_int64(q, 2, *n);
-	return step_done(st, q, what);
-}
-
-/* Run a statement bound to (id). */
-static enum err
-id_stmt(struct store *st, enum stmt s, int64_t id, const char *what)
-{
-	sqlite3_stmt *q = NULL;
-	enum err e;
-
-	if ((e = prepare(st, s, &q)) != ERR_OK)
-		return e;
-	sqlite3_bind_int64(q, 1, id);
-	return step_done(st, q, what);
+	return session_get(st, S_SESSION_FIND_USER, digest, out, email);
 }
 
 enum err
 store_session_touch(struct store *st,
                     const unsigned char digest[STORE_DIGEST_LEN], int64_t now)
 {
-	return digest_stmt(st, S_SESSION_TOUCH, digest, &now, "touch session");
+	struct store_val a[] = {store_blob(digest, STORE_DIGEST_LEN),
+	                        store_int(now)};
+
+	return run(st, S_SESSION_TOUCH, a, NARGS(a), NULL, NULL);
 }
 
 enum err
 store_session_delete(struct store *st,
                      const unsigned char digest[STORE_DIGEST_LEN])
 {
-	return digest_stmt(st, S_SESSION_DELETE, digest, NULL,
-	                   "delete session");
+	struct store_val a = store_blob(digest, STORE_DIGEST_LEN);
+
+	return run(st, S_SESSION_DELETE, &a, 1, NULL, NULL);
 }
 
 enum err
 store_session_delete_user(struct store *st, int64_t user_id)
 {
-	return id_stmt(st, S_SESSION_DELETE_USER, user_id, "end sessions");
+	struct store_val a = store_int(user_id);
+
+	return run(st, S_SESSION_DELETE_USER, &a, 1, NULL, NULL);
 }
+
+/* ---- reset tokens ---- */
 
 enum err
 store_reset_put(struct store *st, int64_t user_id,
                 const unsigned char digest[STORE_DIGEST_LEN], int64_t expires)
 {
-	sqlite3_stmt *q = NULL;
-	enum err e;
+	struct store_val a[] = {store_int(user_id),
+	                        store_blob(digest, STORE_DIGEST_LEN),
+	                        store_int(expires)};
 
-	if ((e = prepare(st, S_RESET_PUT, &q)) != ERR_OK)
-		return e;
-	sqlite3_bind_int64(q, 1, user_id);
-	sqlite3_bind_blob(q, 2, digest, STORE_DIGEST_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 3, expires);
-	return step_done(st, q, "store reset token");
+	return run(st, S_RESET_PUT, a, NARGS(a), NULL, NULL);
+}
+
+struct reset_read {
+	struct store_reset r;
+	bool found;
+	enum err e;
+};
+
+static int
+reset_row(void *arg, const struct store_val *col, int ncol)
+{
+	struct reset_read *r = arg;
+
+	r->found = true;
+	if (ncol < 3 || (r->e = col_digest(&col[2], r->r.digest)) != ERR_OK) {
+		r->e = ERR_DB;
+		return 1;
+	}
+	r->r.user_id = col_int(&col[0]);
+	r->r.expires = col_int(&col[1]);
+	return 1;
 }
 
 enum err
 store_reset_get(struct store *st, int64_t user_id, struct store_reset *out)
 {
-	struct store_reset r;
-	sqlite3_stmt *q = NULL;
+	struct store_val a = store_int(user_id);
+	struct reset_read r;
 	enum err e;
-	int rc;
 
-	if ((e = prepare(st, S_RESET_GET, &q)) != ERR_OK)
-		return e;
-	sqlite3_bind_int64(q, 1, user_id);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_DONE) {
+	memset(&r, 0, sizeof(r));
+	e = run(st, S_RESET_GET, &a, 1, reset_row, &r);
+	if (e == ERR_OK)
+		e = r.e;
+	if (e == ERR_OK && !r.found)
 		e = ERR_NOT_FOUND;
-	} else if (rc != SQLITE_ROW) {
-		e = fault(st, rc, "read reset token");
-	} else {
-		r.user_id = sqlite3_column_int64(q, 0);
-		r.expires = sqlite3_column_int64(q, 1);
-		if ((e = column_digest(q, 2, r.digest)) == ERR_OK)
-			*out = r;
-	}
-	finish(q);
+	if (e == ERR_OK)
+		*out = r.r;
 	return e;
 }
 
 enum err
 store_reset_delete(struct store *st, int64_t user_id)
 {
-	return id_stmt(st, S_RESET_DELETE, user_id, "delete reset token");
+	struct store_val a = store_int(user_id);
+
+	return run(st, S_RESET_DELETE, &a, 1, NULL, NULL);
 }
 
-/* Run a statement bound to (key, n) that returns no row. */
-static enum err
-key_stmt(struct store *st, enum stmt s, const char *key, int64_t n,
-         const char *what)
-{
-	sqlite3_stmt *q = NULL;
-	enum err e;
-
-	if ((e = prepare(st, s, &q)) != ERR_OK)
-		return e;
-	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, n);
-	return step_done(st, q, what);
-}
-
-/* Read one integer bound to (key[, n]); *out is 0 when there is no row. */
-static enum err
-key_int(struct store *st, enum stmt s, const char *key, const int64_t *n,
-        int64_t *out, const char *what)
-{
-	sqlite3_stmt *q = NULL;
-	enum err e = ERR_OK;
-	int rc;
-
-	if ((e = prepare(st, s, &q)) != ERR_OK)
-		return e;
-	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
-	if (n != NULL)
-		sqlite3_bind_int64(q, 2, *n);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int64(q, 0);
-	else if (rc == SQLITE_DONE)
-		*out = 0;
-	else
-		e = fault(st, rc, what);
-	finish(q);
-	return e;
-}
+/* ---- throttling ---- */
 
 enum err
 store_throttle_count(struct store *st, const char *key, int64_t since,
                      int64_t *n)
 {
-	return key_int(st, S_THROTTLE_COUNT, key, &since, n, "count failures");
+	struct store_val a[] = {store_text(key), store_int(since)};
+	struct one_int o = {0, false};
+	enum err e;
+
+	if ((e = run(st, S_THROTTLE_COUNT, a, NARGS(a), one_int_row, &o)) ==
+	    ERR_OK)
+		*n = o.v;
+	return e;
 }
 
 enum err
 store_throttle_add(struct store *st, const char *key, int64_t at)
 {
-	return key_stmt(st, S_THROTTLE_ADD, key, at, "count a failure");
+	struct store_val a[] = {store_text(key), store_int(at)};
+
+	return run(st, S_THROTTLE_ADD, a, NARGS(a), NULL, NULL);
 }
 
 enum err
 store_throttle_remove(struct store *st, const char *key, int64_t at)
 {
-	return key_stmt(st, S_THROTTLE_REMOVE, key, at, "uncount a failure");
+	struct store_val a[] = {store_text(key), store_int(at)};
+
+	return run(st, S_THROTTLE_REMOVE, a, NARGS(a), NULL, NULL);
 }
 
 enum err
 store_lock_get(struct store *st, const char *key, int64_t *until)
 {
-	return key_int(st, S_LOCK_GET, key, NULL, until, "read lock");
+	struct store_val a = store_text(key);
+	struct one_int o = {0, false};
+	enum err e;
+
+	if ((e = run(st, S_LOCK_GET, &a, 1, one_int_row, &o)) == ERR_OK)
+		*until = o.v;
+	return e;
 }
 
 enum err
 store_lock_put(struct store *st, const char *key, int64_t until)
 {
-	return key_stmt(st, S_LOCK_PUT, key, until, "write lock");
+	struct store_val a[] = {store_text(key), store_int(until)};
+
+	return run(st, S_LOCK_PUT, a, NARGS(a), NULL, NULL);
 }
 
-int64_t
-store_changes(struct store *st)
+/* ---- administration ---- */
+
+struct list_ctx {
+	int (*fn)(void *arg, const struct store_user_row *row);
+	void *arg;
+};
+
+static int
+list_row(void *arg, const struct store_val *col, int ncol)
 {
-	return sqlite3_changes64(st->db);
+	struct list_ctx *l = arg;
+	struct store_user_row row;
+
+	if (ncol < 4)
+		return 1;
+	row.id = col_int(&col[0]);
+	row.email = col[1].kind == STORE_TEXT ? col[1].s : "";
+	row.created = col_int(&col[2]);
+	row.last_login = col_int(&col[3]);
+	return l->fn(l->arg, &row);
 }
 
 enum err
@@ -814,46 +489,24 @@ store_user_list(struct store *st,
                 int (*fn)(void *arg, const struct store_user_row *row),
                 void *arg)
 {
-	struct store_user_row row;
-	sqlite3_stmt *q = NULL;
-	enum err e;
-	int rc;
+	struct list_ctx l = {fn, arg};
 
-	/* Its own statement, not the kept one: fn may read with st, and a
-	 * nested listing must not reset this one. */
-	rc = sqlite3_prepare_v2(st->db, stmt_sql[S_USER_LIST], -1, &q, NULL);
-	if (rc != SQLITE_OK)
-		return fault(st, rc, "list users");
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		row.id = sqlite3_column_int64(q, 0);
-		row.email = (const char *)sqlite3_column_text(q, 1);
-		row.created = sqlite3_column_int64(q, 2);
-		row.last_login = sqlite3_column_int64(q, 3);
-		if (row.email == NULL)
-			row.email = "";
-		if (fn(arg, &row) != 0)
-			break;
-	}
-	e = rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK
-	                                          : fault(st, rc, "list users");
-	sqlite3_finalize(q);
-	return e;
+	return run(st, S_USER_LIST, NULL, 0, list_row, &l);
 }
 
 enum err
 store_user_delete(struct store *st, int64_t id)
 {
+	struct store_val a = store_int(id);
 	enum err e;
 
 	if ((e = store_begin(st)) != ERR_OK)
 		return e;
-	if ((e = id_stmt(st, S_SESSION_DELETE_USER, id, "delete user")) !=
-	        ERR_OK ||
-	    (e = id_stmt(st, S_RESET_DELETE_USER, id, "delete user")) !=
-	        ERR_OK ||
-	    (e = id_stmt(st, S_USER_DELETE, id, "delete user")) != ERR_OK)
+	if ((e = run(st, S_SESSION_DELETE_USER, &a, 1, NULL, NULL)) != ERR_OK ||
+	    (e = run(st, S_RESET_DELETE, &a, 1, NULL, NULL)) != ERR_OK ||
+	    (e = run(st, S_USER_DELETE, &a, 1, NULL, NULL)) != ERR_OK)
 		goto out;
-	if (sqlite3_changes64(st->db) == 0) {
+	if (store_changes(st) == 0) {
 		e = ERR_NOT_FOUND;
 		goto out;
 	}
@@ -864,21 +517,15 @@ out:
 	return e;
 }
 
-/* Run a purge statement bound to (a) or (a, b); count what it removed. */
+/* Run a purge statement bound to args; count what it removed. */
 static enum err
-purge_stmt(struct store *st, enum stmt s, int64_t a, const int64_t *b,
-           int64_t *count)
+purge_one(struct store *st, enum store_stmt s, const struct store_val *args,
+          int nargs, int64_t *count)
 {
-	sqlite3_stmt *q = NULL;
 	enum err e;
 
-	if ((e = prepare(st, s, &q)) != ERR_OK)
-		return e;
-	sqlite3_bind_int64(q, 1, a);
-	if (b != NULL)
-		sqlite3_bind_int64(q, 2, *b);
-	if ((e = step_done(st, q, "purge")) == ERR_OK)
-		*count = sqlite3_changes64(st->db);
+	if ((e = run(st, s, args, nargs, NULL, NULL)) == ERR_OK)
+		*count = store_changes(st);
 	return e;
 }
 
@@ -886,19 +533,23 @@ enum err
 store_purge(struct store *st, int64_t now, int64_t idle_before,
             int64_t max_before, int64_t window_before, struct store_purged *out)
 {
+	struct store_val idle[] = {store_int(idle_before),
+	                           store_int(max_before)};
+	struct store_val at_now = store_int(now),
+	                 window = store_int(window_before);
 	struct store_purged p;
 	int64_t locks = 0;
 	enum err e;
 
 	if ((e = store_begin(st)) != ERR_OK)
 		return e;
-	if ((e = purge_stmt(st, S_PURGE_SESSIONS, idle_before, &max_before,
-	                    &p.sessions)) != ERR_OK ||
-	    (e = purge_stmt(st, S_PURGE_RESETS, now, NULL, &p.reset_tokens)) !=
+	if ((e = purge_one(st, S_PURGE_SESSIONS, idle, NARGS(idle),
+	                   &p.sessions)) != ERR_OK ||
+	    (e = purge_one(st, S_PURGE_RESETS, &at_now, 1, &p.reset_tokens)) !=
 	        ERR_OK ||
-	    (e = purge_stmt(st, S_PURGE_THROTTLE, window_before, NULL,
-	                    &p.throttles)) != ERR_OK ||
-	    (e = purge_stmt(st, S_PURGE_LOCKS, now, NULL, &locks)) != ERR_OK ||
+	    (e = purge_one(st, S_PURGE_THROTTLE, &window, 1, &p.throttles)) !=
+	        ERR_OK ||
+	    (e = purge_one(st, S_PURGE_LOCKS, &at_now, 1, &locks)) != ERR_OK ||
 	    (e = store_commit(st)) != ERR_OK) {
 		store_rollback(st);
 		return e;
@@ -908,66 +559,52 @@ store_purge(struct store *st, int64_t now, int64_t idle_before,
 	return ERR_OK;
 }
 
+/* ---- importing the original service's accounts ---- */
+
+struct import_ctx {
+	struct store *st;
+	int64_t now;
+	int64_t done;
+	enum err e;
+};
+
+static int
+import_row(void *arg, const struct store_val *col, int ncol)
+{
+	struct import_ctx *c = arg;
+	struct store_val a[3];
+
+	if (ncol < 2 || col[0].kind != STORE_TEXT || col[1].kind != STORE_TEXT)
+		return 0;
+	a[0] = col[0];
+	a[1] = col[1];
+	a[2] = store_int(c->now);
+	if ((c->e = run(c->st, S_USER_IMPORT, a, 3, NULL, NULL)) != ERR_OK)
+		return 1;
+	c->done += store_changes(c->st);
+	return 0;
+}
+
 enum err
 store_import_original(struct store *st, const char *path, int64_t now,
                       int64_t *imported, int64_t *skipped)
 {
-	static const char count_sql[] = "SELECT count(*) FROM orig.users";
-	static const char copy_sql[] =
-	    "INSERT OR IGNORE INTO main.users (email, password_hash,"
-	    " created_at)"
-	    " SELECT CAST(email AS TEXT), CAST(hashed_password AS TEXT), ?1"
-	    " FROM orig.users"
-	    " WHERE CAST(hashed_password AS TEXT) LIKE '$2%'"
-	    " AND length(CAST(hashed_password AS TEXT)) <= 255"
-	    " AND instr(CAST(email AS TEXT), '@') > 1"
-	    " AND length(CAST(email AS TEXT)) <= 254"
-	    " ORDER BY rowid";
-	sqlite3_stmt *q = NULL;
-	int64_t total = 0, done = 0;
+	struct import_ctx c = {st, now, 0, ERR_OK};
+	int64_t total = 0;
 	enum err e;
-	int rc;
 
-	rc = sqlite3_prepare_v2(st->db, "ATTACH ?1 AS orig", -1, &q, NULL);
-	if (rc != SQLITE_OK)
-		return fault(st, rc, "attach");
-	sqlite3_bind_text(q, 1, path, -1, SQLITE_STATIC);
-	rc = sqlite3_step(q);
-	sqlite3_finalize(q);
-	q = NULL;
-	if (rc != SQLITE_DONE)
-		return fault(st, rc, "attach the original database");
 	if ((e = store_begin(st)) != ERR_OK)
-		goto detach;
-	rc = sqlite3_prepare_v2(st->db, count_sql, -1, &q, NULL);
-	if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW)
-		total = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	q = NULL;
-	if (rc != SQLITE_ROW) {
-		e = fault(st, rc, "read the original users");
-		goto out;
-	}
-	rc = sqlite3_prepare_v2(st->db, copy_sql, -1, &q, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(q, 1, now);
-		rc = sqlite3_step(q);
-	}
-	done = sqlite3_changes64(st->db);
-	sqlite3_finalize(q);
-	if (rc != SQLITE_DONE) {
-		e = fault(st, rc, "copy the original users");
-		goto out;
-	}
-	e = store_commit(st);
-out:
-	if (e != ERR_OK)
+		return e;
+	e = store_sqlite_original(path, import_row, &c, &total);
+	if (e == ERR_OK)
+		e = c.e;
+	if (e == ERR_OK)
+		e = store_commit(st);
+	if (e != ERR_OK) {
 		store_rollback(st);
-detach:
-	sqlite3_exec(st->db, "DETACH orig", NULL, NULL, NULL);
-	if (e == ERR_OK) {
-		*imported = done;
-		*skipped = total - done;
+		return e;
 	}
-	return e;
+	*imported = c.done;
+	*skipped = total - c.done;
+	return ERR_OK;
 }

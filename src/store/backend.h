@@ -1,0 +1,144 @@
+/* backend.h: what the store's front (store.c) and its backend (sqlite.c)
+ * share. Not a contract for other layers: they include store.h. */
+#ifndef AUTHCGI_STORE_BACKEND_H
+#define AUTHCGI_STORE_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+/*
+ * The statements of the store, by name. Each backend holds its own SQL
+ * text for every one (SQL dialects differ), with the same parameters in
+ * the same order and the same columns; store.c binds and reads them alike
+ * for every backend. A backend whose text is NULL for
+ * a statement has nothing to do for it (the statement succeeds, no row).
+ */
+enum store_stmt {
+	S_VERSION,             /* () -> version */
+	S_USER_INSERT,         /* (email, hash, created) -> id */
+	S_USER_BY_EMAIL,       /* (email) -> id, email, hash, created,
+	                          last_login (0: never) */
+	S_USER_BY_ID,          /* (id) -> the same */
+	S_USER_SET_HASH,       /* (id, hash) */
+	S_USER_SET_LOGIN,      /* (id, now) */
+	S_SESSION_INSERT,      /* (digest, user_id, now) */
+	S_SESSION_FIND,        /* (digest) -> user_id, created, last_seen,
+	                          digest */
+	S_SESSION_FIND_USER,   /* (digest) -> the same, email */
+	S_SESSION_TOUCH,       /* (digest, now) */
+	S_SESSION_DELETE,      /* (digest) */
+	S_SESSION_DELETE_USER, /* (user_id) */
+	S_RESET_PUT,           /* (user_id, digest, expires) */
+	S_RESET_GET,           /* (user_id) -> user_id, expires, digest */
+	S_RESET_DELETE,        /* (user_id) */
+	S_THROTTLE_COUNT,      /* (key, since) -> count */
+	S_THROTTLE_ADD,        /* (key, at) */
+	S_THROTTLE_REMOVE,     /* (key, at): one event */
+	S_LOCK_GET,            /* (key) -> until */
+	S_LOCK_PUT,            /* (key, until) */
+	S_USER_LIST,           /* () -> id, email, created, last_login */
+	S_USER_DELETE,         /* (id) */
+	S_PURGE_SESSIONS,      /* (idle_before, max_before) */
+	S_PURGE_RESETS,        /* (now) */
+	S_PURGE_THROTTLE,      /* (window_before) */
+	S_PURGE_LOCKS,         /* (now) */
+	S_USER_IMPORT,         /* (email, hash, created): none when taken */
+	S__MAX
+};
+
+/* A parameter of a statement, or a column of a row it returned. */
+enum store_kind {
+	STORE_NULL,
+	STORE_INT,  /* i */
+	STORE_TEXT, /* s, NUL-terminated, of n bytes */
+	STORE_BLOB, /* s, n bytes */
+};
+
+struct store_val {
+	enum store_kind kind;
+	int64_t i;
+	const char *s;
+	size_t n;
+};
+
+/* The most parameters, or columns, of any statement. */
+#define STORE_VAL_MAX 6
+
+static inline struct store_val
+store_int(int64_t i)
+{
+	struct store_val v = {STORE_INT, i, NULL, 0};
+
+	return v;
+}
+
+static inline struct store_val
+store_text(const char *s)
+{
+	struct store_val v = {STORE_TEXT, 0, s, 0};
+
+	return v;
+}
+
+static inline struct store_val
+store_blob(const void *p, size_t n)
+{
+	struct store_val v = {STORE_BLOB, 0, p, n};
+
+	return v;
+}
+
+/* Called with each row a statement returns; the columns are borrowed
+ * until it returns. Returning non-zero stops the rows. */
+typedef int (*store_row_fn)(void *arg, const struct store_val *col, int ncol);
+
+/*
+ * What a backend does; store.c holds what backends share (checks of the
+ * arguments, every operation built of statements) and calls these.
+ * Faults are logged by the backend, with its database's own words, and
+ * returned as error kinds (ERR_EXISTS, for a uniqueness conflict, is not
+ * logged).
+ */
+struct store_ops {
+	/* store_open() for this backend. */
+	enum err (*open)(struct store **out, const struct store_config *cfg);
+	void (*close)(struct store *st);
+	/* A write transaction (write: one writer at a time, taken at once,
+	 * waiting up to the busy timeout), or a read-only one that sees one
+	 * state of the database throughout. */
+	enum err (*begin)(struct store *st, bool write);
+	enum err (*commit)(struct store *st);
+	void (*rollback)(struct store *st);
+	/* Run statement s with its nargs parameters; fn (or NULL) gets each
+	 * row. fn may run other statements on st, even s itself. */
+	enum err (*run)(struct store *st, enum store_stmt s,
+	                const struct store_val *args, int nargs,
+	                store_row_fn fn, void *arg);
+	/* Rows the last statement changed. */
+	int64_t (*changes)(struct store *st);
+};
+
+/* Every backend's connection begins with this. */
+struct store {
+	const struct store_ops *ops;
+};
+
+extern const struct store_ops store_sqlite_ops;
+
+/* What each statement does, for the log ("insert user"). */
+extern const char *const store_stmt_what[S__MAX];
+
+/*
+ * sqlite.c: call fn with (email, hash) for each account of the original
+ * service's SQLite database at path that can be imported (a "$2" hash,
+ * an email with an "@" after its first byte, both short enough), in row
+ * order; *total is the number of its accounts. ERR_DB when path is not
+ * such a database.
+ */
+enum err store_sqlite_original(const char *path, store_row_fn fn, void *arg,
+                               int64_t *total);
+
+#endif
