@@ -14,7 +14,9 @@ CC        ?= cc
 CLANG     ?= clang
 FUZZ_SECONDS ?= 30
 
-PKGS     := sqlite3 libxcrypt uuid libcjson libsodium fcgi
+# libpq: the PostgreSQL backend (src/store/pg.c); the static executable
+# is built without it, and says so when AUTHCGI_DB names PostgreSQL.
+PKGS     := sqlite3 libxcrypt uuid libcjson libsodium fcgi libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -72,7 +74,7 @@ $(B)/asan/%.o: src/%.c $(HDRS) $(GEN)
 # scripts/debian-src.sh). LINK=dynamic links the shared libraries instead;
 # so does the build when the cJSON source cannot be fetched.
 LINK ?= static
-STATIC_LIBS := $(shell pkg-config --static --libs $(filter-out libcjson sqlite3,$(PKGS)) 2>/dev/null)
+STATIC_LIBS := $(shell pkg-config --static --libs $(filter-out libcjson sqlite3 libpq,$(PKGS)) 2>/dev/null)
 SQLITE_STATIC_LIBS := $(shell pkg-config --static --libs sqlite3 2>/dev/null)
 CJSON_DIR := $(B)/cjson
 

@@ -1,25 +1,28 @@
 #!/bin/sh
 # deps.sh: install the Debian packages a make target needs, when missing.
-# Usage: scripts/deps.sh build|run|run-apache|test|fuzz|bench
+# Usage: scripts/deps.sh build|run|run-apache|run-postgres|test|fuzz|bench
 set -eu
 
-build="make gcc pkg-config libsqlite3-dev libcrypt-dev uuid-dev libcjson-dev libsodium-dev libfcgi-dev dpkg-dev tcl musl-tools autoconf automake libtool"
+build="make gcc pkg-config libsqlite3-dev libcrypt-dev uuid-dev libcjson-dev libsodium-dev libfcgi-dev libpq-dev dpkg-dev tcl musl-tools autoconf automake libtool"
 run="$build lighttpd"
+# postgresql: the server of `make run DB=postgres` and of the tests.
+run_postgres="$run postgresql"
 # apache2-bin: the server and its modules, without a service, without
 # /etc/apache2 and without anything listening on port 80.
 run_apache="$run apache2-bin libapache2-mod-fcgid"
-test="$run_apache clang libclang-rt-14-dev libcmocka-dev curl python3 python3-requests sqlite3 valgrind cppcheck clang-format util-linux chromium chromium-driver python3-selenium"
+test="$run_apache postgresql clang libclang-rt-14-dev libcmocka-dev curl python3 python3-requests sqlite3 valgrind cppcheck clang-format util-linux chromium chromium-driver python3-selenium"
 fuzz="$build clang libclang-rt-14-dev"
-bench="$run wrk time curl python3"
+bench="$run postgresql wrk time curl python3"
 
 case "${1:-build}" in
 build) want=$build ;;
 run) want=$run ;;
 run-apache) want=$run_apache ;;
+run-postgres) want=$run_postgres ;;
 test) want=$test ;;
 fuzz) want=$fuzz ;;
 bench) want=$bench ;;
-*) echo "usage: $0 build|run|run-apache|test|fuzz|bench" >&2; exit 2 ;;
+*) echo "usage: $0 build|run|run-apache|run-postgres|test|fuzz|bench" >&2; exit 2 ;;
 esac
 
 missing=""
