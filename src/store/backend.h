@@ -1,5 +1,5 @@
-/* backend.h: what the store's front (store.c) and its backend (sqlite.c)
- * share. Not a contract for other layers: they include store.h. */
+/* backend.h: what the store's front (store.c) and its backends (sqlite.c,
+ * pg.c) share. Not a contract for other layers: they include store.h. */
 #ifndef AUTHCGI_STORE_BACKEND_H
 #define AUTHCGI_STORE_BACKEND_H
 
@@ -127,6 +127,7 @@ struct store {
 };
 
 extern const struct store_ops store_sqlite_ops;
+extern const struct store_ops store_pg_ops;
 
 /* What each statement does, for the log ("insert user"). */
 extern const char *const store_stmt_what[S__MAX];

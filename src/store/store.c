@@ -1,5 +1,6 @@
-/* store.c: the front of store.h: the checks of arguments, and every
- * operation built of the backend's statements (backend.h). */
+/* store.c: the front of store.h: the backend chosen by the database's
+ * name, the checks of arguments, and every operation built of the
+ * backends' statements (backend.h), the same for SQLite and PostgreSQL. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +38,14 @@ const char *const store_stmt_what[S__MAX] = {
 };
 
 #define NARGS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* Is path a PostgreSQL connection URI? */
+static bool
+is_uri(const char *path)
+{
+	return strncmp(path, "postgresql://", 13) == 0 ||
+	       strncmp(path, "postgres://", 11) == 0;
+}
 
 static enum err
 run(struct store *st, enum store_stmt s, const struct store_val *args,
@@ -100,7 +109,10 @@ one_int_row(void *arg, const struct store_val *col, int ncol)
 enum err
 store_open(struct store **out, const struct store_config *cfg)
 {
-	return store_sqlite_ops.open(out, cfg);
+	const struct store_ops *ops =
+	    is_uri(cfg->path) ? &store_pg_ops : &store_sqlite_ops;
+
+	return ops->open(out, cfg);
 }
 
 void

@@ -1,5 +1,7 @@
 /* store.h: persistence of accounts, sessions and reset tokens. The only
- * layer with SQL. Backend-neutral: nothing here names SQLite. */
+ * layer with SQL. Backend-neutral: the same contract holds for an
+ * embedded SQLite file and for a PostgreSQL server that several web hosts
+ * share, chosen by the database's name alone (store_open). */
 #ifndef AUTHCGI_STORE_H
 #define AUTHCGI_STORE_H
 
@@ -14,15 +16,22 @@
 #define STORE_HASH_MAX   255
 #define STORE_DIGEST_LEN 32 /* SHA-256 of a token */
 
-/* The schema version this build writes; an older database is migrated. */
+/* The schema version this build writes; an older database is migrated.
+ * Versions count alike in every backend. */
 #define STORE_SCHEMA_VERSION 3
 
 struct store; /* an open database connection */
 
 struct store_config {
-	const char *path; /* where the database lives */
-	int busy_ms;      /* how long a write waits for a lock, in ms */
-	long max_pages;   /* cap on the database size in pages; 0: none */
+	const char *path; /* where the database lives: a PostgreSQL
+	                     connection URI ("postgresql://..." or
+	                     "postgres://..."), or else the path of a
+	                     SQLite file */
+	int busy_ms;      /* how long a write waits for the write lock, in
+	                     ms (with PostgreSQL, also how long opening a
+	                     connection may take, 2 s at the least) */
+	long max_pages;   /* cap on a SQLite database's size in pages; 0:
+	                     none (PostgreSQL's room is the server's) */
 	bool one_request; /* the process ends after one request (CGI) */
 };
 
@@ -50,10 +59,24 @@ struct store_reset {
 /*
  * Open the database at cfg->path, creating it and migrating its schema
  * to STORE_SCHEMA_VERSION when it is older (never when it is current: a
- * current database costs one read of its version). A newer schema than
- * this build knows is ERR_DB. On success *out is the connection, freed
- * with store_close(). Faults are ERR_DB (cannot open, read-only, corrupt),
- * ERR_BUSY, ERR_FULL or ERR_NOMEM, and are logged with their cause.
+ * current database costs one read of its version). Migrations run once
+ * however many processes, on however many hosts, open the database at
+ * the same time. A newer schema than this build knows is ERR_DB. On
+ * success *out is the connection, freed with store_close(). Faults are
+ * ERR_DB (cannot open or connect, authentication refused, read-only,
+ * corrupt, connection lost), ERR_BUSY (locked past the busy timeout,
+ * deadlock, serialization failure), ERR_FULL (disk or database full) or
+ * ERR_NOMEM, and are logged with their cause; so are the faults of every
+ * function below.
+ *
+ * A PostgreSQL connection is kept for the life of the store: statements
+ * are prepared on its first use of each and kept, unless
+ * cfg->one_request. A connection found lost (the server restarted, or
+ * ended it) is opened again at the next call outside a transaction, and
+ * a statement that the server refused to start because it was ending the
+ * connection is sent once more on the new one: nothing above the store
+ * sees it. Inside a transaction a lost connection is ERR_DB; the
+ * transaction is then gone.
  */
 enum err store_open(struct store **out, const struct store_config *cfg);
 
@@ -66,7 +89,10 @@ enum err store_version(struct store *st, int *version);
 /*
  * Write transactions. store_begin() takes the write lock at once
  * (waiting up to the busy timeout), so that a read-then-write sequence
- * never fails half way. store_rollback() is safe to call when no
+ * never fails half way: one write transaction at a time runs on the
+ * database, from every process and every host, and each sees what the
+ * ones before it committed. A statement that fails inside a transaction
+ * leaves it to be rolled back. store_rollback() is safe to call when no
  * transaction is open.
  */
 enum err store_begin(struct store *st);
