@@ -1,4 +1,6 @@
-/* admin.c: what the command-line tool does to accounts. */
+/* admin.c: what the command-line tool does to accounts and databases,
+ * and the health probe. */
+#include <string.h>
 #include <sys/stat.h>
 
 #include "../common/log.h"
@@ -122,5 +124,59 @@ auth_import_original(struct auth *a, const char *path, int64_t *imported,
 	e = store_import_original(st, path, auth_now(a), imported, skipped);
 	if (e == ERR_OK)
 		log_audit("accounts_imported", 0, NULL);
+	return e;
+}
+
+enum err
+auth_health(struct auth *a)
+{
+	struct store *st;
+	enum err e;
+
+	if ((e = auth_store(a, &st)) != ERR_OK)
+		return e;
+	return store_ping(st);
+}
+
+enum err
+auth_copy_db(struct auth *a, const char *from, const char *to,
+             struct auth_copied *out)
+{
+	struct store *src = NULL, *dst = NULL;
+	struct store_config sc;
+	struct store_copied n;
+	struct store_live live;
+	int64_t now = auth_now(a);
+	enum err e;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.busy_ms = a->cfg.busy_ms;
+	sc.path = from;
+	sc.existing = true;
+	if ((e = store_open(&src, &sc)) != ERR_OK)
+		goto out;
+	sc.path = to;
+	sc.existing = false;
+	sc.max_pages = a->cfg.db_max_pages;
+	if ((e = store_open(&dst, &sc)) != ERR_OK)
+		goto out;
+	/* Live as auth_session_user(), reset_valid() and the throttle
+	 * count see it. */
+	live.now = now;
+	live.idle_before = now - a->cfg.session_idle;
+	live.max_before = now - a->cfg.session_max;
+	live.window_start = now - a->cfg.throttle.window + 1;
+	if ((e = store_copy(src, dst, &live, &n)) != ERR_OK)
+		goto out;
+	out->accounts = n.users;
+	out->accounts_new = n.users_new;
+	out->sessions = n.sessions;
+	out->reset_tokens = n.reset_tokens;
+	out->throttle_events = n.throttle_events;
+	out->throttle_locks = n.throttle_locks;
+	log_audit("database_copied", 0, NULL);
+out:
+	store_close(dst);
+	store_close(src);
 	return e;
 }

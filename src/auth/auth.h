@@ -34,7 +34,8 @@ struct auth_throttle {
 };
 
 struct auth_config {
-	const char *db_path;     /* database location */
+	const char *db_path;     /* database location: a SQLite file, or
+	                            a PostgreSQL connection URI */
 	int busy_ms;             /* lock wait, milliseconds */
 	long db_max_pages;       /* database size cap in pages; 0 none */
 	bool one_request;        /* the process serves one request (CGI) */
@@ -216,6 +217,35 @@ struct auth_purged {
 /* Remove expired sessions and reset tokens and finished throttle
  * counters: nothing that still has an effect. */
 enum err auth_purge(struct auth *a, struct auth_purged *out);
+
+/* Does the database answer? ERR_OK when it does (opening it now if it
+ * was not open yet); else its fault, logged (ERR_DB, ERR_BUSY, ...).
+ * Touches no account: for a load balancer's health probe. */
+enum err auth_health(struct auth *a);
+
+/* What auth_copy_db() copied. */
+struct auth_copied {
+	int64_t accounts;     /* accounts copied, of which */
+	int64_t accounts_new; /* new in the target */
+	int64_t sessions;
+	int64_t reset_tokens;
+	int64_t throttle_events; /* failures in the lockout window */
+	int64_t throttle_locks;
+};
+
+/*
+ * Copy the accounts, the live sessions and reset tokens (by the
+ * configured lifetimes) and the throttle state (failures in the window,
+ * locks not ended) of the database named from into the one named to,
+ * each named as db_path is (a SQLite path or a PostgreSQL URI), in either
+ * direction. to is created or migrated as needed; from must exist
+ * (ERR_NOT_FOUND). Accounts are matched by email, letter case aside; the
+ * copy is one transaction on to, and repeating it changes nothing more.
+ * The throttle state is keyed by digests under the secret key: hosts
+ * that serve to must use the same key file as those of from.
+ */
+enum err auth_copy_db(struct auth *a, const char *from, const char *to,
+                      struct auth_copied *out);
 
 /*
  * Import the accounts of the original service's SQLite database at path,

@@ -24,6 +24,7 @@ auth_store(struct auth *a, struct store **out)
 	enum err e;
 
 	if (a->st == NULL) {
+		memset(&sc, 0, sizeof(sc));
 		sc.path = a->cfg.db_path;
 		sc.busy_ms = a->cfg.busy_ms;
 		sc.max_pages = a->cfg.db_max_pages;

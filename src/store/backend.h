@@ -37,6 +37,7 @@ enum store_stmt {
 	S_THROTTLE_COUNT,      /* (key, since) -> count */
 	S_THROTTLE_ADD,        /* (key, at) */
 	S_THROTTLE_REMOVE,     /* (key, at): one event */
+	S_THROTTLE_CLEAR,      /* (key): every event */
 	S_LOCK_GET,            /* (key) -> until */
 	S_LOCK_PUT,            /* (key, until) */
 	S_USER_LIST,           /* () -> id, email, created, last_login */
@@ -46,6 +47,20 @@ enum store_stmt {
 	S_PURGE_THROTTLE,      /* (window_before) */
 	S_PURGE_LOCKS,         /* (now) */
 	S_USER_IMPORT,         /* (email, hash, created): none when taken */
+	S_COPY_USERS,          /* () -> id, email, hash, created, last_login,
+	                          in id order */
+	S_COPY_SESSIONS,       /* (idle_before, max_before) -> digest,
+	                          user_id, created, last_seen: the live ones */
+	S_COPY_RESETS,         /* (now) -> user_id, digest, expires */
+	S_COPY_EVENTS,         /* (window_before) -> key, at, by key */
+	S_COPY_LOCKS,          /* (now) -> key, until */
+	S_USER_PUT_ID,         /* (id, email, hash, created, last_login) ->
+	                          id; no row when the id is taken */
+	S_USER_PUT,            /* (email, hash, created, last_login) -> id */
+	S_USER_UPDATE,         /* (id, email, hash, created, last_login) */
+	S_SESSION_PUT,         /* (digest, user_id, created, last_seen):
+	                          inserted or replaced */
+	S_USER_IDS_SYNC,       /* (): new ids follow the largest one */
 	S__MAX
 };
 
@@ -97,10 +112,10 @@ typedef int (*store_row_fn)(void *arg, const struct store_val *col, int ncol);
 
 /*
  * What a backend does; store.c holds what backends share (checks of the
- * arguments, every operation built of statements) and calls these.
- * Faults are logged by the backend, with its database's own words, and
- * returned as error kinds (ERR_EXISTS, for a uniqueness conflict, is not
- * logged).
+ * arguments, every operation built of statements, copying between
+ * databases) and calls these. Faults are logged by the backend, with its
+ * database's own words, and returned as error kinds (ERR_EXISTS, for a
+ * uniqueness conflict, is not logged).
  */
 struct store_ops {
 	/* store_open() for this backend. */

@@ -67,6 +67,7 @@ static const char *const stmt_sql[S__MAX] = {
     [S_THROTTLE_REMOVE] = "DELETE FROM throttle_events WHERE ctid ="
                           " (SELECT ctid FROM throttle_events"
                           " WHERE key = $1 AND at = $2 LIMIT 1)",
+    [S_THROTTLE_CLEAR] = "DELETE FROM throttle_events WHERE key = $1",
     [S_LOCK_GET] = "SELECT until FROM throttle_locks WHERE key = $1",
     [S_LOCK_PUT] = "INSERT INTO throttle_locks (key, until) VALUES ($1, $2)"
                    " ON CONFLICT (key) DO UPDATE SET until = excluded.until",
@@ -80,6 +81,39 @@ static const char *const stmt_sql[S__MAX] = {
     [S_PURGE_LOCKS] = "DELETE FROM throttle_locks WHERE until <= $1",
     [S_USER_IMPORT] = "INSERT INTO users (email, password_hash, created_at)"
                       " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    [S_COPY_USERS] = "SELECT id, email, password_hash, created_at,"
+                     " coalesce(last_login, 0) FROM users ORDER BY id",
+    [S_COPY_SESSIONS] = "SELECT token_hash, user_id, created_at, last_seen"
+                        " FROM sessions"
+                        " WHERE last_seen > $1 AND created_at > $2",
+    [S_COPY_RESETS] = "SELECT user_id, token_hash, expires_at"
+                      " FROM reset_tokens WHERE expires_at > $1",
+    [S_COPY_EVENTS] = "SELECT key, at FROM throttle_events WHERE at >= $1"
+                      " ORDER BY key, at",
+    [S_COPY_LOCKS] = "SELECT key, until FROM throttle_locks"
+                     " WHERE until > $1",
+    [S_USER_PUT_ID] = "INSERT INTO users (id, email, password_hash,"
+                      " created_at, last_login)"
+                      " VALUES ($1, $2, $3, $4, nullif($5, 0))"
+                      " ON CONFLICT DO NOTHING RETURNING id",
+    [S_USER_PUT] = "INSERT INTO users (email, password_hash, created_at,"
+                   " last_login) VALUES ($1, $2, $3, nullif($4, 0))"
+                   " RETURNING id",
+    [S_USER_UPDATE] = "UPDATE users SET email = $2, password_hash = $3,"
+                      " created_at = $4, last_login = nullif($5, 0)"
+                      " WHERE id = $1",
+    [S_SESSION_PUT] = "INSERT INTO sessions (token_hash, user_id,"
+                      " created_at, last_seen) VALUES ($1, $2, $3, $4)"
+                      " ON CONFLICT (token_hash) DO UPDATE SET"
+                      " user_id = excluded.user_id,"
+                      " created_at = excluded.created_at,"
+                      " last_seen = excluded.last_seen",
+    /* Ids given explicitly (a copy keeps them) do not advance the
+     * identity's sequence: move it past the largest, never back. */
+    [S_USER_IDS_SYNC] = "SELECT setval(s, m) FROM (SELECT"
+                        " pg_get_serial_sequence('users', 'id')::regclass AS s,"
+                        " max(id) AS m FROM users) x"
+                        " WHERE m > coalesce(pg_sequence_last_value(s), 0)",
 };
 
 /* The version table: one row per migration applied. */

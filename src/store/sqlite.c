@@ -1,9 +1,11 @@
 /* sqlite.c: the SQLite backend of the store: one file, one writer at a
  * time (BEGIN IMMEDIATE), many readers (WAL). */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <sqlite3.h>
@@ -44,6 +46,7 @@ static const char *const stmt_sql[S__MAX] = {
     [S_THROTTLE_REMOVE] = "DELETE FROM throttle_events WHERE rowid ="
                           " (SELECT rowid FROM throttle_events"
                           " WHERE key = ?1 AND at = ?2 LIMIT 1)",
+    [S_THROTTLE_CLEAR] = "DELETE FROM throttle_events WHERE key = ?1",
     [S_LOCK_GET] = "SELECT until FROM throttle_locks WHERE key = ?1",
     [S_LOCK_PUT] = "INSERT OR REPLACE INTO throttle_locks (key, until)"
                    " VALUES (?1, ?2)",
@@ -57,6 +60,30 @@ static const char *const stmt_sql[S__MAX] = {
     [S_PURGE_LOCKS] = "DELETE FROM throttle_locks WHERE until <= ?1",
     [S_USER_IMPORT] = "INSERT OR IGNORE INTO users (email, password_hash,"
                       " created_at) VALUES (?1, ?2, ?3)",
+    [S_COPY_USERS] = "SELECT id, email, password_hash, created_at,"
+                     " coalesce(last_login, 0) FROM users ORDER BY id",
+    [S_COPY_SESSIONS] = "SELECT token_hash, user_id, created_at, last_seen"
+                        " FROM sessions"
+                        " WHERE last_seen > ?1 AND created_at > ?2",
+    [S_COPY_RESETS] = "SELECT user_id, token_hash, expires_at"
+                      " FROM reset_tokens WHERE expires_at > ?1",
+    [S_COPY_EVENTS] = "SELECT key, at FROM throttle_events WHERE at >= ?1"
+                      " ORDER BY key, at",
+    [S_COPY_LOCKS] = "SELECT key, until FROM throttle_locks"
+                     " WHERE until > ?1",
+    [S_USER_PUT_ID] = "INSERT OR IGNORE INTO users (id, email,"
+                      " password_hash, created_at, last_login)"
+                      " VALUES (?1, ?2, ?3, ?4, nullif(?5, 0)) RETURNING id",
+    [S_USER_PUT] = "INSERT INTO users (email, password_hash, created_at,"
+                   " last_login) VALUES (?1, ?2, ?3, nullif(?4, 0))"
+                   " RETURNING id",
+    [S_USER_UPDATE] = "UPDATE users SET email = ?2, password_hash = ?3,"
+                      " created_at = ?4, last_login = nullif(?5, 0)"
+                      " WHERE id = ?1",
+    [S_SESSION_PUT] = "INSERT OR REPLACE INTO sessions (token_hash, user_id,"
+                      " created_at, last_seen) VALUES (?1, ?2, ?3, ?4)",
+    /* An INTEGER PRIMARY KEY takes the largest id plus one. */
+    [S_USER_IDS_SYNC] = NULL,
 };
 
 /*
@@ -416,17 +443,21 @@ static void sq_close(struct store *st);
 static enum err
 sq_open(struct store **out, const struct store_config *cfg)
 {
+	struct stat sb;
 	struct sq *q;
 	enum err e;
 	int rc, v = 0, one = 1;
 
+	if (cfg->existing && stat(cfg->path, &sb) != 0 && errno == ENOENT)
+		return ERR_NOT_FOUND;
 	if ((q = calloc(1, sizeof(*q))) == NULL)
 		return ERR_NOMEM;
 	q->base.ops = &store_sqlite_ops;
 	if (cfg->one_request)
 		use_arena();
 	rc = sqlite3_open_v2(cfg->path, &q->db,
-	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	                     SQLITE_OPEN_READWRITE |
+	                         (cfg->existing ? 0 : SQLITE_OPEN_CREATE) |
 	                         SQLITE_OPEN_NOMUTEX,
 	                     NULL);
 	if (rc != SQLITE_OK) {

@@ -26,6 +26,7 @@ const char *const store_stmt_what[S__MAX] = {
     [S_THROTTLE_COUNT] = "count failures",
     [S_THROTTLE_ADD] = "count a failure",
     [S_THROTTLE_REMOVE] = "uncount a failure",
+    [S_THROTTLE_CLEAR] = "clear failures",
     [S_LOCK_GET] = "read lock",
     [S_LOCK_PUT] = "write lock",
     [S_USER_LIST] = "list users",
@@ -35,6 +36,16 @@ const char *const store_stmt_what[S__MAX] = {
     [S_PURGE_THROTTLE] = "purge failures",
     [S_PURGE_LOCKS] = "purge locks",
     [S_USER_IMPORT] = "import user",
+    [S_COPY_USERS] = "read users",
+    [S_COPY_SESSIONS] = "read sessions",
+    [S_COPY_RESETS] = "read reset tokens",
+    [S_COPY_EVENTS] = "read failures",
+    [S_COPY_LOCKS] = "read locks",
+    [S_USER_PUT_ID] = "copy user",
+    [S_USER_PUT] = "copy user",
+    [S_USER_UPDATE] = "copy user",
+    [S_SESSION_PUT] = "copy session",
+    [S_USER_IDS_SYNC] = "advance user ids",
 };
 
 #define NARGS(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -131,6 +142,23 @@ store_version(struct store *st, int *version)
 	if ((e = run(st, S_VERSION, NULL, 0, one_int_row, &o)) == ERR_OK)
 		*version = (int)o.v;
 	return e;
+}
+
+enum err
+store_ping(struct store *st)
+{
+	enum err e;
+	int v = 0;
+
+	if ((e = store_version(st, &v)) != ERR_OK)
+		return e;
+	if (v > STORE_SCHEMA_VERSION) {
+		log_error("database: schema version %d is newer than this"
+		          " build's %d: upgrade this host",
+		          v, STORE_SCHEMA_VERSION);
+		return ERR_DB;
+	}
+	return ERR_OK;
 }
 
 enum err
@@ -619,4 +647,240 @@ store_import_original(struct store *st, const char *path, int64_t now,
 	*imported = c.done;
 	*skipped = total - c.done;
 	return ERR_OK;
+}
+
+/* ---- copying between databases ---- */
+
+/* The id each copied account has in the target, by its id in the source
+ * (the source's accounts come in id order: a sorted array). */
+struct id_pair {
+	int64_t from, to;
+};
+
+struct copy_ctx {
+	struct store *to;
+	struct id_pair *ids;
+	size_t nids, cap;
+	char *last_key; /* the key whose events are being copied */
+	struct store_copied n;
+	enum err e;
+};
+
+/* The target's id of the source's account id; false when it was not
+ * copied (a session or token of an account that is gone). */
+static bool
+id_map(const struct copy_ctx *c, int64_t from, int64_t *to)
+{
+	size_t lo = 0, hi = c->nids;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->ids[mid].from == from) {
+			*to = c->ids[mid].to;
+			return true;
+		}
+		if (c->ids[mid].from < from)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+static enum err
+id_add(struct copy_ctx *c, int64_t from, int64_t to)
+{
+	struct id_pair *p;
+
+	if (c->nids > 0 && c->ids[c->nids - 1].from >= from)
+		return ERR_DB; /* not in id order */
+	if (c->nids == c->cap) {
+		size_t cap = c->cap != 0 ? 2 * c->cap : 256;
+
+		if ((p = realloc(c->ids, cap * sizeof(*p))) == NULL)
+			return ERR_NOMEM;
+		c->ids = p;
+		c->cap = cap;
+	}
+	c->ids[c->nids].from = from;
+	c->ids[c->nids].to = to;
+	c->nids++;
+	return ERR_OK;
+}
+
+/* One account of the source: (id, email, hash, created, last_login). */
+static int
+copy_user(void *arg, const struct store_val *col, int ncol)
+{
+	struct copy_ctx *c = arg;
+	struct store_user u;
+	struct store_val a[5];
+	struct one_int o = {0, false};
+	int64_t id;
+
+	if (ncol < 5 || col[1].kind != STORE_TEXT ||
+	    col[2].kind != STORE_TEXT) {
+		c->e = ERR_DB;
+		log_error("database: copy: user %lld has a malformed row",
+		          ncol > 0 ? (long long)col_int(&col[0]) : -1LL);
+		return 1;
+	}
+	id = col_int(&col[0]);
+	a[0] = store_int(id);
+	memcpy(&a[1], &col[1], 4 * sizeof(a[0]));
+	c->e = user_get(c->to, S_USER_BY_EMAIL, col[1], &u);
+	if (c->e == ERR_OK) {
+		/* The same account, by the uniqueness rule: now as in the
+		 * source, under the target's id. */
+		explicit_bzero(u.hash, sizeof(u.hash));
+		a[0] = store_int(u.id);
+		c->e = run(c->to, S_USER_UPDATE, a, 5, NULL, NULL);
+	} else if (c->e == ERR_NOT_FOUND) {
+		/* New: its own id when the target has no account with it. */
+		c->e = run(c->to, S_USER_PUT_ID, a, 5, one_int_row, &o);
+		if (c->e == ERR_OK && !o.found)
+			c->e =
+			    run(c->to, S_USER_PUT, a + 1, 4, one_int_row, &o);
+		if (c->e == ERR_OK && !o.found)
+			c->e = ERR_DB;
+		u.id = o.v;
+		c->n.users_new++;
+	}
+	if (c->e == ERR_OK)
+		c->e = id_add(c, id, u.id);
+	if (c->e == ERR_OK)
+		c->n.users++;
+	return c->e != ERR_OK;
+}
+
+/* One live session: (digest, user_id, created, last_seen). */
+static int
+copy_session(void *arg, const struct store_val *col, int ncol)
+{
+	struct copy_ctx *c = arg;
+	struct store_val a[4];
+	int64_t to;
+
+	if (ncol < 4 || col[0].kind != STORE_BLOB ||
+	    col[0].n != STORE_DIGEST_LEN)
+		return 0;
+	if (!id_map(c, col_int(&col[1]), &to))
+		return 0;
+	memcpy(a, col, sizeof(a));
+	a[1] = store_int(to);
+	if ((c->e = run(c->to, S_SESSION_PUT, a, 4, NULL, NULL)) != ERR_OK)
+		return 1;
+	c->n.sessions++;
+	return 0;
+}
+
+/* One live reset token: (user_id, digest, expires). */
+static int
+copy_reset(void *arg, const struct store_val *col, int ncol)
+{
+	struct copy_ctx *c = arg;
+	struct store_val a[3];
+	int64_t to;
+
+	if (ncol < 3 || col[1].kind != STORE_BLOB ||
+	    col[1].n != STORE_DIGEST_LEN)
+		return 0;
+	if (!id_map(c, col_int(&col[0]), &to))
+		return 0;
+	memcpy(a, col, sizeof(a));
+	a[0] = store_int(to);
+	if ((c->e = run(c->to, S_RESET_PUT, a, 3, NULL, NULL)) != ERR_OK)
+		return 1;
+	c->n.reset_tokens++;
+	return 0;
+}
+
+/* One throttle event, (key, at), by key: a key's first event clears the
+ * target's events of that key, which the source's then replace. */
+static int
+copy_event(void *arg, const struct store_val *col, int ncol)
+{
+	struct copy_ctx *c = arg;
+
+	if (ncol < 2 || col[0].kind != STORE_TEXT)
+		return 0;
+	if (c->last_key == NULL || strcmp(c->last_key, col[0].s) != 0) {
+		free(c->last_key);
+		if ((c->last_key = strdup(col[0].s)) == NULL) {
+			c->e = ERR_NOMEM;
+			return 1;
+		}
+		if ((c->e = run(c->to, S_THROTTLE_CLEAR, col, 1, NULL, NULL)) !=
+		    ERR_OK)
+			return 1;
+	}
+	if ((c->e = run(c->to, S_THROTTLE_ADD, col, 2, NULL, NULL)) != ERR_OK)
+		return 1;
+	c->n.throttle_events++;
+	return 0;
+}
+
+/* One live lock: (key, until). */
+static int
+copy_lock(void *arg, const struct store_val *col, int ncol)
+{
+	struct copy_ctx *c = arg;
+
+	if (ncol < 2 || col[0].kind != STORE_TEXT)
+		return 0;
+	if ((c->e = run(c->to, S_LOCK_PUT, col, 2, NULL, NULL)) != ERR_OK)
+		return 1;
+	c->n.throttle_locks++;
+	return 0;
+}
+
+/* Run the source's statement s, each row copied by fn; a fault of either
+ * side ends the copy. */
+static enum err
+copy_rows(struct store *from, struct copy_ctx *c, enum store_stmt s,
+          const struct store_val *args, int nargs, store_row_fn fn)
+{
+	enum err e = run(from, s, args, nargs, fn, c);
+
+	return e != ERR_OK ? e : c->e;
+}
+
+enum err
+store_copy(struct store *from, struct store *to, const struct store_live *live,
+           struct store_copied *out)
+{
+	struct store_val idle[] = {store_int(live->idle_before),
+	                           store_int(live->max_before)};
+	struct store_val now = store_int(live->now),
+	                 window = store_int(live->window_start);
+	struct copy_ctx c;
+	enum err e;
+
+	memset(&c, 0, sizeof(c));
+	c.to = to;
+	if ((e = from->ops->begin(from, false)) != ERR_OK)
+		return e;
+	if ((e = store_begin(to)) != ERR_OK)
+		goto out;
+	if ((e = copy_rows(from, &c, S_COPY_USERS, NULL, 0, copy_user)) !=
+	        ERR_OK ||
+	    (e = run(to, S_USER_IDS_SYNC, NULL, 0, NULL, NULL)) != ERR_OK ||
+	    (e = copy_rows(from, &c, S_COPY_SESSIONS, idle, NARGS(idle),
+	                   copy_session)) != ERR_OK ||
+	    (e = copy_rows(from, &c, S_COPY_RESETS, &now, 1, copy_reset)) !=
+	        ERR_OK ||
+	    (e = copy_rows(from, &c, S_COPY_EVENTS, &window, 1, copy_event)) !=
+	        ERR_OK ||
+	    (e = copy_rows(from, &c, S_COPY_LOCKS, &now, 1, copy_lock)) !=
+	        ERR_OK ||
+	    (e = store_commit(to)) != ERR_OK)
+		store_rollback(to);
+out:
+	store_rollback(from);
+	free(c.ids);
+	free(c.last_key);
+	if (e == ERR_OK)
+		*out = c.n;
+	return e;
 }

@@ -33,6 +33,8 @@ struct store_config {
 	long max_pages;   /* cap on a SQLite database's size in pages; 0:
 	                     none (PostgreSQL's room is the server's) */
 	bool one_request; /* the process ends after one request (CGI) */
+	bool existing;    /* open only a database that exists: a missing
+	                     SQLite file is ERR_NOT_FOUND, never created */
 };
 
 struct store_user {
@@ -85,6 +87,11 @@ void store_close(struct store *st);
 
 /* The schema version of the open database. */
 enum err store_version(struct store *st, int *version);
+
+/* Does the database answer? ERR_OK when its schema version could be read
+ * and this build knows it (ERR_DB, logged, when it is newer: another
+ * host has upgraded it). For a load balancer's probe. */
+enum err store_ping(struct store *st);
 
 /*
  * Write transactions. store_begin() takes the write lock at once
@@ -223,6 +230,43 @@ struct store_purged {
 enum err store_purge(struct store *st, int64_t now, int64_t idle_before,
                      int64_t max_before, int64_t window_before,
                      struct store_purged *out);
+
+/* What is still live, for store_copy(): sessions used after idle_before
+ * and started after max_before, reset tokens and locks that end after
+ * now, throttle events at window_start or later. */
+struct store_live {
+	int64_t now;
+	int64_t idle_before;
+	int64_t max_before;
+	int64_t window_start;
+};
+
+/* What store_copy() copied. */
+struct store_copied {
+	int64_t users;     /* accounts copied, of which */
+	int64_t users_new; /* new in the target */
+	int64_t sessions;
+	int64_t reset_tokens;
+	int64_t throttle_events;
+	int64_t throttle_locks;
+};
+
+/*
+ * Copy everything live of one database into another, whatever their
+ * backends: accounts, sessions, reset tokens, throttle events and locks,
+ * read from one state of from, written in one transaction of to.
+ * Accounts are matched by email (ASCII letters without case, as
+ * uniqueness is): one that to has is updated to from's (email as typed,
+ * hash, times), a new one keeps its id when to has no account with it.
+ * Sessions and reset tokens follow their accounts and replace those with
+ * the same digest or account; a key's events replace to's events of that
+ * key; locks replace to's locks of their key. Nothing else in to is
+ * touched, so a second copy changes nothing more: the copy may be
+ * repeated. On success *out says what was copied; on failure to is as
+ * it was.
+ */
+enum err store_copy(struct store *from, struct store *to,
+                    const struct store_live *live, struct store_copied *out);
 
 /*
  * Copy accounts from the original service's SQLite database at path (its

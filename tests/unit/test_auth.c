@@ -698,7 +698,7 @@ static void
 test_auth_login_records_last_login(void **state)
 {
 	struct fx *f = *state;
-	struct store_config sc = {f->db.path, 1000, 0, false};
+	struct store_config sc = {f->db.path, 1000, 0, false, false};
 	char sid[AUTH_TOKEN_LEN + 1];
 	struct store *st = NULL;
 	struct store_user su;
@@ -1079,7 +1079,7 @@ test_auth_db_holds_no_tokens_in_clear(void **state)
 static void
 insert_foreign(struct fx *f, const char *email, const char *hash)
 {
-	struct store_config sc = {f->db.path, 1000, 0, false};
+	struct store_config sc = {f->db.path, 1000, 0, false, false};
 	struct store *st = NULL;
 	int64_t id;
 
@@ -1092,7 +1092,7 @@ insert_foreign(struct fx *f, const char *email, const char *hash)
 static void
 stored_hash(struct fx *f, const char *email, char *out, size_t size)
 {
-	struct store_config sc = {f->db.path, 1000, 0, false};
+	struct store_config sc = {f->db.path, 1000, 0, false, false};
 	struct store *st = NULL;
 	struct store_user su;
 

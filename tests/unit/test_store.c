@@ -53,7 +53,7 @@ teardown(void **state)
 static void
 open_ok(struct fx *f)
 {
-	struct store_config cfg = {f->db.path, 1000, 0, false};
+	struct store_config cfg = {f->db.path, 1000, 0, false, false};
 
 	assert_int_equal(store_open(&f->st, &cfg), ERR_OK);
 	assert_non_null(f->st);
@@ -62,7 +62,7 @@ open_ok(struct fx *f)
 static enum err
 open_path(const char *path, int busy_ms, struct store **out)
 {
-	struct store_config cfg = {path, busy_ms, 0, false};
+	struct store_config cfg = {path, busy_ms, 0, false, false};
 
 	return store_open(out, &cfg);
 }
