@@ -42,11 +42,12 @@ suite() {
 	add "$name" "$p" "$f"
 }
 
-# cmocka NAME BINARY: a cmocka test binary.
+# cmocka NAME COMMAND...: a cmocka test binary (or what runs one).
 cmocka() {
 	name=$1
-	out="$log_dir/$(echo "$name" | tr ' /' '__').log"
-	"$2" >"$out" 2>&1
+	shift
+	out="$log_dir/$(echo "$name" | tr ' /()' '____').log"
+	"$@" >"$out" 2>&1
 	rc=$?
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$out" | tail -n 1)
 	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$out" | tail -n 1)
@@ -71,6 +72,9 @@ for t in build/unit-asan/test_*; do
 	[ -x "$t" ] || continue
 	cmocka "unit+asan $(basename "$t")" "$t"
 done
+# The store's tests once more, on PostgreSQL.
+cmocka "unit test_store (postgresql)" tests/unit/with-pg.sh build/unit/test_store
+cmocka "unit+asan test_store (postgresql)" tests/unit/with-pg.sh build/unit-asan/test_store
 
 suite "cgi" tests/cgi/run.sh cgi-bin/auth.cgi
 suite "cgi+asan" tests/cgi/run.sh build/asan/auth.cgi
