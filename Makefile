@@ -7,6 +7,7 @@
 PORT      ?= 5000
 MODE      ?= cgi
 SERVER    ?= lighttpd
+DB        ?= sqlite
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 STATE_DIR ?= $(CURDIR)/var
@@ -294,10 +295,14 @@ test:
 		unit-bins fuzz-bins
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run.sh
 
+# DB=postgres serves on a throwaway PostgreSQL cluster, AUTHCGI_DB on the
+# database it names: both with the dynamic executable (libpq).
+RUN_PG := $(filter postgres,$(DB))$(filter postgresql://% postgres://%,$(AUTHCGI_DB))
 run:
 	@scripts/deps.sh $(if $(filter apache,$(SERVER)),run-apache,run)
-	@$(MAKE) --no-print-directory all
-	@MODE=$(MODE) SERVER=$(SERVER) scripts/serve.sh "$(PORT)" "$(STATE_DIR)"
+	@$(if $(filter postgres,$(DB)),scripts/deps.sh run-postgres)
+	@$(MAKE) --no-print-directory all $(if $(RUN_PG),LINK=dynamic)
+	@MODE=$(MODE) SERVER=$(SERVER) DB=$(DB) scripts/serve.sh "$(PORT)" "$(STATE_DIR)"
 
 bench:
 	@scripts/deps.sh bench

@@ -9,9 +9,9 @@
 #   stop DIR            stop the server started there, by the PID that
 #                       start wrote to DIR/postgres.pid: a fast shutdown,
 #                       then, after 30 s, an immediate one, then SIGKILL
-#   createdb DIR NAME   a database NAME owned by a role NAME (made when
-#                       missing, able to log in): a new database's schema
-#                       is then the service's to create
+#   createdb DIR NAME   a database NAME owned by a role NAME (each made
+#                       when missing; the role can log in): a new
+#                       database's schema is then the service's to create
 #   uri DIR NAME        print the connection URI of database NAME, as role
 #                       NAME, through the cluster's socket
 #   psql DIR ARG...     psql as the superuser through the socket, e.g.
@@ -148,10 +148,14 @@ createdb)
 	[ $# -eq 1 ] || usage
 	dir=$(cd "$dir" && pwd -P)
 	case $1 in *[!a-z0-9_]* | '') echo "$0: NAME: lower-case letters, digits and _ only" >&2; exit 2 ;; esac
-	sql -d postgres -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$1') THEN CREATE ROLE $1 LOGIN; END IF; END \$\$" \
-		-c "CREATE DATABASE $1 OWNER $1 ENCODING 'UTF8' TEMPLATE template0"
-	# PostgreSQL 15 gives CREATE on the schema public to its owner only.
-	sql -d "$1" -c "ALTER SCHEMA public OWNER TO $1"
+	sql -d postgres -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$1') THEN CREATE ROLE $1 LOGIN; END IF; END \$\$"
+	# A database made before (a cluster kept in a state dir) is kept.
+	if [ -z "$(sql -d postgres -At -c "SELECT 1 FROM pg_database WHERE datname = '$1'")" ]; then
+		sql -d postgres -c "CREATE DATABASE $1 OWNER $1 ENCODING 'UTF8' TEMPLATE template0"
+		# PostgreSQL 15 gives CREATE on the schema public to its
+		# owner only.
+		sql -d "$1" -c "ALTER SCHEMA public OWNER TO $1"
+	fi
 	;;
 uri)
 	[ $# -eq 1 ] || usage

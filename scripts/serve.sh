@@ -2,7 +2,8 @@
 # serve.sh: serve cgi-bin/auth.cgi in the foreground (Ctrl-C stops it), with
 # lighttpd or Apache, as a CGI or as FastCGI. Used by `make run`, and by
 # tests/lib/server.sh for every combination but lighttpd + CGI.
-# Usage: [MODE=cgi|fastcgi] [SERVER=lighttpd|apache] scripts/serve.sh PORT STATE_DIR
+# Usage: [MODE=cgi|fastcgi] [SERVER=lighttpd|apache] [DB=sqlite|postgres]
+#        scripts/serve.sh PORT STATE_DIR
 #   PORT       TCP port on 127.0.0.1
 #   STATE_DIR  directory for the database (auth.db), the server's pid file,
 #              sockets and logs; created when missing
@@ -11,10 +12,15 @@
 #   SERVER     lighttpd (default): conf/lighttpd.conf, or with MODE=fastcgi
 #              conf/lighttpd-fastcgi.conf; apache: conf/apache.conf
 #              (started with -DAUTHCGI_FASTCGI for MODE=fastcgi)
+#   DB         sqlite (default): STATE_DIR/auth.db; postgres: a throwaway
+#              PostgreSQL cluster (scripts/pg-cluster.sh) in STATE_DIR/pg,
+#              or in a temporary directory when its unprivileged user
+#              cannot reach STATE_DIR; stopped with the server
 #   SERVE_PROJECT_DIR  the project to serve (cgi-bin/auth.cgi, conf/);
 #              default: the checkout holding this script
 # AUTHCGI_* variables set in the environment reach the app (see the
-# configuration files); AUTHCGI_DB is always STATE_DIR/auth.db.
+# configuration files). AUTHCGI_DB, when set, is the database served (a
+# SQLite path or a PostgreSQL URI), whatever DB says.
 # Logs: lighttpd: STATE_DIR/error.log (lighttpd's own), STATE_DIR/
 # cgi-stderr.log (the app's stderr); Apache: both in STATE_DIR/error.log.
 # Two instances with different PORT and STATE_DIR run side by side, in any
@@ -39,6 +45,7 @@ port=$1
 state_dir=$2
 mode=${MODE:-cgi}
 server=${SERVER:-lighttpd}
+db=${DB:-sqlite}
 case "$port" in
 '' | *[!0-9]*) echo "$0: PORT must be a number: '$port'" >&2; usage ;;
 esac
@@ -55,12 +62,17 @@ case "$server" in
 lighttpd | apache) ;;
 *) echo "$0: SERVER must be lighttpd or apache: '$server'" >&2; usage ;;
 esac
+case "$db" in
+sqlite | postgres) ;;
+*) echo "$0: DB must be sqlite or postgres: '$db'" >&2; usage ;;
+esac
 
 # The project served: this checkout, or SERVE_PROJECT_DIR when set (a
 # directory with cgi-bin/auth.cgi and conf/, e.g. a test's snapshot).
 project_dir=${SERVE_PROJECT_DIR:-$(cd "$(dirname "$0")/.." && pwd -P)}
 project_dir=$(cd "$project_dir" && pwd -P)
 cgi=$project_dir/cgi-bin/auth.cgi
+scripts=$(cd "$(dirname "$0")" && pwd -P)
 
 if [ ! -x "$cgi" ]; then
 	echo "$0: $cgi is missing: run make first" >&2
@@ -71,10 +83,54 @@ mkdir -p "$state_dir"
 # The server runs the app from elsewhere: every path it is given is absolute.
 state_dir=$(cd "$state_dir" && pwd -P)
 
-# Create or migrate the database before the first request.
-if ! AUTHCGI_DB=$state_dir/auth.db "$cgi" init >/dev/null; then
-	echo "$0: warning: '$cgi init' failed; serving anyway" >&2
+# The database: AUTHCGI_DB from the environment, a throwaway PostgreSQL
+# cluster (DB=postgres), or the state dir's SQLite file.
+pg_dir=""
+pg_tmp=""
+stop_pg() {
+	[ -n "$pg_dir" ] || return 0
+	"$scripts/pg-cluster.sh" stop "$pg_dir"
+	[ -z "$pg_tmp" ] || rm -rf "$pg_tmp"
+	pg_dir=""
+}
+if [ -z "${AUTHCGI_DB:-}" ] && [ "$db" = postgres ]; then
+	pg_dir=$state_dir/pg
+	# The server runs as an unprivileged user (as root: postgres), who
+	# must reach the state dir: not so in a clone under /root (0700).
+	if [ "$(id -u)" -eq 0 ] && ! setpriv --reuid=postgres \
+		--regid="$(id -g postgres 2>/dev/null || echo 0)" --clear-groups \
+		test -x "$state_dir" 2>/dev/null; then
+		pg_tmp=$(mktemp -d /tmp/authcgi-pg.XXXXXX)
+		pg_dir=$pg_tmp
+		echo "authcgi: user postgres cannot reach $state_dir: the cluster is in $pg_dir, removed at the end"
+	fi
+	trap 'stop_pg' EXIT
+	trap 'exit 130' INT TERM
+	"$scripts/pg-cluster.sh" start "$pg_dir"
+	"$scripts/pg-cluster.sh" createdb "$pg_dir" authcgi
+	AUTHCGI_DB=$("$scripts/pg-cluster.sh" uri "$pg_dir" authcgi)
 fi
+export AUTHCGI_DB="${AUTHCGI_DB:-$state_dir/auth.db}"
+case $AUTHCGI_DB in
+postgresql://* | postgres://*)
+	# The secret key file's default is the database's path and ".key":
+	# a URI is not one.
+	export AUTHCGI_SECRET_KEY_FILE="${AUTHCGI_SECRET_KEY_FILE:-$state_dir/auth.key}"
+	# Create or migrate the database before the first request; a build
+	# without libpq says so here.
+	if ! "$cgi" init >/dev/null; then
+		echo "$0: '$cgi init' failed on $AUTHCGI_DB (a static build has no PostgreSQL: make LINK=dynamic)" >&2
+		exit 1
+	fi
+	;;
+*)
+	if ! "$cgi" init >/dev/null; then
+		echo "$0: warning: '$cgi init' failed; serving anyway" >&2
+	fi
+	;;
+esac
+# Which database, a password in the URI hidden.
+echo "authcgi: database $(printf '%s' "$AUTHCGI_DB" | sed 's|\(://[^:/@]*\):[^@/]*@|\1:***@|')"
 
 export SERVE_PORT="$port" SERVE_STATE_DIR="$state_dir" \
 	SERVE_PROJECT_DIR="$project_dir"
@@ -97,7 +153,13 @@ if [ "$server" = lighttpd ]; then
 	"$lighttpd" -tt -f "$conf"
 	echo "authcgi: serving http://127.0.0.1:$port/ with lighttpd ($mode; state in $state_dir; Ctrl-C stops)"
 	echo "authcgi: logs: $state_dir/error.log, $state_dir/cgi-stderr.log"
-	exec "$lighttpd" -D -f "$conf"
+	[ -n "$pg_dir" ] || exec "$lighttpd" -D -f "$conf"
+	# With a cluster of ours: serve, then stop both.
+	"$lighttpd" -D -f "$conf" &
+	server_pid=$!
+	trap 'kill "$server_pid" 2>/dev/null; wait "$server_pid"; exit 130' INT TERM
+	wait "$server_pid"
+	exit
 fi
 
 # ------------------------------------------------------------------ apache
@@ -139,12 +201,13 @@ if [ "$(id -u)" -eq 0 ]; then
 	fi
 fi
 
-# Hand on every AUTHCGI_* variable but AUTHCGI_DB: by name for mod_cgid
+# Hand on every AUTHCGI_* variable, AUTHCGI_DB included (which turns the
+# configuration's own off: -DAUTHCGI_DB_GIVEN): by name for mod_cgid
 # (PassEnv), by value for mod_fcgid (Apache substitutes ${NAME} when it
 # reads the file; a value must not contain a double quote).
 {
 	echo "# Generated by scripts/serve.sh: the AUTHCGI_* settings of Apache's environment."
-	names=$(env | sed -n 's/^\(AUTHCGI_[A-Z0-9_]*\)=.*/\1/p' | grep -vx AUTHCGI_DB | sort -u || true)
+	names=$(env | sed -n 's/^\(AUTHCGI_[A-Z0-9_]*\)=.*/\1/p' | sort -u || true)
 	echo "<IfDefine !AUTHCGI_FASTCGI>"
 	for n in $names; do echo "    PassEnv $n"; done
 	echo "</IfDefine>"
@@ -153,10 +216,14 @@ fi
 	echo "</IfDefine>"
 } >"$state_dir/apache-env.conf"
 
-define=""
-[ "$mode" = fastcgi ] && define=-DAUTHCGI_FASTCGI
+define=-DAUTHCGI_DB_GIVEN
+[ "$mode" = fastcgi ] && define="$define -DAUTHCGI_FASTCGI"
 # Check the configuration first, so that an error shows here.
 "$apache" -d "$state_dir" -f "$conf" $define -t
 echo "authcgi: serving http://127.0.0.1:$port/ with Apache ($mode; state in $state_dir; Ctrl-C stops)"
 echo "authcgi: log: $state_dir/error.log"
-exec "$apache" -d "$state_dir" -f "$conf" $define -DFOREGROUND
+[ -n "$pg_dir" ] || exec "$apache" -d "$state_dir" -f "$conf" $define -DFOREGROUND
+"$apache" -d "$state_dir" -f "$conf" $define -DFOREGROUND &
+server_pid=$!
+trap 'kill "$server_pid" 2>/dev/null; wait "$server_pid"; exit 130' INT TERM
+wait "$server_pid"

@@ -18,7 +18,8 @@
 #   server_stop             stop the server started above, by its PID
 #
 # AUTHCGI_* variables exported before server_start reach the app (with
-# FastCGI they are read once, when the app's processes start).
+# FastCGI they are read once, when the app's processes start); AUTHCGI_DB
+# among them names the database (else STATE_DIR/auth.db).
 #
 # lighttpd + CGI starts lighttpd directly (as this file always did); the
 # other combinations run scripts/serve.sh, which execs the server, so
@@ -60,7 +61,8 @@ s.close()') || continue
 	return 1
 }
 
-# server_start STATE_DIR: the state dir gets auth.db, lighttpd.pid, the logs
+# server_start STATE_DIR: the state dir gets auth.db (unless AUTHCGI_DB
+# names another database), lighttpd.pid, the logs
 # (error.log, cgi-stderr.log) and lighttpd's own stderr (lighttpd.stderr).
 # The database is created with `auth.cgi init` first (skipped if that fails).
 # Retries on a new port if lighttpd dies at start (e.g. the port was taken
@@ -88,7 +90,8 @@ server_start() {
 		_server_open_path "$state" || return 1
 	fi
 	if [ "$kind" == lighttpd ] && [ "$mode" == cgi ]; then
-		AUTHCGI_DB=$state/auth.db "$SERVER_PROJECT_DIR/cgi-bin/auth.cgi" init \
+		AUTHCGI_DB=${AUTHCGI_DB:-$state/auth.db} \
+			"$SERVER_PROJECT_DIR/cgi-bin/auth.cgi" init \
 			>/dev/null 2>>"$state/init.stderr" ||
 			echo "server_start: warning: auth.cgi init failed" >&2
 	fi
