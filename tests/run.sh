@@ -78,6 +78,12 @@ cmocka "unit+asan test_store (postgresql)" tests/unit/with-pg.sh build/unit-asan
 
 suite "cgi" tests/cgi/run.sh cgi-bin/auth.cgi
 suite "cgi+asan" tests/cgi/run.sh build/asan/auth.cgi
+# On PostgreSQL, with an executable that has libpq (the static one has
+# none: its dynamic twin, where there is one).
+pgcgi=cgi-bin/auth.cgi
+[ -x build/dyn/auth.cgi ] && pgcgi=build/dyn/auth.cgi
+suite "cgi (postgresql)" env TEST_DB=postgres tests/cgi/run.sh "$pgcgi"
+suite "cgi+asan (postgresql)" env TEST_DB=postgres tests/cgi/run.sh build/asan/auth.cgi
 suite "admin" tests/admin/run.sh cgi-bin/auth.cgi
 suite "admin+asan" tests/admin/run.sh build/asan/auth.cgi
 suite "integration (4 servers)" tests/integration/run.sh

@@ -2,7 +2,11 @@
 # run.sh: CGI tests: run the executable directly, as a web server would
 # (CGI/1.1 variables in the environment, the body on stdin), and check the
 # Status line, headers, body and database against /work/shared/API.md.
-# Usage: tests/cgi/run.sh PATH_TO_AUTH_CGI
+# Usage: [TEST_DB=sqlite|postgres] tests/cgi/run.sh PATH_TO_AUTH_CGI
+# TEST_DB=postgres runs it all on a database of a throwaway PostgreSQL
+# cluster (tests/lib/pg.sh) instead of a SQLite file; the rows are checked
+# there, and the SQLite file's own checks (its integrity, a lock held by
+# the sqlite3 tool) are PostgreSQL's (the write lock held by psql).
 # Runs once per build (plain and ASan+UBSan): a sanitizer report, a crash,
 # a hang (10 s per request), a missing Status or an unexpected 5xx on any
 # request is a failure. Last line: "N passed, N failed"; exit 1 on failure.
@@ -22,16 +26,30 @@ CGI=$(cd "$(dirname "$1")" && pwd -P)/$(basename "$1")
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/authcgi-cgi.XXXXXX")
 LOCK_PID=""
+TEST_DB=${TEST_DB:-sqlite}
 cleanup() {
 	if [ -n "$LOCK_PID" ]; then
 		kill "$LOCK_PID" 2>/dev/null
 		wait "$LOCK_PID" 2>/dev/null
 	fi
+	[ "$TEST_DB" != postgres ] || pg_stop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-DB=$tmp/auth.db
 export LC_ALL=C
+# The database, and its secret key file (a URI has no file to put it by).
+DB=$tmp/auth.db
+KEY_FILE=""
+if [ "$TEST_DB" == postgres ]; then
+	# shellcheck disable=SC1091
+	. "$here/../lib/pg.sh"
+	if ! pg_start || ! DB=$(pg_db cgi); then
+		fail "PostgreSQL cluster" "did not start"
+		summary
+		exit 1
+	fi
+	KEY_FILE=$tmp/auth.key
+fi
 
 UUID4_RE='^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'
 PW=b4l0u
@@ -213,16 +231,50 @@ login() {
 	SID=$(sid)
 }
 profile() { cgi GET /profile "" HTTP_COOKIE="session_id=$1" "${@:2}"; }
-sql() { sqlite3 -batch -noheader "$DB" "$1" 2>&1; }
+# sql QUERY: its rows, in the database under test.
+sql() {
+	if [ "$TEST_DB" == postgres ]; then
+		pg_sql cgi "$1" 2>&1
+	else
+		sqlite3 -batch -noheader "$DB" "$1" 2>&1
+	fi
+}
+# dump: every row of every table, to compare before and after.
+dump() {
+	local t
+	if [ "$TEST_DB" == postgres ]; then
+		for t in users sessions reset_tokens throttle_events throttle_locks; do
+			pg_sql cgi "SELECT t::text FROM $t t ORDER BY 1" 2>&1
+		done
+	else
+		sqlite3 -batch "$DB" .dump 2>&1
+	fi
+}
+# stored_clear TABLE TOKEN: rows of TABLE whose token_hash holds TOKEN
+# itself (as text or as its bytes), not its digest.
+stored_clear() {
+	if [ "$TEST_DB" == postgres ]; then
+		sql "SELECT count(*) FROM $1 WHERE token_hash = convert_to('$2', 'UTF8') OR encode(token_hash, 'hex') = '$2'"
+	else
+		sql "SELECT count(*) FROM $1 WHERE CAST(token_hash AS TEXT) = '$2' OR lower(hex(token_hash)) = lower(hex('$2'))"
+	fi
+}
 
 # --------------------------------------------------------------- database
 
 CASE="init"
-env -i PATH=/usr/bin:/bin AUTHCGI_DB="$DB" "$CGI" init >"$tmp/init.out" 2>"$tmp/init.err"
+env -i PATH=/usr/bin:/bin AUTHCGI_DB="$DB" AUTHCGI_SECRET_KEY_FILE="$KEY_FILE" \
+	"$CGI" init >"$tmp/init.out" 2>"$tmp/init.err"
 check_eq "$CASE: exits 0" "$?" 0
-check_match "$CASE: sets PRAGMA user_version" "$(sql 'PRAGMA user_version')" '^[1-9][0-9]*$'
-check_eq "$CASE: users table exists" "$(sql "SELECT count(*) FROM sqlite_master WHERE name='users'")" 1
-env -i PATH=/usr/bin:/bin AUTHCGI_DB="$DB" "$CGI" init >/dev/null 2>&1
+if [ "$TEST_DB" == postgres ]; then
+	check_match "$CASE: records the schema version" "$(sql 'SELECT max(version) FROM authcgi_schema')" '^[1-9][0-9]*$'
+	check_eq "$CASE: users table exists" "$(sql "SELECT count(*) FROM pg_tables WHERE tablename = 'users'")" 1
+else
+	check_match "$CASE: sets PRAGMA user_version" "$(sql 'PRAGMA user_version')" '^[1-9][0-9]*$'
+	check_eq "$CASE: users table exists" "$(sql "SELECT count(*) FROM sqlite_master WHERE name='users'")" 1
+fi
+env -i PATH=/usr/bin:/bin AUTHCGI_DB="$DB" AUTHCGI_SECRET_KEY_FILE="$KEY_FILE" \
+	"$CGI" init >/dev/null 2>&1
 check_eq "$CASE: a second init succeeds" "$?" 0
 if grep -q -E 'Sanitizer|runtime error:' "$tmp/init.err"; then
 	fail "$CASE: sanitizer clean" "$(head -c 300 "$tmp/init.err")"
@@ -237,6 +289,27 @@ expect_json 200 '{"message": "Bienvenue"}'
 CASE="GET / with a query string"
 cgi GET / "" QUERY_STRING="a=1&b=%zz"
 expect_json 200 '{"message": "Bienvenue"}'
+
+# A load balancer's probe: the database answers, and no account data.
+CASE="GET /health"
+cgi GET /health ""
+expect_json 200 '{"status": "ok"}'
+CASE="HEAD /health"
+cgi HEAD /health ""
+check_status "$CASE: status" 200
+CASE="GET /health: database unreachable"
+ALLOW_5XX=1
+if [ "$TEST_DB" == postgres ]; then
+	cgi GET /health "" AUTHCGI_DB="postgresql:///cgi?host=$tmp/no/such/dir"
+else
+	cgi GET /health "" AUTHCGI_DB="$tmp/no/such/dir/auth.db"
+fi
+ALLOW_5XX=""
+expect 503 "service unavailable"
+check "$CASE: cause logged to stderr" grep -q "database" "$tmp/err"
+CASE="POST /health"
+cgi POST /health ""
+expect 405 "method not allowed"
 
 CASE="GET without PATH_INFO is the app root"
 cgi GET "" "" PATH_INFO="<unset>"
@@ -537,7 +610,7 @@ check_eq "415: nothing stored" "$(sql "SELECT count(*) FROM users WHERE email = 
 # longer one is not read at all.
 repeat a 1000000 >"$tmp/big"
 CASE="413: CONTENT_LENGTH over AUTHCGI_MAX_BODY"
-before=$(sql .dump)
+before=$(dump)
 exec 3<"$tmp/big"
 STDIN_FD3=1
 cgi_file POST /users "$tmp/big" AUTHCGI_MAX_BODY=1024
@@ -546,7 +619,7 @@ pos=$(awk '$1 == "pos:" {print $2}' "/proc/$$/fdinfo/3")
 exec 3<&-
 expect 413 "request body too large"
 check_eq "$CASE: stdin read to its end" "$pos" 1000000
-check_eq "$CASE: data unchanged" "$(sql .dump)" "$before"
+check_eq "$CASE: data unchanged" "$(dump)" "$before"
 repeat a 2000000 >"$tmp/big2"
 CASE="413: CONTENT_LENGTH over 1 MiB"
 exec 3<"$tmp/big2"
@@ -608,8 +681,7 @@ check "$CASE: cookie HttpOnly" cookie_has HttpOnly
 check "$CASE: cookie SameSite=Lax" cookie_has SameSite=Lax
 check "$CASE: cookie Path=/" cookie_has Path=/
 check "$CASE: no Secure over plain HTTP" test -z "$(cookie_has Secure && echo y)"
-check_eq "$CASE: session id not stored in clear" \
-	"$(sql "SELECT count(*) FROM sessions WHERE CAST(token_hash AS TEXT) = '$BOB_SID' OR lower(hex(token_hash)) = lower(hex('$BOB_SID'))")" 0
+check_eq "$CASE: session id not stored in clear" "$(stored_clear sessions "$BOB_SID")" 0
 check_eq "$CASE: one session row" "$(sql "SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = 'bob@example.com'")" 1
 
 CASE="log in: email in another case answers the email as registered"
@@ -729,7 +801,7 @@ check "$CASE: cookie Path=/" cookie_has Path=/
 CASE="log out: the session has ended"
 profile "$OUT_SID"
 expect 403 "not logged in"
-check_eq "$CASE: session row gone" "$(sql "SELECT count(*) FROM sessions WHERE lower(hex(token_hash)) = lower(hex('$OUT_SID'))")" 0
+check_eq "$CASE: session row gone" "$(stored_clear sessions "$OUT_SID")" 0
 CASE="log out: only that session"
 profile "$BOB_SID"
 expect_json 200 '{"email": "bob@example.com"}'
@@ -786,8 +858,7 @@ check_common
 TOKEN=$(body_get reset_token)
 check_match "$CASE: token is a UUIDv4" "$TOKEN" "$UUID4_RE"
 check_body_exact "$CASE: body" "{\"email\": \"bob@example.com\", \"reset_token\": \"$TOKEN\"}"
-check_eq "$CASE: token not stored in clear" \
-	"$(sql "SELECT count(*) FROM reset_tokens WHERE CAST(token_hash AS TEXT) = '$TOKEN' OR lower(hex(token_hash)) = lower(hex('$TOKEN'))")" 0
+check_eq "$CASE: token not stored in clear" "$(stored_clear reset_tokens "$TOKEN")" 0
 CASE="reset token: unknown email"
 cgi POST /reset_password "email=nobody%40example.com"
 expect 403 "email not registered"
@@ -937,10 +1008,17 @@ check_status "$CASE: password unchanged" 401
 CASE="reset ending 20,000 sessions"
 register many@example.com "$PW"
 expect 200
-sql "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+if [ "$TEST_DB" == postgres ]; then
+	sql "INSERT INTO sessions (token_hash, user_id, created_at, last_seen)
+	SELECT sha256(int8send(i)), (SELECT id FROM users WHERE email = 'many@example.com'),
+	extract(epoch FROM now())::bigint, extract(epoch FROM now())::bigint
+	FROM generate_series(1, 20000) i" >/dev/null
+else
+	sql "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
 	INSERT INTO sessions (token_hash, user_id, created_at, last_seen)
 	SELECT randomblob(32), (SELECT id FROM users WHERE email = 'many@example.com'),
 	strftime('%s', 'now'), strftime('%s', 'now') FROM n" >/dev/null
+fi
 check_eq "$CASE: sessions before" \
 	"$(sql "SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = 'many@example.com'")" 20000
 cgi POST /reset_password "email=many%40example.com"
@@ -964,17 +1042,32 @@ check "$CASE: cause logged to stderr" test -s "$tmp/err"
 
 CASE="503: database locked past the busy timeout"
 # A writer holds the lock for 3 s; the app waits 300 ms, then answers 503.
-(
-	echo "BEGIN IMMEDIATE; INSERT INTO users (email, password_hash, created_at) VALUES ('locker@example.com', 'x', 0);"
-	sleep 3
-	echo "COMMIT;"
-) | sqlite3 "$DB" >/dev/null 2>&1 &
-LOCK_PID=$!
-# Wait (at most 3 s) until the lock is held: a write then fails at once.
-for _ in $(seq 1 30); do
-	sqlite3 "$DB" "PRAGMA busy_timeout = 0; BEGIN IMMEDIATE; ROLLBACK;" >/dev/null 2>&1 || break
-	sleep 0.1
-done
+# PostgreSQL's write lock is a transaction-level advisory lock, "authcgi"
+# in ASCII, that every write transaction takes.
+if [ "$TEST_DB" == postgres ]; then
+	(
+		echo "BEGIN; SELECT pg_advisory_xact_lock(27432215568934761); INSERT INTO users (email, password_hash, created_at) VALUES ('locker@example.com', 'x', 0);"
+		sleep 3
+		echo "COMMIT;"
+	) | "$PG_CLUSTER" psql "$PG_DIR" -d cgi >/dev/null 2>&1 &
+	LOCK_PID=$!
+	for _ in $(seq 1 30); do
+		[ "$(sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" == 1 ] && break
+		sleep 0.1
+	done
+else
+	(
+		echo "BEGIN IMMEDIATE; INSERT INTO users (email, password_hash, created_at) VALUES ('locker@example.com', 'x', 0);"
+		sleep 3
+		echo "COMMIT;"
+	) | sqlite3 "$DB" >/dev/null 2>&1 &
+	LOCK_PID=$!
+	# Wait (at most 3 s) until the lock is held: a write then fails at once.
+	for _ in $(seq 1 30); do
+		sqlite3 "$DB" "PRAGMA busy_timeout = 0; BEGIN IMMEDIATE; ROLLBACK;" >/dev/null 2>&1 || break
+		sleep 0.1
+	done
+fi
 ALLOW_5XX=1
 start=$(date +%s%N)
 register locked@example.com "$PW" AUTHCGI_BUSY_TIMEOUT=300
@@ -990,7 +1083,16 @@ check_status "$CASE: login" 200
 check_eq "$CASE: locker row committed" "$(sql "SELECT count(*) FROM users WHERE email = 'locker@example.com'")" 1
 check_eq "$CASE: locked registration not stored" "$(sql "SELECT count(*) FROM users WHERE email = 'locked@example.com'")" 0
 
-check_eq "database passes integrity_check" "$(sql 'PRAGMA integrity_check')" ok
+if [ "$TEST_DB" == postgres ]; then
+	# What SQLite's integrity check would find broken: an account's
+	# rows without it, an email taken twice under the uniqueness rule.
+	check_eq "database: no session or token without its account" \
+		"$(sql "SELECT count(*) FROM sessions s WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = s.user_id)") $(sql "SELECT count(*) FROM reset_tokens r WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = r.user_id)")" "0 0"
+	check_eq "database: every email once, letter case aside" \
+		"$(sql "SELECT count(*) - count(DISTINCT translate(email, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')) FROM users")" 0
+else
+	check_eq "database passes integrity_check" "$(sql 'PRAGMA integrity_check')" ok
+fi
 
 echo "($NREQ requests to $CGI)"
 summary

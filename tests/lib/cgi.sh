@@ -5,7 +5,8 @@
 #   fills the array CGI_ENV with NAME=VALUE pairs for `env -i`: what a
 #   web server sets (REQUEST_METHOD, PATH_INFO, CONTENT_LENGTH=LENGTH, a
 #   form CONTENT_TYPE when LENGTH > 0, REMOTE_ADDR 127.0.0.1, ...),
-#   AUTHCGI_DB=$DB, and sanitizer options that make a report exit 99.
+#   AUTHCGI_DB=$DB, AUTHCGI_SECRET_KEY_FILE=$KEY_FILE (empty, the default,
+#   when unset), and sanitizer options that make a report exit 99.
 #   Later arguments override those (NAME=<unset> removes NAME).
 cgi_env() {
 	local method=$1 path=$2 len=$3 kv k
@@ -25,6 +26,7 @@ cgi_env() {
 		[PATH_INFO]=$path
 		[CONTENT_LENGTH]=$len
 		[AUTHCGI_DB]=${DB:-}
+		[AUTHCGI_SECRET_KEY_FILE]=${KEY_FILE:-}
 		[ASAN_OPTIONS]=detect_leaks=1:abort_on_error=0:exitcode=99
 		[UBSAN_OPTIONS]=print_stacktrace=1:halt_on_error=1:exitcode=99
 	)
