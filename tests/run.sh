@@ -87,6 +87,7 @@ suite "cgi+asan (postgresql)" env TEST_DB=postgres tests/cgi/run.sh build/asan/a
 suite "admin" tests/admin/run.sh cgi-bin/auth.cgi
 suite "admin+asan" tests/admin/run.sh build/asan/auth.cgi
 suite "integration (4 servers)" tests/integration/run.sh
+suite "integration (4 servers, postgresql)" env TEST_DB=postgres TEST_CGI="$pgcgi" tests/integration/run.sh
 suite "security" tests/security/run.sh
 suite "browser (chromium)" tests/browser/run.sh
 suite "hostile input" tests/robust/hostile.sh cgi-bin/auth.cgi build/asan/auth.cgi

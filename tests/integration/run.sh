@@ -11,6 +11,10 @@
 # Usage: tests/integration/run.sh [KIND-MODE...]   (after make)
 #   e.g. tests/integration/run.sh lighttpd-cgi apache-fastcgi; default all
 #   four (INTEGRATION_SERVERS may list them too).
+#   TEST_DB=postgres: each combination on a database of its own in a
+#   throwaway PostgreSQL cluster (tests/lib/pg.sh), not a SQLite file.
+#   TEST_CGI=EXE: serve EXE (e.g. one with libpq) instead of
+#   cgi-bin/auth.cgi, from a copy of the project.
 # Last line: "N passed, N failed"; exit 1 on failure. VERBOSE=1 prints
 # passes too.
 set -u
@@ -27,12 +31,14 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/authcgi-integration.XXXXXX")
 # state dirs below (search only, no listing).
 chmod 711 "$tmp"
 SERVE_PID=""
+TEST_DB=${TEST_DB:-sqlite}
 cleanup() {
 	server_stop
 	if [ -n "$SERVE_PID" ]; then
 		kill "$SERVE_PID" 2>/dev/null
 		wait "$SERVE_PID" 2>/dev/null
 	fi
+	[ "$TEST_DB" != postgres ] || pg_stop
 	rm -rf "$tmp"
 }
 # Per combination: its label, the state dir, the file with the app's stderr.
@@ -40,6 +46,30 @@ L=""
 STATE=""
 trap cleanup EXIT
 trap 'exit 1' INT TERM
+if [ -n "${TEST_CGI:-}" ]; then
+	mkdir -p "$tmp/project/cgi-bin"
+	cp "$TEST_CGI" "$tmp/project/cgi-bin/auth.cgi"
+	ln -s "$root/conf" "$tmp/project/conf"
+	export SERVER_PROJECT_DIR=$tmp/project SERVE_PROJECT_DIR=$tmp/project
+fi
+if [ "$TEST_DB" == postgres ]; then
+	# shellcheck disable=SC1091
+	. "$here/../lib/pg.sh"
+	if ! pg_start; then
+		fail "PostgreSQL cluster" "did not start"
+		summary
+		exit 1
+	fi
+fi
+
+# use_db NAME STATE_DIR: with PostgreSQL, a new database NAME for what
+# starts next, its key file in STATE_DIR (which the server's user owns).
+use_db() {
+	[ "$TEST_DB" == postgres ] || return 0
+	mkdir -p "$2"
+	AUTHCGI_DB=$(pg_db "$1") || return 1
+	export AUTHCGI_DB AUTHCGI_SECRET_KEY_FILE=$2/auth.key
+}
 
 UUID4_RE='^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'
 PW=b4l0u
@@ -101,7 +131,7 @@ app_procs() {
 	local p n=0
 	for p in $(pgrep -x auth.cgi); do
 		{ tr '\0' '\n' <"/proc/$p/environ"; } 2>/dev/null |
-			grep -qx "AUTHCGI_DB=$STATE/auth.db" && n=$((n + 1))
+			grep -qx "AUTHCGI_DB=${AUTHCGI_DB:-$STATE/auth.db}" && n=$((n + 1))
 	done
 	echo "$n"
 }
@@ -118,7 +148,8 @@ mkdir -p "$tmp/$L"
 # ------------------------------------------------------------------ start
 
 CASE="[$L] server start"
-if ! SERVER_KIND=$KIND SERVER_MODE=$MODE server_start "$tmp/$L/state"; then
+if ! use_db "i_${KIND}_$MODE" "$tmp/$L/state" ||
+	! SERVER_KIND=$KIND SERVER_MODE=$MODE server_start "$tmp/$L/state"; then
 	fail "$CASE" "$L did not start"
 	return 1
 fi
@@ -341,7 +372,10 @@ check_eq "$CASE: all 200" "$(cat "$tmp"/conc.* | sort | uniq -c | tr -s ' ')" " 
 
 CASE="[$L] scripts/serve.sh: a second instance"
 PORT2=$(free_port)
-MODE=$MODE SERVER=$KIND "$root/scripts/serve.sh" "$PORT2" "$tmp/$L/state2" >"$tmp/serve.out" 2>&1 &
+(
+	use_db "i_${KIND}_${MODE}_2" "$tmp/$L/state2" &&
+		MODE=$MODE SERVER=$KIND exec "$root/scripts/serve.sh" "$PORT2" "$tmp/$L/state2"
+) >"$tmp/serve.out" 2>&1 &
 SERVE_PID=$!
 up=""
 for i in $(seq 1 50); do
@@ -356,7 +390,11 @@ if [ -n "$up" ]; then ok "$CASE: answers"; else
 	fail "$CASE: answers" "$(tail -n 5 "$tmp/serve.out")"
 fi
 check_match "$CASE: prints the URL" "$(cat "$tmp/serve.out")" "http://127\\.0\\.0\\.1:$PORT2/"
-check "$CASE: database created by init" test -s "$tmp/$L/state2/auth.db"
+if [ "$TEST_DB" == postgres ]; then
+	check_eq "$CASE: database created by init" "$(pg_sql "i_${KIND}_${MODE}_2" 'SELECT count(*) FROM authcgi_schema')" 1
+else
+	check "$CASE: database created by init" test -s "$tmp/$L/state2/auth.db"
+fi
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 \
 	--data-raw "email=bob%40example.com&password=$PW" "http://127.0.0.1:$PORT2/users")
 check_eq "$CASE: its own database (bob is new there)" "$code" 200
@@ -444,7 +482,8 @@ done
 CASE="[lighttpd-cgi hardened] e2e: tests/e2e/reset_then_logout.py --hardened"
 mkdir -p "$tmp/hard"
 : >"$tmp/hard/mail.txt"
-if AUTHCGI_PROFILE=hardened AUTHCGI_RESET_COMMAND="cat >> $tmp/hard/mail.txt" \
+if use_db i_hardened "$tmp/hard" &&
+	AUTHCGI_PROFILE=hardened AUTHCGI_RESET_COMMAND="cat >> $tmp/hard/mail.txt" \
 	SERVER_KIND=lighttpd SERVER_MODE=cgi server_start "$tmp/hard"; then
 	if /usr/bin/python3 "$root/tests/e2e/reset_then_logout.py" "$SERVER_URL" \
 		--hardened "$tmp/hard/mail.txt" >"$tmp/e2e.out" 2>&1; then
