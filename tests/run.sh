@@ -93,6 +93,7 @@ suite "browser (chromium)" tests/browser/run.sh
 suite "hostile input" tests/robust/hostile.sh cgi-bin/auth.cgi build/asan/auth.cgi
 suite "valgrind (cgi suite)" tests/robust/valgrind.sh build/dyn/auth.cgi
 suite "concurrency" tests/robust/concurrency.sh
+suite "concurrency (postgresql, 2 hosts)" env TEST_DB=postgres TEST_CGI="$pgcgi" tests/robust/concurrency.sh
 suite "faults" tests/robust/faults.sh
 suite "kill loop" tests/robust/killloop.sh
 suite "fastcgi valgrind" tests/fastcgi/valgrind.sh build/dyn/auth.cgi

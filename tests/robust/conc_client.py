@@ -19,11 +19,19 @@ exception is exit 2).
 
 Requests go over a fresh HTTP/1.1 connection each (http.client), so that
 no keep-alive connection closed by the server can make a retry necessary
-or a request ambiguous.
+or a request ambiguous. A URL may be several, comma-separated (hosts that
+serve one database): requests then take turns among them.
+
+DB is a SQLite file or a PostgreSQL URI (read with psql). With
+CONC_PG_CLUSTER set (the directory of scripts/pg-cluster.sh's cluster),
+the direct CGI races run each attempt on a new database of that cluster
+instead of a new file in DIR; AUTHCGI_SECRET_KEY_FILE, when set, reaches
+the CGI.
 """
 import collections
 import hashlib
 import http.client
+import itertools
 import json
 import os
 import random
@@ -84,9 +92,14 @@ class Resp:
         return None
 
 
+TURN = itertools.count()
+
+
 def request(url, method, path, fields=None, sid=None):
-    """One request on a fresh connection; never raises (status None then)."""
-    u = urllib.parse.urlsplit(url)
+    """One request on a fresh connection; never raises (status None then).
+    Of several URLs (comma-separated), each request takes the next."""
+    urls = url.split(',')
+    u = urllib.parse.urlsplit(urls[next(TURN) % len(urls)])
     headers = {'Connection': 'close'}
     body = None
     if fields is not None:
@@ -121,6 +134,94 @@ def pct(values, p):
         return 0.0
     v = sorted(values)
     return v[min(len(v) - 1, int(p / 100.0 * len(v)))]
+
+
+# ------------------------------------------------------------ database
+
+def is_pg(db):
+    return db.startswith(('postgresql://', 'postgres://'))
+
+
+class PsqlCursor:
+    def __init__(self, rows):
+        self.rows = rows
+
+    def fetchone(self):
+        return self.rows[0] if self.rows else None
+
+    def fetchall(self):
+        return self.rows
+
+
+class Psql:
+    """Reads of a PostgreSQL database through psql, shaped as sqlite3's:
+    ? parameters, rows of tuples (integers as int, bytea as bytes)."""
+
+    def __init__(self, uri):
+        self.uri = uri
+
+    @staticmethod
+    def literal(v):
+        if isinstance(v, int):
+            return str(v)
+        if isinstance(v, bytes):
+            return "'\\x%s'::bytea" % v.hex()
+        return "'%s'" % str(v).replace("'", "''")
+
+    @staticmethod
+    def value(f):
+        if re.fullmatch(r'-?[0-9]+', f):
+            return int(f)
+        if f.startswith('\\x'):
+            return bytes.fromhex(f[2:])
+        return f
+
+    def execute(self, sql, params=()):
+        if sql.startswith('PRAGMA integrity_check'):
+            # What SQLite's check would see broken here: rows of an
+            # account that is not there.
+            n = self.execute(
+                'SELECT (SELECT count(*) FROM sessions s WHERE NOT EXISTS'
+                ' (SELECT 1 FROM users u WHERE u.id = s.user_id)) +'
+                ' (SELECT count(*) FROM reset_tokens r WHERE NOT EXISTS'
+                ' (SELECT 1 FROM users u WHERE u.id = r.user_id))'
+            ).fetchone()[0]
+            return PsqlCursor([('ok',)] if n == 0 else
+                              [('%d orphan rows' % n,)])
+        parts = sql.split('?')
+        q = parts[0]
+        for p, rest in zip(params, parts[1:]):
+            q += self.literal(p) + rest
+        o = subprocess.run(['psql', '-X', '-q', '-A', '-t', '-F', '\t',
+                            '-v', 'ON_ERROR_STOP=1', '-d', self.uri,
+                            '-c', q], capture_output=True, check=True,
+                           text=True)
+        return PsqlCursor([tuple(self.value(f) for f in line.split('\t'))
+                           for line in o.stdout.splitlines()])
+
+    def close(self):
+        pass
+
+
+def connect(db):
+    """A read-only connection to the database under test."""
+    if is_pg(db):
+        return Psql(db)
+    return sqlite3.connect('file:%s?mode=ro' % db, uri=True, timeout=10)
+
+
+def fresh_db(d, name):
+    """Where a direct CGI race attempt keeps its data: a new file in d, or
+    a new database of the cluster CONC_PG_CLUSTER names."""
+    cluster = os.environ.get('CONC_PG_CLUSTER')
+    if not cluster:
+        return os.path.join(d, name + '.db')
+    tool = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                        '..', '..', 'scripts', 'pg-cluster.sh')
+    subprocess.run([tool, 'createdb', cluster, name], check=True,
+                   capture_output=True)
+    return subprocess.run([tool, 'uri', cluster, name], check=True,
+                          capture_output=True, text=True).stdout.strip()
 
 
 # ------------------------------------------------------------ same-email
@@ -268,7 +369,7 @@ def cmd_race(url, db, seconds, maxreq, workers):
                  status_key(rb)):
         return
 
-    con = sqlite3.connect('file:%s?mode=ro' % db, uri=True, timeout=10)
+    con = connect(db)
     try:
         users_before = con.execute('SELECT count(*) FROM users').fetchone()[0]
         others_before = sorted(con.execute(
@@ -518,7 +619,7 @@ def cmd_race(url, db, seconds, maxreq, workers):
           '%d uses after a 302 logout' % len(bad))
 
     # ---- the final state, from the database
-    con = sqlite3.connect('file:%s?mode=ro' % db, uri=True, timeout=10)
+    con = connect(db)
     try:
         integ = con.execute('PRAGMA integrity_check').fetchall()
         uid = con.execute('SELECT id FROM users WHERE email = ?',
@@ -622,6 +723,8 @@ def cgi_env(db, method, path, extra=None, body=b'', sid=None):
         'AUTHCGI_DB': db,
         'AUTHCGI_RESET_ENDS_SESSIONS': '1',
     }
+    if os.environ.get('AUTHCGI_SECRET_KEY_FILE'):
+        env['AUTHCGI_SECRET_KEY_FILE'] = os.environ['AUTHCGI_SECRET_KEY_FILE']
     if body:
         env['CONTENT_TYPE'] = 'application/x-www-form-urlencoded'
     if sid is not None:
@@ -686,7 +789,7 @@ def cmd_race_rehash(cgi, d):
     bcrypt = {'AUTHCGI_HASH_METHOD': '$2b$', 'AUTHCGI_HASH_COST': '12'}
     verdict = None
     for attempt in range(1, 4):
-        db = os.path.join(d, 'rehash-%d.db' % attempt)
+        db = fresh_db(d, 'rehash_%d' % attempt)
         r = run(cgi, db, 'POST', '/users', {'email': email, 'password': p0},
                 extra=bcrypt)
         if not check('rehash race %d: register with a bcrypt hash' % attempt,
@@ -745,7 +848,7 @@ def cmd_race_session(cgi, d):
     slow = {'AUTHCGI_HASH_COST': '8'}
     verdict = None
     for attempt in range(1, 4):
-        db = os.path.join(d, 'session-%d.db' % attempt)
+        db = fresh_db(d, 'session_%d' % attempt)
         r = run(cgi, db, 'POST', '/users', {'email': email, 'password': p0},
                 extra=slow)
         if not check('session race %d: register' % attempt, r.status == 200,
@@ -773,7 +876,7 @@ def cmd_race_session(cgi, d):
         if login.status == 200 and login.sid():
             prof = run(cgi, db, 'GET', '/profile', sid=login.sid(),
                        extra=slow)
-        con = sqlite3.connect(db)
+        con = connect(db)
         nsess = con.execute('SELECT count(*) FROM sessions').fetchone()[0]
         con.close()
         verdict = (login, put, prof, nsess)

@@ -16,6 +16,10 @@
 #
 # Usage: tests/robust/concurrency.sh   (after make; as root or not)
 # Settings: RACE_SECONDS (20), RACE_MAX (2000), LOAD_N (1000).
+# TEST_DB=postgres: on a throwaway PostgreSQL cluster (tests/lib/pg.sh),
+# served by two lighttpd instances (different ports and state dirs) that
+# (a), (b) and (c) send their requests to in turn; TEST_CGI names an
+# executable with libpq to serve (from a copy of the project) and to run.
 # Last line "N passed, N failed"; exit 1 on failure. VERBOSE=1 prints passes.
 set -u
 
@@ -34,13 +38,35 @@ RACE_MAX=${RACE_MAX:-2000}
 LOAD_N=${LOAD_N:-1000}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/authcgi-conc.XXXXXX")
+TEST_DB=${TEST_DB:-sqlite}
+B_PID=""
 cleanup() {
 	server_stop
+	if [ -n "$B_PID" ]; then
+		SERVER_PID=$B_PID
+		server_stop
+	fi
+	[ "$TEST_DB" != postgres ] || pg_stop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 T0=$(date +%s)
+if [ -n "${TEST_CGI:-}" ]; then
+	mkdir -p "$tmp/project/cgi-bin"
+	cp "$TEST_CGI" "$tmp/project/cgi-bin/auth.cgi"
+	ln -s "$root/conf" "$tmp/project/conf"
+	export SERVER_PROJECT_DIR=$tmp/project
+	CGI=$tmp/project/cgi-bin/auth.cgi
+fi
+# sql QUERY: one value from the database under test.
+sql() {
+	if [ "$TEST_DB" == postgres ]; then
+		pg_sql conc "$1"
+	else
+		sqlite3 "$DB" "$1"
+	fi
+}
 
 # py_checks SUBCOMMAND ARGS...: run the python client; its PASS/FAIL lines
 # become checks, INFO lines are printed, a crash is a failure.
@@ -73,19 +99,47 @@ fi
 # The races check that no session outlives a later password reset: the
 # hardened profile's rule, set alone here.
 export AUTHCGI_LOCK_ACCOUNT=0 AUTHCGI_LOCK_ADDRESS=0 AUTHCGI_RESET_ENDS_SESSIONS=1
+DB=$tmp/state/auth.db
+if [ "$TEST_DB" == postgres ]; then
+	# shellcheck disable=SC1091
+	. "$here/../lib/pg.sh"
+	if ! pg_start || ! DB=$(pg_db conc); then
+		fail "PostgreSQL cluster" "did not start"
+		summary
+		exit 1
+	fi
+	export AUTHCGI_DB=$DB AUTHCGI_SECRET_KEY_FILE=$tmp/auth.key
+	export CONC_PG_CLUSTER=$PG_DIR
+fi
 if ! server_start "$tmp/state"; then
 	fail "server start" "lighttpd did not start"
 	summary
 	exit 1
 fi
 ok "server start"
-DB=$tmp/state/auth.db
 echo "lighttpd pid $SERVER_PID at $SERVER_URL"
+URLS=$SERVER_URL
+APPLOGS=${SERVER_APP_LOG:-$tmp/state/cgi-stderr.log}
+if [ "$TEST_DB" == postgres ]; then
+	# A second host on the same database: every request below goes to
+	# the two in turn.
+	A_PID=$SERVER_PID
+	if server_start "$tmp/state-b"; then
+		ok "second server start"
+		B_PID=$SERVER_PID
+		URLS="$URLS,$SERVER_URL"
+		APPLOGS="$APPLOGS $SERVER_APP_LOG"
+		echo "second lighttpd pid $B_PID at $SERVER_URL"
+	else
+		fail "second server start" "lighttpd did not start"
+	fi
+	SERVER_PID=$A_PID
+fi
 
 # ---------------------------------------------------------- (a)
 echo "(a) 32 simultaneous registrations of one email"
-py_checks same-email "$SERVER_URL" same@example.com 32
-n=$(sqlite3 "$DB" "SELECT count(*) FROM users WHERE email = 'same@example.com'")
+py_checks same-email "$URLS" same@example.com 32
+n=$(sql "SELECT count(*) FROM users WHERE email = 'same@example.com'")
 check_eq "same email: one row in the database" "$n" 1
 winner=$(sed -n 's/^WINNER //p' "$tmp/py.out")
 if [ -n "$winner" ]; then
@@ -97,27 +151,39 @@ fi
 
 # ---------------------------------------------------------- (b)
 echo "(b) $LOAD_N registrations of distinct emails over 32 connections"
-py_checks distinct "$SERVER_URL" "$LOAD_N" 32 load
-n=$(sqlite3 "$DB" "SELECT count(*) FROM users WHERE email LIKE 'load-%'")
+py_checks distinct "$URLS" "$LOAD_N" 32 load
+n=$(sql "SELECT count(*) FROM users WHERE email LIKE 'load-%'")
 check_eq "distinct: $LOAD_N rows in the database" "$n" "$LOAD_N"
 RPS=$(sed -n 's/^FIGURE distinct_rps //p' "$tmp/py.out")
 LOAD_S=$(sed -n 's/^FIGURE distinct_seconds //p' "$tmp/py.out")
 
 # ---------------------------------------------------------- (c)
 echo "(c) one account, 16 workers, ${RACE_SECONDS} s or $RACE_MAX requests"
-py_checks race "$SERVER_URL" "$DB" "$RACE_SECONDS" "$RACE_MAX" 16
+py_checks race "$URLS" "$DB" "$RACE_SECONDS" "$RACE_MAX" 16
 NRACE=$(sed -n 's/^FIGURE race_requests //p' "$tmp/py.out")
 
-# Nothing the server logged says a request failed.
-APPLOG=${SERVER_APP_LOG:-$tmp/state/cgi-stderr.log}
-n=$(grep -c '^authcgi: ' "$APPLOG" 2>/dev/null)
+# Nothing the servers logged says a request failed.
+# shellcheck disable=SC2086
+n=$(cat $APPLOGS 2>/dev/null | grep -c '^authcgi: ')
 check_eq "server: no diagnostics in the app's error log" "${n:-0}" 0
-[ "${n:-0}" -gt 0 ] && grep '^authcgi: ' "$APPLOG" |
+# shellcheck disable=SC2086
+[ "${n:-0}" -gt 0 ] && cat $APPLOGS | grep '^authcgi: ' |
 	sort | uniq -c | sort -rn | head -n 5
 check "server: lighttpd still running" kill -0 "$SERVER_PID"
 server_stop
-check_eq "database: integrity_check after the load" \
-	"$(sqlite3 "$DB" 'PRAGMA integrity_check')" ok
+if [ -n "$B_PID" ]; then
+	check "server: the second lighttpd still running" kill -0 "$B_PID"
+	SERVER_PID=$B_PID
+	server_stop
+	B_PID=""
+fi
+if [ "$TEST_DB" == postgres ]; then
+	check_eq "database: no session or token without its account" \
+		"$(sql "SELECT (SELECT count(*) FROM sessions s WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = s.user_id)) + (SELECT count(*) FROM reset_tokens r WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = r.user_id))")" 0
+else
+	check_eq "database: integrity_check after the load" \
+		"$(sqlite3 "$DB" 'PRAGMA integrity_check')" ok
+fi
 
 # ---------------------------------------------------------- (d), (e)
 echo "(d) login rehash vs password reset (CGI run directly)"
