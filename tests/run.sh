@@ -4,6 +4,9 @@
 # Run from the top of the checkout after the build (make test does both).
 set -u
 cd "$(dirname "$0")/.." || exit 2
+# Each suite chooses its database (a server takes AUTHCGI_DB from its
+# environment).
+unset AUTHCGI_DB AUTHCGI_SECRET_KEY_FILE
 
 total_pass=0
 total_fail=0
@@ -94,6 +97,9 @@ suite "hostile input" tests/robust/hostile.sh cgi-bin/auth.cgi build/asan/auth.c
 suite "valgrind (cgi suite)" tests/robust/valgrind.sh build/dyn/auth.cgi
 suite "concurrency" tests/robust/concurrency.sh
 suite "concurrency (postgresql, 2 hosts)" env TEST_DB=postgres TEST_CGI="$pgcgi" tests/robust/concurrency.sh
+suite "postgresql: two hosts" tests/pg/hosts.sh "$pgcgi"
+suite "postgresql: faults" tests/pg/faults.sh "$pgcgi"
+suite "postgresql: copy-db" tests/pg/copy.sh "$pgcgi"
 suite "faults" tests/robust/faults.sh
 suite "kill loop" tests/robust/killloop.sh
 suite "fastcgi valgrind" tests/fastcgi/valgrind.sh build/dyn/auth.cgi
