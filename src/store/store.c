@@ -747,6 +747,13 @@ copy_user(void *arg, const struct store_val *col, int ncol)
 		u.id = o.v;
 		c->n.users_new++;
 	}
+	/* Its sessions and token are the source's, copied below: one
+	 * ended or spent there since an earlier copy goes here too. */
+	a[0] = store_int(u.id);
+	if (c->e == ERR_OK)
+		c->e = run(c->to, S_SESSION_DELETE_USER, a, 1, NULL, NULL);
+	if (c->e == ERR_OK)
+		c->e = run(c->to, S_RESET_DELETE, a, 1, NULL, NULL);
 	if (c->e == ERR_OK)
 		c->e = id_add(c, id, u.id);
 	if (c->e == ERR_OK)

@@ -258,12 +258,13 @@ struct store_copied {
  * Accounts are matched by email (ASCII letters without case, as
  * uniqueness is): one that to has is updated to from's (email as typed,
  * hash, times), a new one keeps its id when to has no account with it.
- * Sessions and reset tokens follow their accounts and replace those with
- * the same digest or account; a key's events replace to's events of that
- * key; locks replace to's locks of their key. Nothing else in to is
- * touched, so a second copy changes nothing more: the copy may be
- * repeated. On success *out says what was copied; on failure to is as
- * it was.
+ * A copied account's sessions and reset token in to are replaced by
+ * from's (so one ended or spent in from since an earlier copy is gone
+ * from to as well); a key's events replace to's events of that key;
+ * locks replace to's locks of their key. Accounts that only to has, and
+ * their rows, are not touched, so a second copy changes nothing more:
+ * the copy may be repeated. On success *out says what was copied; on
+ * failure to is as it was.
  */
 enum err store_copy(struct store *from, struct store *to,
                     const struct store_live *live, struct store_copied *out);

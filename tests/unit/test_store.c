@@ -1546,7 +1546,8 @@ copy_source(struct store *st)
 }
 
 /* The target: z@z (id 1), A@A (2, the same account as a@a), a failure
- * of k1 that the source's replace, and a session of z@z. */
+ * of k1 that the source's replace, a session of z@z, and a session and
+ * a token of A@A that the source does not have (ended, spent). */
 static void
 copy_target(struct store *st)
 {
@@ -1559,6 +1560,9 @@ copy_target(struct store *st)
 	assert_int_equal(store_throttle_add(st, "k1", 999), ERR_OK);
 	digest_fill(d, 0xf1);
 	assert_int_equal(store_session_insert(st, d, 1, 950), ERR_OK);
+	digest_fill(d, 0xf2);
+	assert_int_equal(store_session_insert(st, d, 2, 950), ERR_OK);
+	assert_int_equal(store_reset_put(st, 2, d, 5000), ERR_OK);
 }
 
 /* What the target holds after the copy, whatever its backend. */
@@ -1601,6 +1605,11 @@ copy_check(struct store *st)
 	assert_int_equal(s.last_seen, 990);
 	digest_fill(d, 0xa2);
 	assert_int_equal(store_session_find(st, d, &s), ERR_NOT_FOUND);
+	/* a@a's own session and token in the target were not the source's. */
+	digest_fill(d, 0xf2);
+	assert_int_equal(store_session_find(st, d, &s), ERR_NOT_FOUND);
+	assert_int_equal(store_reset_get(st, 2, &r), ERR_NOT_FOUND);
+	/* z@z is the target's alone: untouched. */
 	digest_fill(d, 0xf1);
 	assert_int_equal(store_session_find(st, d, &s), ERR_OK);
 	/* k1's failures are the source's; k2's are out of the window. */
