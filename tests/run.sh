@@ -103,6 +103,7 @@ suite "postgresql: copy-db" tests/pg/copy.sh "$pgcgi"
 suite "faults" tests/robust/faults.sh
 suite "kill loop" tests/robust/killloop.sh
 suite "fastcgi valgrind" tests/fastcgi/valgrind.sh build/dyn/auth.cgi
+suite "fastcgi valgrind (postgresql)" env TEST_DB=postgres tests/fastcgi/valgrind.sh build/dyn/auth.cgi
 suite "fastcgi close" tests/fastcgi/close.sh cgi-bin/auth.cgi build/asan/auth.cgi
 suite "checks" tests/checks.sh
 fuzzers=""

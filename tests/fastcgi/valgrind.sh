@@ -14,7 +14,12 @@
 # "N passed, N failed" last. Bounded: the client stops at VALGRIND_SECONDS
 # (150) and the whole run takes at most about 3 minutes.
 #
-# Usage: tests/fastcgi/valgrind.sh [EXECUTABLE]
+# TEST_DB=postgres: on a database of a throwaway PostgreSQL cluster
+# (tests/lib/pg.sh), the process's one connection kept throughout; at the
+# end the server ends that connection (pg_terminate_backend), and the
+# process, connected again, serves on.
+#
+# Usage: [TEST_DB=sqlite|postgres] tests/fastcgi/valgrind.sh [EXECUTABLE]
 #   EXECUTABLE must be dynamically linked: valgrind cannot follow malloc in
 #   a static binary (it reports every heap read as uninitialised and finds
 #   no leaks). Default: build/dyn/auth.cgi, else cgi-bin/auth.cgi when that
@@ -61,8 +66,10 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/authcgi-valgrind.XXXXXX")
 state=$tmp/state
 mkdir -p "$state"
+TEST_DB=${TEST_DB:-sqlite}
 cleanup() {
 	server_stop
+	[ "$TEST_DB" != postgres ] || pg_stop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -88,8 +95,21 @@ check "config: bin-path is the valgrind wrapper" grep -q 'state_dir + "/vg-auth.
 # shellcheck disable=SC2016
 export AUTHCGI_HASH_METHOD='$2b$' AUTHCGI_HASH_COST=4 AUTHCGI_LOCK_ACCOUNT=0 \
 	AUTHCGI_LOCK_ADDRESS=0
-AUTHCGI_DB=$state/auth.db "$exe" init >/dev/null 2>"$state/init.err"
-check "database created" test -s "$state/auth.db"
+if [ "$TEST_DB" == postgres ]; then
+	# shellcheck disable=SC1091
+	. "$here/../lib/pg.sh"
+	if ! pg_start || ! db=$(pg_db vg); then
+		fail "PostgreSQL cluster" "did not start"
+		summary
+		exit 1
+	fi
+	export AUTHCGI_DB=$db AUTHCGI_SECRET_KEY_FILE=$state/auth.key
+	"$exe" init >/dev/null 2>"$state/init.err"
+	check_eq "database created" "$(pg_sql vg 'SELECT count(*) FROM authcgi_schema')" 1
+else
+	AUTHCGI_DB=$state/auth.db "$exe" init >/dev/null 2>"$state/init.err"
+	check "database created" test -s "$state/auth.db"
+fi
 
 # Start lighttpd (one FastCGI process); valgrind needs a few seconds.
 port=$(free_port)
@@ -123,6 +143,16 @@ sent=$(sed -n 's/^sent \([0-9]*\),.*/\1/p' "$tmp/client.out")
 sent=${sent:-0}
 if [ $rc -eq 0 ]; then ok "client: $N requests answered as expected (${elapsed}s)"; else
 	fail "client: $N requests answered as expected" "$(tail -n 6 "$tmp/client.out")"
+fi
+
+if [ "$TEST_DB" == postgres ]; then
+	n=$(pg_sql vg "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'authcgi'")
+	check_eq "the server ends the process's connection" "$n" 1
+	sleep 0.5
+	for i in 1 2 3; do
+		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 20 "$url/health")
+		check_eq "connected again: health ($i)" "$code" 200
+	done
 fi
 
 # One process served everything: a crash would have made lighttpd start
