@@ -169,6 +169,35 @@ check_eq "read-only role: nothing changed (accounts, failures, sessions)" \
 	"$(users) $(sql "SELECT count(*) FROM throttle_events") $(sql "SELECT count(*) FROM sessions")" \
 	"$before_u $before_e $before_s"
 
+# ------------------------------------------- the least a role needs (README)
+
+# The grants of README's "A real deployment": every endpoint works with
+# them, and nothing more is allowed (the schema cannot be changed).
+sql "CREATE ROLE svc LOGIN; GRANT USAGE ON SCHEMA public TO svc;
+	GRANT SELECT, INSERT, UPDATE, DELETE ON users, sessions, reset_tokens, throttle_events, throttle_locks TO svc;
+	GRANT SELECT ON authcgi_schema TO svc; GRANT USAGE ON SEQUENCE users_id_seq TO svc" >/dev/null
+SVC="postgresql:///faults?host=$PG_DIR/sock&user=svc"
+cgi_direct POST /users "email=fay%40example.com&password=$PW" AUTHCGI_DB="$SVC"
+check_status "least rights: register" 200
+cgi_direct POST /sessions "email=fay%40example.com&password=wrong-pass" AUTHCGI_DB="$SVC"
+check_status "least rights: a wrong password (counted)" 401
+cgi_direct POST /sessions "email=fay%40example.com&password=$PW" AUTHCGI_DB="$SVC"
+check_status "least rights: log in" 200
+FSID=$(header_all Set-Cookie | sed -n 's/^session_id=\([^;]*\).*/\1/p' | head -n 1)
+cgi_direct GET /profile "" HTTP_COOKIE="session_id=$FSID" AUTHCGI_DB="$SVC"
+check_status "least rights: profile" 200
+cgi_direct POST /reset_password "email=fay%40example.com" AUTHCGI_DB="$SVC"
+check_status "least rights: reset token" 200
+FTOKEN=$(body_get reset_token)
+cgi_direct PUT /reset_password "email=fay%40example.com&reset_token=$FTOKEN&new_password=$PW-2" AUTHCGI_DB="$SVC"
+check_status "least rights: new password" 200
+cgi_direct DELETE /sessions "" HTTP_COOKIE="session_id=$FSID" AUTHCGI_DB="$SVC"
+check_status "least rights: log out" 302
+check "least rights: no schema change" test -z "$(sql "SET ROLE svc; CREATE TABLE x (y int)" 2>/dev/null)" -a \
+	"$(sql "SELECT count(*) FROM pg_tables WHERE tablename = 'x'")" == 0
+check_eq "least rights: the schema owner's purge works beside it" \
+	"$(AUTHCGI_DB=$DB "$CGI" purge 2>/dev/null | cut -d' ' -f1)" purged
+
 # ------------------------------------------------------- a statement timeout
 
 # Another transaction holds an uncommitted account with the same email:
