@@ -438,6 +438,28 @@ use_arena(void)
 	(void)sqlite3_config(SQLITE_CONFIG_HEAP, arena, ARENA_SIZE, ARENA_ATOM);
 }
 
+/*
+ * Switch a new database to WAL. Processes that create the database at
+ * once may each hold its shared lock while they wait for the exclusive
+ * one the switch needs: SQLite then answers one of them busy at once,
+ * without its busy handler (so as not to deadlock). That one tries again,
+ * up to the busy timeout.
+ */
+static enum err
+wal_on(struct sq *q)
+{
+	struct timespec ts = {0, 1000000};
+	long long t0 = clock_ms();
+	int rc;
+
+	while (((rc = sqlite3_exec(q->db, "PRAGMA journal_mode = WAL", NULL,
+	                           NULL, NULL)) &
+	        0xff) == SQLITE_BUSY &&
+	       clock_ms() - t0 < q->busy_ms)
+		nanosleep(&ts, NULL);
+	return rc == SQLITE_OK ? ERR_OK : fault(q, rc, "enable WAL");
+}
+
 static void sq_close(struct store *st);
 
 static enum err
@@ -500,8 +522,7 @@ sq_open(struct store **out, const struct store_config *cfg)
 	if (v < STORE_SCHEMA_VERSION) {
 		/* WAL is a property of the file: set it once, on creation
 		 * or upgrade, not on every open. */
-		if (v == 0 && (e = exec(q, "PRAGMA journal_mode = WAL",
-		                        "enable WAL")) != ERR_OK)
+		if (v == 0 && (e = wal_on(q)) != ERR_OK)
 			goto out;
 		if ((e = migrate(q, v)) != ERR_OK)
 			goto out;
