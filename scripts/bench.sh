@@ -21,6 +21,10 @@
 #                       answers a constant JSON line (tests/bench/bare-fcgi.c):
 #                       the cost of lighttpd and of the protocol, the
 #                       ceiling of a FastCGI app here
+#      authcgi CGI, PostgreSQL      the same two configurations on a
+#      authcgi FastCGI, PostgreSQL  database of a PostgreSQL cluster made
+#                       for the run (scripts/pg-cluster.sh, on a unix
+#                       socket), when auth.cgi has libpq (LINK=dynamic)
 #    and two requests each: GET /profile with a session cookie, and
 #    POST /sessions (a login: one password hash with the configured method;
 #    throttling off). The three servers take turns for BENCH_ROUNDS
@@ -76,8 +80,22 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/authcgi-bench.XXXXXX")
 # SERVER_PID, waiting for it) come from the test suites' server library.
 # shellcheck disable=SC1091
 . "$root/tests/lib/server.sh"
-trap 'server_stop; rm -rf "$tmp"' EXIT
+# shellcheck disable=SC1091
+. "$root/tests/lib/pg.sh"
+trap 'server_stop; pg_stop; rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
+# PostgreSQL as a deployment runs it (durable commits), when auth.cgi has
+# libpq and the server is installed.
+# shellcheck disable=SC2034 # read by pg_start
+PG_TEST_SETTINGS="-c max_connections=200"
+PGURI=""
+if pg_start >/dev/null 2>&1 && PGURI=$(pg_db bench) &&
+	AUTHCGI_DB=$PGURI AUTHCGI_SECRET_KEY_FILE=$tmp/pg.key "$cgi" init >/dev/null 2>&1; then
+	:
+else
+	echo "$0: no PostgreSQL rows (a build without libpq, or no postgresql)" >&2
+	PGURI=""
+fi
 
 # Logins without lockouts; every other setting as the caller has it.
 export AUTHCGI_LOCK_ACCOUNT=0 AUTHCGI_LOCK_ADDRESS=0
@@ -89,7 +107,7 @@ BODY="email=bench%40example.com&password=$PW"
 start() {
 	local name=$1 conf=$2 state=$tmp/$1 _
 	mkdir -p "$state"
-	AUTHCGI_DB=$state/auth.db "$cgi" init >/dev/null
+	AUTHCGI_DB=${AUTHCGI_DB:-$state/auth.db} "$cgi" init >/dev/null
 	PORT=$(free_port) || return 1
 	URL=http://127.0.0.1:$PORT
 	SERVE_PORT=$PORT SERVE_STATE_DIR=$state SERVE_PROJECT_DIR=$root \
@@ -132,6 +150,7 @@ if ! grep -q "\"$bare_fcgi\"" "$tmp/lighttpd-barefcgi.conf"; then
 	exit 1
 fi
 servers="$servers barefcgi"
+[ -n "$PGURI" ] && servers="$servers pgcgi pgfastcgi"
 
 cat >"$tmp/login.lua" <<EOF
 wrk.method = "POST"
@@ -185,10 +204,16 @@ for round in $(seq 1 "$ROUNDS"); do
 		bare) conf=$tmp/lighttpd-bare.conf ;;
 		baremusl) conf=$tmp/lighttpd-baremusl.conf ;;
 		barefcgi) conf=$tmp/lighttpd-barefcgi.conf ;;
+		pgcgi) conf=$root/conf/lighttpd.conf ;;
+		pgfastcgi) conf=$root/conf/lighttpd-fastcgi.conf ;;
+		esac
+		unset AUTHCGI_DB AUTHCGI_SECRET_KEY_FILE
+		case $server in pg*)
+			export AUTHCGI_DB=$PGURI AUTHCGI_SECRET_KEY_FILE=$tmp/pg.key ;;
 		esac
 		start "$server" "$conf" || exit 1
 		sid=""
-		if [ "$server" = cgi ] || [ "$server" = fastcgi ]; then
+		if [ "$server" != "${server#pg}" ] || [ "$server" = cgi ] || [ "$server" = fastcgi ]; then
 			sid=$(cookie)
 			if [ -z "$sid" ]; then
 				echo "$0: $server: could not log in" >&2
@@ -201,6 +226,7 @@ for round in $(seq 1 "$ROUNDS"); do
 		server_stop
 	done
 done
+unset AUTHCGI_SECRET_KEY_FILE
 
 # ------------------------------------------------------ direct execs
 
@@ -244,6 +270,15 @@ if [ -x "$bare_musl" ]; then
 fi
 exec_login=$(env "${post[@]}" PATH_INFO=/sessions BENCH_BODY="$BODY" \
 	python3 "$tmp/execs.py" 20 "$cgi") || exit 1
+# The same profile exec on PostgreSQL: what a connection per request costs.
+exec_profile_pg=""
+if [ -n "$PGURI" ]; then
+	pgsid=$(printf %s "$BODY" | env "${post[@]}" PATH_INFO=/sessions \
+		AUTHCGI_DB="$PGURI" AUTHCGI_SECRET_KEY_FILE="$tmp/pg.key" "$cgi" 2>/dev/null |
+		sed -n 's/^Set-Cookie: session_id=\([^;]*\).*/\1/p' | head -n 1)
+	exec_profile_pg=$(env "${profile[@]}" "HTTP_COOKIE=session_id=$pgsid" \
+		AUTHCGI_DB="$PGURI" python3 "$tmp/execs.py" "$EXECS" "$cgi") || exit 1
+fi
 # rss NAME=VALUE... CMD: peak RSS in KiB of one run of CMD with those
 # variables (body from $RSS_BODY); time runs CMD itself, not env.
 rss() {
@@ -262,13 +297,14 @@ for k in "${!RES[@]}"; do
 done >"$tmp/results"
 python3 - "$ORIGINAL_RPS" "$exec_profile" "$exec_bare" "$exec_login" \
 	"$rss_profile" "$rss_login" "$rss_bare" "$exec_bare_musl" \
-	"$tmp/results" "$servers" <<'EOF'
+	"$tmp/results" "$servers" "$exec_profile_pg" <<'EOF'
 import statistics, sys
 a = sys.argv[1:]
 orig = float(a[0])
 exec_profile, exec_bare, exec_login = map(float, a[1:4])
 rss_profile, rss_login, rss_bare = a[4:7]
 exec_bare_musl = float(a[7]) if a[7] else None
+exec_profile_pg = float(a[10]) if a[10] else None
 runs = dict(line.rstrip("\n").split("\t", 1) for line in open(a[8]))
 names = [f"{s}.{r}" for s in a[9].split() for r in ("profile", "login")]
 res, spread = {}, {}
@@ -279,17 +315,19 @@ for k in names:
     res[k] = (med(0), med(1), med(2), sum(int(r[3]) for r in rounds))
     spread[k] = " ".join(f"{float(r[0]):.0f}" for r in rounds)
 label = {"cgi": "authcgi CGI", "fastcgi": "authcgi FastCGI", "bare": "bare CGI",
-         "baremusl": "bare CGI, musl", "barefcgi": "bare FastCGI"}
+         "baremusl": "bare CGI, musl", "barefcgi": "bare FastCGI",
+         "pgcgi": "authcgi CGI, PostgreSQL",
+         "pgfastcgi": "authcgi FastCGI, PostgreSQL"}
 servers = [s for s in label if s + ".profile" in res]
 req = {"profile": "GET /profile", "login": "POST /sessions"}
 print()
-print(f"{'server':<17} {'request':<15} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
-print("-" * 68)
+print(f"{'server':<27} {'request':<15} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+print("-" * 78)
 for k in names:
     s, r = k.split(".")
     rps, p50, p99, bad = res[k]
     extra = " (same constant answer)" if s.startswith("bare") else ""
-    print(f"{label[s]:<17} {req[r]:<15} {rps:>9.1f} {p50:>8.2f} {p99:>8.2f} {bad:>7}{extra}")
+    print(f"{label[s]:<27} {req[r]:<15} {rps:>9.1f} {p50:>8.2f} {p99:>8.2f} {bad:>7}{extra}")
 print("req/s of each round, GET /profile: " + "; ".join(
     f"{label[s]} {spread[s + '.profile']}" for s in servers))
 print()
@@ -306,12 +344,19 @@ if "baremusl.profile" in res:
 for title, f in rows + [
         ("authcgi FastCGI / authcgi CGI", lambda r: ratio(res["fastcgi." + r][0], res["cgi." + r][0])),
         (f"authcgi FastCGI / original ({orig:.0f} req/s)", lambda r: ratio(res["fastcgi." + r][0], orig)),
-        ("authcgi FastCGI / bare FastCGI", lambda r: ratio(res["fastcgi." + r][0], res["barefcgi." + r][0]))]:
+        ("authcgi FastCGI / bare FastCGI", lambda r: ratio(res["fastcgi." + r][0], res["barefcgi." + r][0]))] + ([
+        ("FastCGI PostgreSQL / FastCGI SQLite", lambda r: ratio(res["pgfastcgi." + r][0], res["fastcgi." + r][0])),
+        (f"FastCGI PostgreSQL / original ({orig:.0f})", lambda r: ratio(res["pgfastcgi." + r][0], orig)),
+        ("CGI PostgreSQL / CGI SQLite", lambda r: ratio(res["pgcgi." + r][0], res["cgi." + r][0]))]
+        if "pgfastcgi.profile" in res else []):
     print(f"{title:<40} {f('profile'):>13} {f('login'):>15}")
 print()
 print(f"{'one exec, no server':<40} {'median ms':>10} {'peak RSS KiB':>13}")
 print("-" * 65)
 print(f"{'auth.cgi GET /profile':<40} {exec_profile:>10.3f} {rss_profile:>13}")
+if exec_profile_pg is not None:
+    print(f"{'auth.cgi GET /profile, PostgreSQL':<40} {exec_profile_pg:>10.3f} {'':>13}")
+    print(f"{'a PostgreSQL connection (the difference)':<40} {exec_profile_pg - exec_profile:>10.3f} {'':>13}")
 print(f"{'bare.cgi':<40} {exec_bare:>10.3f} {rss_bare:>13}")
 if exec_bare_musl is not None:
     print(f"{'bare-musl.cgi':<40} {exec_bare_musl:>10.3f} {'':>13}")
