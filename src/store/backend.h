@@ -147,6 +147,10 @@ extern const struct store_ops store_pg_ops;
 /* What each statement does, for the log ("insert user"). */
 extern const char *const store_stmt_what[S__MAX];
 
+/* store.c: ERR_DB, logged, when schema version v is newer than this
+ * build knows (another host has upgraded the database); else ERR_OK. */
+enum err store_version_known(int v);
+
 /*
  * sqlite.c: call fn with (email, hash) for each account of the original
  * service's SQLite database at path that can be imported (a "$2" hash,

@@ -489,13 +489,8 @@ migrate(struct pg *p)
 		goto out;
 	}
 	v = atoi(PQgetvalue(res, 0, 0));
-	if (v > STORE_SCHEMA_VERSION) {
-		log_error("database: schema version %d is newer than this"
-		          " build's %d",
-		          v, STORE_SCHEMA_VERSION);
-		e = ERR_DB;
+	if ((e = store_version_known(v)) != ERR_OK)
 		goto out;
-	}
 	for (i = 0; i < NMIGRATIONS; i++) {
 		if (migrations[i].version <= v)
 			continue;
@@ -532,14 +527,8 @@ check_schema(struct pg *p)
 	else if (strcmp(sqlstate(res), "42P01") != 0) /* no version table */
 		e = fault(p, res, "read schema version");
 	PQclear(res);
-	if (e != ERR_OK)
+	if (e != ERR_OK || (e = store_version_known(v)) != ERR_OK)
 		return e;
-	if (v > STORE_SCHEMA_VERSION) {
-		log_error("database: schema version %d is newer than this"
-		          " build's %d: upgrade this host",
-		          v, STORE_SCHEMA_VERSION);
-		return ERR_DB;
-	}
 	if (v < STORE_SCHEMA_VERSION)
 		return migrate(p);
 	return ERR_OK;

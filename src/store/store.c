@@ -145,6 +145,17 @@ store_version(struct store *st, int *version)
 }
 
 enum err
+store_version_known(int v)
+{
+	if (v <= STORE_SCHEMA_VERSION)
+		return ERR_OK;
+	log_error("database: schema version %d is newer than this build's"
+	          " %d: upgrade this host",
+	          v, STORE_SCHEMA_VERSION);
+	return ERR_DB;
+}
+
+enum err
 store_ping(struct store *st)
 {
 	enum err e;
@@ -152,13 +163,7 @@ store_ping(struct store *st)
 
 	if ((e = store_version(st, &v)) != ERR_OK)
 		return e;
-	if (v > STORE_SCHEMA_VERSION) {
-		log_error("database: schema version %d is newer than this"
-		          " build's %d: upgrade this host",
-		          v, STORE_SCHEMA_VERSION);
-		return ERR_DB;
-	}
-	return ERR_OK;
+	return store_version_known(v);
 }
 
 enum err
