@@ -16,10 +16,12 @@ CLANG     ?= clang
 FUZZ_SECONDS ?= 30
 
 # libpq: the PostgreSQL backend (src/store/pg.c); the static executable
-# is built without it, and says so when AUTHCGI_DB names PostgreSQL.
+# is built without it, and says so when AUTHCGI_DB names PostgreSQL. The
+# executable loads it when it opens such a database (dlopen): linked only
+# where called directly (--as-needed: the store's tests).
 PKGS     := sqlite3 libxcrypt uuid libcjson libsodium fcgi libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   := -Wl,--as-needed $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN := -std=c11 -Wall -Wextra -Werror -Wpedantic -Wshadow \
 	-Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wwrite-strings -Wvla
