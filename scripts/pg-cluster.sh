@@ -118,11 +118,14 @@ start)
 		# shellcheck disable=SC2086
 		"$@" ${PG_SETTINGS:-} </dev/null >>"$dir/log" 2>&1 &
 	fi
-	echo $! >"$dir/postgres.pid"
+	server=$!
+	echo "$server" >"$dir/postgres.pid"
 	i=0
+	# (Alive, not pid(): until it has exec'd the server, the child is
+	# still a shell.)
 	while ! "$bin/pg_isready" -q -h "$dir/sock" -U postgres -d postgres; do
 		i=$((i + 1))
-		if [ "$i" -gt 300 ] || ! pid >/dev/null; then
+		if [ "$i" -gt 300 ] || [ ! -d "/proc/$server" ]; then
 			echo "$0: the server did not start; its log:" >&2
 			tail -n 10 "$dir/log" >&2
 			exit 1
