@@ -43,11 +43,7 @@ KEY_FILE=""
 if [ "$TEST_DB" == postgres ]; then
 	# shellcheck disable=SC1091
 	. "$here/../lib/pg.sh"
-	if ! pg_start || ! DB=$(pg_db cgi); then
-		fail "PostgreSQL cluster" "did not start"
-		summary
-		exit 1
-	fi
+	pg_setup cgi
 	KEY_FILE=$tmp/auth.key
 fi
 

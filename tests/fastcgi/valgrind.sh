@@ -98,12 +98,8 @@ export AUTHCGI_HASH_METHOD='$2b$' AUTHCGI_HASH_COST=4 AUTHCGI_LOCK_ACCOUNT=0 \
 if [ "$TEST_DB" == postgres ]; then
 	# shellcheck disable=SC1091
 	. "$here/../lib/pg.sh"
-	if ! pg_start || ! db=$(pg_db vg); then
-		fail "PostgreSQL cluster" "did not start"
-		summary
-		exit 1
-	fi
-	export AUTHCGI_DB=$db AUTHCGI_SECRET_KEY_FILE=$state/auth.key
+	pg_setup vg
+	export AUTHCGI_DB=$DB AUTHCGI_SECRET_KEY_FILE=$state/auth.key
 	"$exe" init >/dev/null 2>"$state/init.err"
 	check_eq "database created" "$(pg_sql vg 'SELECT count(*) FROM authcgi_schema')" 1
 else

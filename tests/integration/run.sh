@@ -46,20 +46,11 @@ L=""
 STATE=""
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-if [ -n "${TEST_CGI:-}" ]; then
-	mkdir -p "$tmp/project/cgi-bin"
-	cp "$TEST_CGI" "$tmp/project/cgi-bin/auth.cgi"
-	ln -s "$root/conf" "$tmp/project/conf"
-	export SERVER_PROJECT_DIR=$tmp/project SERVE_PROJECT_DIR=$tmp/project
-fi
+[ -z "${TEST_CGI:-}" ] || server_project "$TEST_CGI" "$tmp/project"
 if [ "$TEST_DB" == postgres ]; then
 	# shellcheck disable=SC1091
 	. "$here/../lib/pg.sh"
-	if ! pg_start; then
-		fail "PostgreSQL cluster" "did not start"
-		summary
-		exit 1
-	fi
+	pg_setup integration
 fi
 
 # use_db NAME STATE_DIR: with PostgreSQL, a new database NAME for what

@@ -16,8 +16,15 @@
 #   host_procs NAME             PIDs of host NAME's FastCGI processes (its
 #                               lighttpd's children), in order
 #
+#   hosts_suite NAME EXE        what a suite of several hosts starts with:
+#                               a scratch directory in tmp, EXE served from
+#                               a copy of the project (CGI: the copy), a
+#                               throwaway cluster with database NAME (its
+#                               URI in DB); all stopped and removed at exit
+#                               (hosts_cleanup)
+#
 # HOST_URL[NAME], HOST_PID[NAME] and HOST_LOG[NAME] (the app's stderr) are
-# set while a host runs. HOSTS_TMP must name a scratch directory.
+# set while a host runs.
 
 # shellcheck disable=SC2034 # for the suites
 declare -A HOST_URL HOST_PID HOST_LOG
@@ -67,4 +74,21 @@ host_sid() {
 
 host_procs() {
 	pgrep -P "${HOST_PID[$1]}" -x auth.cgi | sort -n | paste -sd ' ' -
+}
+
+hosts_suite() {
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/authcgi-$1.XXXXXX")
+	HOSTS_TMP=$tmp/req
+	mkdir -p "$HOSTS_TMP"
+	trap hosts_cleanup EXIT
+	trap 'exit 1' INT TERM
+	server_project "$2" "$tmp/project"
+	CGI=$tmp/project/cgi-bin/auth.cgi
+	pg_setup "$1"
+}
+
+hosts_cleanup() {
+	host_stop_all
+	pg_stop
+	rm -rf "$tmp"
 }

@@ -15,6 +15,9 @@
 #   pg_sql NAME SQL   run SQL as the superuser on database NAME; prints the
 #                     rows, unaligned, fields separated by tabs
 #   pg_restart        stop the server and start it again (same data)
+#   pg_setup NAME     for a suite (after assert.sh): pg_start and pg_db
+#                     NAME, its URI in DB; when either fails, a failed
+#                     check, the summary, and exit 1
 
 PG_DIR=""
 _PG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
@@ -52,4 +55,12 @@ pg_super_uri() {
 
 pg_sql() {
 	"$PG_CLUSTER" psql "$PG_DIR" -d "$1" -At -F $'\t' -c "$2"
+}
+
+pg_setup() {
+	# shellcheck disable=SC2034 # for the suite
+	pg_start && DB=$(pg_db "$1") && return 0
+	fail "PostgreSQL cluster" "did not start"
+	summary
+	exit 1
 }

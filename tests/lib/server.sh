@@ -16,6 +16,10 @@
 #                           returns once GET / answers (or 1 after bounded
 #                           retries)
 #   server_stop             stop the server started above, by its PID
+#   server_project EXE DIR  serve EXE instead of cgi-bin/auth.cgi: a copy
+#                           of the project in DIR (EXE copied, conf/
+#                           linked); sets SERVER_PROJECT_DIR (and
+#                           SERVE_PROJECT_DIR, for scripts/serve.sh)
 #
 # AUTHCGI_* variables exported before server_start reach the app (with
 # FastCGI they are read once, when the app's processes start); AUTHCGI_DB
@@ -170,4 +174,10 @@ server_stop() {
 	wait "$SERVER_PID" 2>/dev/null
 	SERVER_PID=""
 	return 0
+}
+
+server_project() {
+	mkdir -p "$2/cgi-bin" && cp "$1" "$2/cgi-bin/auth.cgi" &&
+		ln -sfn "$_SERVER_ROOT/conf" "$2/conf" || return 1
+	export SERVER_PROJECT_DIR=$2 SERVE_PROJECT_DIR=$2
 }

@@ -11,6 +11,7 @@
 # are not found (why copy-db says to copy it).
 # Usage: tests/pg/copy.sh [AUTH_CGI]   (default cgi-bin/auth.cgi; it must
 # have libpq). Last line "N passed, N failed"; exit 1 on failure.
+# shellcheck disable=SC2154 # tmp, CGI, DB: set by hosts_suite
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd -P)
@@ -24,36 +25,15 @@ root=$(cd "$here/../.." && pwd -P)
 # shellcheck disable=SC1091
 . "$here/../lib/hosts.sh"
 
-EXE=${1:-$root/cgi-bin/auth.cgi}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/authcgi-copy.XXXXXX")
-export HOSTS_TMP=$tmp/req
-mkdir -p "$HOSTS_TMP"
-cleanup() {
-	host_stop_all
-	pg_stop
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+hosts_suite moved "${1:-$root/cgi-bin/auth.cgi}"
+URI=$DB
 PW=b4l0u
 NEWPW=t4rt1fl3tt3
-
-mkdir -p "$tmp/project/cgi-bin"
-cp "$EXE" "$tmp/project/cgi-bin/auth.cgi"
-ln -s "$root/conf" "$tmp/project/conf"
-export SERVER_PROJECT_DIR=$tmp/project
-CGI=$tmp/project/cgi-bin/auth.cgi
 form() { hreq "$1" "$2" "$3" --data-raw "$4" "${@:5}"; }
 # copy_db FROM TO: the command, with the source deployment's key file.
 copy_db() {
 	AUTHCGI_SECRET_KEY_FILE=$KEY "$CGI" copy-db "$1" "$2" >"$tmp/copy.out" 2>"$tmp/copy.err"
 }
-
-if ! pg_start || ! URI=$(pg_db moved); then
-	fail "PostgreSQL cluster" "did not start"
-	summary
-	exit 1
-fi
 
 # ----------------------------------------------- the SQLite deployment
 

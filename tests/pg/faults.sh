@@ -17,6 +17,7 @@
 #     and no password in it
 # Usage: tests/pg/faults.sh [AUTH_CGI]   (default cgi-bin/auth.cgi; it must
 # have libpq). Last line "N passed, N failed"; exit 1 on failure.
+# shellcheck disable=SC2154 # tmp, CGI, DB: set by hosts_suite
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd -P)
@@ -30,32 +31,11 @@ root=$(cd "$here/../.." && pwd -P)
 # shellcheck disable=SC1091
 . "$here/../lib/hosts.sh"
 
-EXE=${1:-$root/cgi-bin/auth.cgi}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/authcgi-pgfaults.XXXXXX")
-export HOSTS_TMP=$tmp/req
-mkdir -p "$HOSTS_TMP"
+hosts_suite faults "${1:-$root/cgi-bin/auth.cgi}"
 MOUNTED=""
-cleanup() {
-	host_stop_all
-	[ -z "$MOUNTED" ] || umount "$MOUNTED"
-	pg_stop
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+# The tablespace's tmpfs too.
+trap '[ -z "$MOUNTED" ] || umount "$MOUNTED"; hosts_cleanup' EXIT
 PW=b4l0u
-
-mkdir -p "$tmp/project/cgi-bin"
-cp "$EXE" "$tmp/project/cgi-bin/auth.cgi"
-ln -s "$root/conf" "$tmp/project/conf"
-export SERVER_PROJECT_DIR=$tmp/project
-CGI=$tmp/project/cgi-bin/auth.cgi
-
-if ! pg_start || ! DB=$(pg_db faults); then
-	fail "PostgreSQL cluster" "did not start"
-	summary
-	exit 1
-fi
 export AUTHCGI_DB=$DB AUTHCGI_SECRET_KEY_FILE=$tmp/auth.key
 sql() { pg_sql faults "$1"; }
 users() { sql "SELECT count(*) FROM users"; }

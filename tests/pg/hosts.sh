@@ -11,6 +11,7 @@
 # is refused (503, said in the log) and the health probe says so.
 # Usage: tests/pg/hosts.sh [AUTH_CGI]   (default cgi-bin/auth.cgi; it must
 # have libpq). Last line "N passed, N failed"; exit 1 on failure.
+# shellcheck disable=SC2154 # tmp, CGI, DB: set by hosts_suite
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd -P)
@@ -24,35 +25,18 @@ root=$(cd "$here/../.." && pwd -P)
 # shellcheck disable=SC1091
 . "$here/../lib/hosts.sh"
 
-EXE=${1:-$root/cgi-bin/auth.cgi}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/authcgi-hosts.XXXXXX")
-export HOSTS_TMP=$tmp/req
-mkdir -p "$HOSTS_TMP"
-cleanup() {
-	host_stop_all
-	pg_stop
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+hosts_suite hosts "${1:-$root/cgi-bin/auth.cgi}"
 PW=b4l0u
 NEWPW=t4rt1fl3tt3
-
-# The executable served, in a copy of the project.
-mkdir -p "$tmp/project/cgi-bin"
-cp "$EXE" "$tmp/project/cgi-bin/auth.cgi"
-ln -s "$root/conf" "$tmp/project/conf"
-export SERVER_PROJECT_DIR=$tmp/project
-CGI=$tmp/project/cgi-bin/auth.cgi
-
-if ! pg_start || ! DB=$(pg_db hosts); then
-	fail "PostgreSQL cluster" "did not start"
-	summary
-	exit 1
-fi
 export AUTHCGI_DB=$DB AUTHCGI_SECRET_KEY_FILE=$tmp/auth.key
 sql() { pg_sql hosts "$1"; }
 
+# A dynamic executable loads libpq itself, when it opens PostgreSQL: no
+# process pays for its twenty libraries otherwise.
+if readelf -l "$CGI" | grep -q 'program interpreter'; then
+	check "libpq is not among the executable's libraries" \
+		test -z "$(readelf -d "$CGI" | grep 'NEEDED.*libpq')"
+fi
 check "init: the schema is made" "$CGI" init
 if ! host_start A fastcgi "$tmp/a" || ! host_start B cgi "$tmp/b"; then
 	fail "hosts start" "lighttpd did not start"

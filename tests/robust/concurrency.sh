@@ -53,10 +53,7 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 T0=$(date +%s)
 if [ -n "${TEST_CGI:-}" ]; then
-	mkdir -p "$tmp/project/cgi-bin"
-	cp "$TEST_CGI" "$tmp/project/cgi-bin/auth.cgi"
-	ln -s "$root/conf" "$tmp/project/conf"
-	export SERVER_PROJECT_DIR=$tmp/project
+	server_project "$TEST_CGI" "$tmp/project"
 	CGI=$tmp/project/cgi-bin/auth.cgi
 fi
 # sql QUERY: one value from the database under test.
@@ -103,11 +100,7 @@ DB=$tmp/state/auth.db
 if [ "$TEST_DB" == postgres ]; then
 	# shellcheck disable=SC1091
 	. "$here/../lib/pg.sh"
-	if ! pg_start || ! DB=$(pg_db conc); then
-		fail "PostgreSQL cluster" "did not start"
-		summary
-		exit 1
-	fi
+	pg_setup conc
 	export AUTHCGI_DB=$DB AUTHCGI_SECRET_KEY_FILE=$tmp/auth.key
 	export CONC_PG_CLUSTER=$PG_DIR
 fi

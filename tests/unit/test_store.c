@@ -481,40 +481,55 @@ test_store_open_failed_migration_rolls_back(void **state)
 	assert_int_equal(raw_tables(f, "'sessions', 'authcgi_schema'"), 0);
 }
 
+/* Run child(f) in n processes at once (each waits for a common start)
+ * and return how many of them exit 0. No store of this process may be
+ * open meanwhile: a connection is not shared across fork(). */
+static int
+in_processes(const struct fx *f, int n, int (*child)(const struct fx *f))
+{
+	int gate[2], i, status, ok = 0;
+	pid_t pids[8];
+	char c;
+
+	assert_true(n <= 8);
+	assert_int_equal(pipe(gate), 0);
+	for (i = 0; i < n; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			close(gate[1]);
+			if (read(gate[0], &c, 1) < 0)
+				_exit(3);
+			_exit(child(f));
+		}
+	}
+	close(gate[0]);
+	close(gate[1]); /* the start: every read returns */
+	for (i = 0; i < n; i++)
+		if (waitpid(pids[i], &status, 0) == pids[i] &&
+		    WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			ok++;
+	return ok;
+}
+
+static int
+child_open(const struct fx *f)
+{
+	struct store *st = NULL;
+	enum err e = open_path(f->path, 10000, &st);
+
+	store_close(st);
+	return e == ERR_OK ? 0 : 1;
+}
+
 /* Hosts that start together migrate once: the others wait for the
  * first and find the work done. */
 static void
 test_store_open_racing_migrations(void **state)
 {
 	struct fx *f = *state;
-	int gate[2], i, status, ok = 0;
-	pid_t pids[6];
-	char c;
 
-	assert_int_equal(pipe(gate), 0);
-	for (i = 0; i < 6; i++) {
-		pids[i] = fork();
-		assert_true(pids[i] >= 0);
-		if (pids[i] == 0) {
-			struct store *st = NULL;
-			enum err e;
-
-			close(gate[1]);
-			/* Wait for the start: all at once. */
-			if (read(gate[0], &c, 1) < 0)
-				_exit(3);
-			e = open_path(f->path, 10000, &st);
-			store_close(st);
-			_exit(e == ERR_OK ? 0 : 1);
-		}
-	}
-	close(gate[0]);
-	close(gate[1]);
-	for (i = 0; i < 6; i++)
-		if (waitpid(pids[i], &status, 0) == pids[i] &&
-		    WIFEXITED(status) && WEXITSTATUS(status) == 0)
-			ok++;
-	assert_int_equal(ok, 6);
+	assert_int_equal(in_processes(f, 6, child_open), 6);
 	assert_int_equal(raw_version(f), STORE_SCHEMA_VERSION);
 	if (pg_base != NULL)
 		assert_int_equal(raw_int(f, "SELECT count(*) FROM"
@@ -626,6 +641,30 @@ test_store_begin_busy(void **state)
 	store_close(st);
 }
 
+/* Twenty times: in a write transaction, count the events of "k" and add
+ * one stamped with that count. */
+static int
+child_count_then_write(const struct fx *f)
+{
+	struct store *st = NULL;
+	int64_t n = 0;
+	int k, fails = 0;
+
+	if (open_path(f->path, 10000, &st) != ERR_OK)
+		return 3;
+	for (k = 0; k < 20; k++) {
+		if (store_begin(st) != ERR_OK ||
+		    store_throttle_count(st, "k", 0, &n) != ERR_OK ||
+		    store_throttle_add(st, "k", n) != ERR_OK ||
+		    store_commit(st) != ERR_OK) {
+			store_rollback(st);
+			fails++;
+		}
+	}
+	store_close(st);
+	return fails == 0 ? 0 : 1;
+}
+
 /* What the auth layer relies on: a count read in a write transaction is
  * still the count when the transaction writes, however many processes
  * do the same at once. Each process adds an event stamped with the count
@@ -634,45 +673,8 @@ static void
 test_store_writers_one_at_a_time(void **state)
 {
 	struct fx *f = *state;
-	int gate[2], i, status, ok = 0;
-	pid_t pids[6];
-	char c;
 
-	/* No connection open in this process while it forks. */
-	assert_int_equal(pipe(gate), 0);
-	for (i = 0; i < 6; i++) {
-		pids[i] = fork();
-		assert_true(pids[i] >= 0);
-		if (pids[i] == 0) {
-			struct store *st = NULL;
-			int64_t n = 0;
-			int k, fails = 0;
-
-			close(gate[1]);
-			if (read(gate[0], &c, 1) < 0 ||
-			    open_path(f->path, 10000, &st) != ERR_OK)
-				_exit(3);
-			for (k = 0; k < 20; k++) {
-				if (store_begin(st) != ERR_OK ||
-				    store_throttle_count(st, "k", 0, &n) !=
-				        ERR_OK ||
-				    store_throttle_add(st, "k", n) != ERR_OK ||
-				    store_commit(st) != ERR_OK) {
-					store_rollback(st);
-					fails++;
-				}
-			}
-			store_close(st);
-			_exit(fails == 0 ? 0 : 1);
-		}
-	}
-	close(gate[0]);
-	close(gate[1]);
-	for (i = 0; i < 6; i++)
-		if (waitpid(pids[i], &status, 0) == pids[i] &&
-		    WIFEXITED(status) && WEXITSTATUS(status) == 0)
-			ok++;
-	assert_int_equal(ok, 6);
+	assert_int_equal(in_processes(f, 6, child_count_then_write), 6);
 	assert_int_equal(raw_int(f, "SELECT count(*) FROM throttle_events"),
 	                 120);
 	assert_int_equal(
