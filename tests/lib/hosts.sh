@@ -1,8 +1,8 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # HOST_*, CGI: for the suites
 # hosts.sh: several web hosts serving one database, for tests (bash; source
-# it after assert.sh and server.sh). Each host is a lighttpd of its own
-# (tests/lib/server.sh), with its own port and state dir; the database is
-# AUTHCGI_DB as exported when the host starts.
+# it after assert.sh: it sources server.sh and pg.sh). Each host is a
+# lighttpd of its own (tests/lib/server.sh), with its own port and state
+# dir; the database is AUTHCGI_DB as exported when the host starts.
 #
 #   host_start NAME MODE STATE  start host NAME (MODE cgi or fastcgi) with
 #                               state dir STATE; 1 when it does not start
@@ -26,7 +26,11 @@
 # HOST_URL[NAME], HOST_PID[NAME] and HOST_LOG[NAME] (the app's stderr) are
 # set while a host runs.
 
-# shellcheck disable=SC2034 # for the suites
+# shellcheck disable=SC1091
+. "$(dirname "${BASH_SOURCE[0]}")/server.sh"
+# shellcheck disable=SC1091
+. "$(dirname "${BASH_SOURCE[0]}")/pg.sh"
+
 declare -A HOST_URL HOST_PID HOST_LOG
 
 host_start() {

@@ -19,10 +19,6 @@ root=$(cd "$here/../.." && pwd -P)
 # shellcheck disable=SC1091
 . "$here/../lib/assert.sh"
 # shellcheck disable=SC1091
-. "$here/../lib/server.sh"
-# shellcheck disable=SC1091
-. "$here/../lib/pg.sh"
-# shellcheck disable=SC1091
 . "$here/../lib/hosts.sh"
 
 hosts_suite moved "${1:-$root/cgi-bin/auth.cgi}"
