@@ -19,6 +19,9 @@ const char app_usage[] =
     "                        lockouts (safe to run from cron)\n"
     "  import-original FILE  import the accounts of the original\n"
     "                        service's SQLite database, passwords kept\n"
+    "  copy-db FROM TO       copy accounts, live sessions, reset tokens\n"
+    "                        and lockouts between two databases (SQLite\n"
+    "                        paths or postgresql:// URIs); repeatable\n"
     "  --help                show this text\n"
     "\n"
     "Exit status: 0 done, 1 failed, 2 usage error.\n";
@@ -56,6 +59,7 @@ failed(FILE *err, const char *cmd, const char *arg, enum err e)
 		fprintf(err, "auth.cgi: %s: %s: no such %s\n", cmd,
 		        arg != NULL ? arg : "",
 		        strcmp(cmd, "import-original") == 0 ? "file"
+		        : strcmp(cmd, "copy-db") == 0       ? "database"
 		                                            : "account");
 	else
 		fprintf(err, "auth.cgi: %s: %s\n", cmd, err_str(e));
@@ -71,7 +75,9 @@ app_admin(struct app *app, int argc, char **argv, FILE *out, FILE *err)
 	} cmds[] = {
 	    {"init", 0},         {"users", 0}, {"delete-user", 1},
 	    {"end-sessions", 1}, {"purge", 0}, {"import-original", 1},
+	    {"copy-db", 2},
 	};
+	struct auth_copied cp;
 	struct auth_purged p;
 	int64_t n, skipped;
 	const char *cmd;
@@ -123,6 +129,21 @@ app_admin(struct app *app, int argc, char **argv, FILE *out, FILE *err)
 		        " counters\n",
 		        (long long)p.sessions, (long long)p.reset_tokens,
 		        (long long)p.throttles);
+	} else if (strcmp(cmd, "copy-db") == 0) {
+		if ((e = auth_copy_db(app->auth, argv[1], argv[2], &cp)) !=
+		    ERR_OK)
+			return failed(err, cmd, argv[1], e);
+		fprintf(out,
+		        "copied %lld accounts (%lld new), %lld sessions, %lld"
+		        " reset tokens, %lld counted failures and %lld"
+		        " lockouts\n"
+		        "beside the data: give every host that serves TO the"
+		        " secret key file (AUTHCGI_SECRET_KEY_FILE) of FROM's"
+		        " hosts; failures and lockouts are keyed by it\n",
+		        (long long)cp.accounts, (long long)cp.accounts_new,
+		        (long long)cp.sessions, (long long)cp.reset_tokens,
+		        (long long)cp.throttle_events,
+		        (long long)cp.throttle_locks);
 	} else {
 		e = auth_import_original(app->auth, argv[1], &n, &skipped);
 		if (e != ERR_OK)

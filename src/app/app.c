@@ -428,6 +428,25 @@ h_index(struct call *c)
 		answer_message(c, 200, "Bienvenue");
 }
 
+/* A load balancer's probe: 200 when the database answers, 503 when not;
+ * no account data either way. */
+static void
+h_health(struct call *c)
+{
+	enum err e = auth_health(c->app->auth);
+	cJSON *o;
+
+	if (e != ERR_OK) {
+		answer_error(c, e);
+		return;
+	}
+	if ((o = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddStringToObject(o, "status", "ok") == NULL ||
+	    http_response_json(c->resp, 200, o) != ERR_OK)
+		answer_error(c, ERR_NOMEM);
+	cJSON_Delete(o);
+}
+
 static void
 h_register(struct call *c)
 {
@@ -671,6 +690,7 @@ static const struct route routes[] = {
     {"/register", HTTP_GET, h_page_register, true},
     {"/login", HTTP_GET, h_page_login, true},
     {"/style.css", HTTP_GET, h_style, false},
+    {"/health", HTTP_GET, h_health, false},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
