@@ -37,7 +37,7 @@ HDRS    := $(wildcard src/*/*.h)
 UNITS   := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 B := build
-GEN := $(B)/gen/common_passwords.inc
+GEN := $(B)/gen/common_passwords.inc $(B)/gen/pages.inc
 LIB_OBJ      := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRC))
 LIB_OBJ_ASAN := $(patsubst src/%.c,$(B)/asan/%.o,$(LIB_SRC))
 
@@ -49,9 +49,16 @@ deps:
 	@scripts/deps.sh build
 
 # The common-password list, compiled in (see data/README.md).
-$(GEN): data/common-passwords.txt scripts/gen-common.sh
+$(B)/gen/common_passwords.inc: data/common-passwords.txt scripts/gen-common.sh
 	@mkdir -p $(dir $@)
 	scripts/gen-common.sh data/common-passwords.txt > $@.tmp
+	@mv $@.tmp $@
+
+# The pages and their style sheet, compiled in (src/app/pages/README).
+$(B)/gen/pages.inc: $(wildcard src/app/pages/*.html src/app/pages/*.css) \
+		scripts/gen-pages.sh
+	@mkdir -p $(dir $@)
+	scripts/gen-pages.sh src/app/pages > $@.tmp
 	@mv $@.tmp $@
 
 $(B)/obj/%.o: src/%.c $(HDRS) $(GEN) Makefile

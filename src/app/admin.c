@@ -84,6 +84,8 @@ app_admin(struct app *app, int argc, char **argv, FILE *out, FILE *err)
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
 	    strcmp(cmd, "help") == 0) {
 		fputs(app_usage, out);
+		fputs("\n", out);
+		app_settings_help(out);
 		return 0;
 	}
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)

@@ -30,12 +30,16 @@ struct app_settings {
 
 /*
  * Fill s from the process environment (getenv), with the documented
- * default for every variable that is unset or empty. A value that does
- * not parse or is out of range is ERR_INVAL, logged with the variable's
- * name; s is then left with defaults. Strings in s are borrowed from the
- * environment.
+ * default for every variable that is unset or empty (the hardened
+ * profile's own defaults with AUTHCGI_PROFILE=hardened). A value that
+ * does not parse or is out of range is ERR_INVAL, logged with the
+ * variable's name; s is then left with the default profile's defaults.
+ * Strings in s are borrowed from the environment (or static).
  */
 enum err app_settings_load(struct app_settings *s);
+
+/* List every setting, its help line and its default(s) on out. */
+void app_settings_help(FILE *out);
 
 struct app; /* one per process; serves any number of requests */
 

@@ -1,5 +1,17 @@
 /* internal.h: what the files of the app layer share. Other layers see
- * app.h only. */
+ * app.h only.
+ *
+ *   app.c      the context, and one request from its checks to its route
+ *   routes.c   the route table and the contract's handlers
+ *   answer.c   answers: the one table of error kinds and their HTTP
+ *              answers, JSON, pages and redirects
+ *   safety.c   request safety: the Origin check, the form token, the
+ *              method override of HTML forms
+ *   headers.c  the headers every answer carries, and cookies
+ *   render.c   the HTML pages, from the templates of src/app/pages
+ *   settings.c the AUTHCGI_* settings, as one table
+ *   admin.c    the command-line tool
+ */
 #ifndef AUTHCGI_APP_INTERNAL_H
 #define AUTHCGI_APP_INTERNAL_H
 
@@ -10,7 +22,7 @@ struct app {
 	struct auth *auth;
 };
 
-/* pages.c: the HTML pages shown to browsers. */
+/* The HTML pages shown to browsers (render.c). */
 enum app_page {
 	APP_PAGE_HOME,
 	APP_PAGE_REGISTER,
@@ -23,23 +35,114 @@ enum app_page {
 	APP_PAGE__MAX
 };
 
-/* What a page shows besides its form; every string is HTML-escaped. */
+/* What a page shows besides its form; render.c escapes every string.
+ * NULL members show nothing. */
 struct app_page_args {
-	const char *error;      /* shown as an alert, or NULL */
-	const char *notice;     /* shown as a notice, or NULL */
-	const char *email;      /* pre-filled or shown, or NULL */
-	const char *token;      /* reset token for RESET_SENT / RESET_SET */
-	bool delivered;         /* RESET_SENT: the token went by mail */
+	const char *error;      /* shown as an alert */
+	const char *notice;     /* shown as a notice */
+	const char *email;      /* pre-filled or shown */
+	const char *token;      /* RESET_SENT: the link's token (none: "check
+	                           your mail"); RESET_SET: the form's */
 	const char *form_token; /* anti-forgery token for every form */
 };
 
+/* One request in flight: what every handler gets. */
+struct call {
+	struct app *app;
+	struct http_request *req;
+	struct http_response *resp;
+	struct auth_call who; /* the client, for throttling and audit */
+	bool html;            /* the client prefers pages (a browser) */
+	enum app_page page;   /* in html mode, the page an error re-renders */
+	struct app_page_args args;           /* and what it shows */
+	char form_token[AUTH_TOKEN_LEN + 1]; /* this browser's, once known */
+};
+
+/* ---- render.c ---- */
+
 /* Render page with status into resp, as text/html, with its
- * Content-Security-Policy. base is the mount point ("" at the root). */
+ * Content-Security-Policy. base is the mount point ("" at the root).
+ * ERR_INTERNAL when a template does not parse. */
 enum err app_page_render(struct http_response *resp, int status,
                          const char *base, enum app_page page,
                          const struct app_page_args *args);
 
 /* The style sheet the pages link to, as text/css. */
 enum err app_page_style(struct http_response *resp);
+
+/* ---- routes.c ---- */
+
+/* Answer c's request with the handler of its path and method: 404 for an
+ * unknown path, 405 with Allow for another method. */
+void app_route(struct call *c);
+
+/* ---- answer.c: every answer goes through these; on a failure to build
+ * one, resp->status is left 500 (main.c then writes a bare status) ---- */
+
+/* The mount point, "" at the site root. */
+const char *app_base(const struct call *c);
+
+/* The answer to error kind e: its status, and its message as JSON, or
+ * to a browser the current page with the message as its error; faults
+ * are logged; 429 carries Retry-After. */
+void app_answer_error(struct call *c, enum err e);
+
+/* {"message": msg} with status, or to a browser (status >= 400) the
+ * current page with msg as its error. */
+void app_answer_message(struct call *c, int status, const char *msg);
+
+/* 200 {"email": email} plus, when key is not NULL, key: value. */
+void app_answer_email(struct call *c, const char *email, const char *key,
+                      const char *value);
+
+/* 400 naming the rule the password breaks. */
+void app_answer_password(struct call *c, const char *password);
+
+/* A page for a browser. */
+void app_answer_page(struct call *c, int status, enum app_page page);
+
+/* 303 See Other to path under the mount point. */
+void app_answer_see_other(struct call *c, const char *path);
+
+/* 302 Found to path under the mount point, with {"message": msg}. */
+void app_answer_found(struct call *c, const char *path, const char *msg);
+
+/* Decode the body and fetch the required fields names[0..n) into
+ * values, in order; the first one missing or empty is answered 400
+ * "<name> is required". False when an answer was made. */
+bool app_fields(struct call *c, const char *const *names, const char **values,
+                size_t n);
+
+/* ---- safety.c ---- */
+
+/* The value of cookie name, or NULL; caller frees with free(). */
+char *app_cookie_value(const struct call *c, const char *name);
+
+/* Make sure c->args.form_token is the browser's anti-forgery token,
+ * setting its cookie when it has none yet. */
+enum err app_form_token(struct call *c);
+
+/* HTML forms can only GET and POST: a POSTed form with a field
+ * _method=DELETE or PUT is taken as that method. False when the body
+ * could not be decoded (answered then). */
+bool app_method_override(struct call *c);
+
+/* A request that changes something must come from an allowed origin
+ * (or, from our own pages, carry the form token). False when refused
+ * (answered 403 then). */
+bool app_same_origin(struct call *c);
+
+/* ---- headers.c ---- */
+
+/* Set (max_age < 0: for the browser's session; 0: delete) the session
+ * cookie to value. */
+enum err app_session_cookie(struct call *c, const char *value, long max_age);
+
+/* The anti-forgery cookie: its name, and setting it to value. */
+const char *app_form_cookie_name(const struct call *c);
+enum err app_form_cookie(struct call *c, const char *value);
+
+/* Add the headers every answer carries; a 500 left as it is. */
+void app_common_headers(struct http_response *r, bool https);
 
 #endif

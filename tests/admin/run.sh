@@ -94,6 +94,12 @@ check_eq "--help: exit 0" "$A_RC" 0
 check_match "--help: usage on stdout" "$A_OUT" '^usage: auth\.cgi'
 check_match "--help: lists the commands" "$A_OUT" 'import-original FILE'
 check_eq "--help: nothing on stderr" "$A_ERR" ""
+# The settings are one table in the executable, which --help lists: the
+# manual page and README's table name the same ones (README with the same
+# defaults).
+check_eq "--help, auth.cgi(8) and README list the same settings" \
+	"$(printf '%s\n' "$A_OUT" | "$PY" "$root/tests/admin/settings_docs.py" \
+		"$root/doc/auth.cgi.8" "$root/README.md")" same
 admin -- -h
 check_eq "-h: exit 0" "$A_RC" 0
 admin --

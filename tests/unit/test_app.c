@@ -18,6 +18,7 @@
 
 #include "tmpdb.h"
 #include "app/app.h"
+#include "app/internal.h"
 
 #define PW   "s3cret pass"
 #define IDLE 1800
@@ -399,6 +400,62 @@ assert_uuid4(const char *s)
 	}
 	assert_int_equal(s[14], '4');
 	assert_non_null(strchr("89ab", s[19]));
+}
+
+/* ---- pages ---- */
+
+/*
+ * Every page renders (the templates parse, and name only what pages
+ * have), with every value escaped: hostile text in every member, in the
+ * mount point too, never reaches the page as markup. Each page is
+ * rendered with every member set and with none, so that both sides of
+ * every section are filled in.
+ */
+static void
+test_app_pages_escape_everything(void **state)
+{
+	static const char *const hostile[] = {
+	    "<script>alert(1)</script>", "\"><svg onload=x>",
+	    "' onmouseover='x", "&lt;already&gt;", "</main><h1>"};
+	struct app_page_args a;
+	struct http_response resp;
+	int page;
+	size_t i;
+
+	(void)state;
+	for (page = 0; page < APP_PAGE__MAX; page++) {
+		for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+			a.error = a.notice = a.email = a.token = hostile[i];
+			a.form_token = hostile[i];
+			http_response_init(&resp);
+			assert_int_equal(
+			    app_page_render(&resp, 200, hostile[i], page, &a),
+			    ERR_OK);
+			assert_non_null(resp.body);
+			assert_null(strstr(resp.body, "<script"));
+			assert_null(strstr(resp.body, "<svg"));
+			assert_null(strstr(resp.body, "' onmouseover"));
+			assert_null(strstr(resp.body, "\"><"));
+			assert_null(strstr(resp.body, "&lt;already"));
+			assert_null(strstr(resp.body, "</main><h1>"));
+			assert_null(strstr(resp.body, "{{"));
+			assert_non_null(strstr(resp.body, "</html>\n"));
+			http_response_clear(&resp);
+		}
+		http_response_init(&resp);
+		assert_int_equal(app_page_render(&resp, 200, "", page, NULL),
+		                 ERR_OK);
+		assert_null(strstr(resp.body, "{{"));
+		http_response_clear(&resp);
+	}
+	http_response_init(&resp);
+	assert_int_equal(app_page_render(&resp, 200, "", APP_PAGE__MAX, NULL),
+	                 ERR_INTERNAL);
+	http_response_clear(&resp);
+	http_response_init(&resp);
+	assert_int_equal(app_page_style(&resp), ERR_OK);
+	assert_non_null(strstr(resp.body, "box-sizing"));
+	http_response_clear(&resp);
 }
 
 /* ---- settings ---- */
@@ -1660,6 +1717,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_app_pages_escape_everything),
 	    cmocka_unit_test(test_app_settings_defaults),
 	    cmocka_unit_test(test_app_settings_hardened),
 	    cmocka_unit_test(test_app_settings_each_variable),
