@@ -12,9 +12,11 @@ const char app_usage[] =
     "\n"
     "  init                  create the database, or migrate it\n"
     "  users                 list accounts: id, email, created, last\n"
-    "                        login, locked (tab-separated)\n"
+    "                        login, locked, groups (tab-separated)\n"
     "  delete-user EMAIL     delete an account, its sessions and token\n"
     "  end-sessions EMAIL    log an account out everywhere\n"
+    "  group add EMAIL GROUP     put an account in a group\n"
+    "  group remove EMAIL GROUP  take an account out of a group\n"
     "  purge                 remove expired sessions, reset tokens and\n"
     "                        lockouts (safe to run from cron)\n"
     "  import-original FILE  import the accounts of the original\n"
@@ -41,10 +43,11 @@ print_user(void *arg, const struct auth_user_info *u)
 {
 	char c[32], l[32], k[32];
 
-	fprintf((FILE *)arg, "%lld\t%s\t%s\t%s\t%s\n", (long long)u->id,
+	fprintf((FILE *)arg, "%lld\t%s\t%s\t%s\t%s\t%s\n", (long long)u->id,
 	        u->email, when(u->created, c, sizeof(c)),
 	        when(u->last_login, l, sizeof(l)),
-	        u->locked_until ? when(u->locked_until, k, sizeof(k)) : "no");
+	        u->locked_until ? when(u->locked_until, k, sizeof(k)) : "no",
+	        *u->groups != '\0' ? u->groups : "-");
 	return 0;
 }
 
@@ -62,6 +65,48 @@ failed(FILE *err, const char *cmd, const char *arg, enum err e)
 	return 1;
 }
 
+/* group add|remove EMAIL GROUP */
+static int
+group(struct app *app, char **argv, FILE *out, FILE *err)
+{
+	bool add = strcmp(argv[1], "add") == 0;
+	enum err e;
+
+	if (!add && strcmp(argv[1], "remove") != 0) {
+		fprintf(err,
+		        "auth.cgi: group: \"%s\" is neither add nor"
+		        " remove\n",
+		        argv[1]);
+		fputs(app_usage, err);
+		return 2;
+	}
+	if (!auth_group_name_ok(argv[3])) {
+		fprintf(err,
+		        "auth.cgi: group: \"%s\" is not a group's name (1 to"
+		        " %d of a-z 0-9 _ - ., starting with a letter or a"
+		        " digit)\n",
+		        argv[3], AUTH_GROUP_MAX);
+		return 2;
+	}
+	e = add ? auth_group_add(app->auth, argv[2], argv[3])
+	        : auth_group_remove(app->auth, argv[2], argv[3]);
+	if (e == ERR_INVAL) {
+		fprintf(err, "auth.cgi: group: %s is in %d groups already\n",
+		        argv[2], AUTH_GROUPS_MAX);
+		return 1;
+	}
+	if (e == ERR_NOT_FOUND && !add) {
+		fprintf(err, "auth.cgi: group: %s is not in group %s\n",
+		        argv[2], argv[3]);
+		return 1;
+	}
+	if (e != ERR_OK)
+		return failed(err, "group", argv[2], e);
+	fprintf(out, "%s %s %s\n", argv[2], add ? "is in" : "is no longer in",
+	        argv[3]);
+	return 0;
+}
+
 int
 app_admin(struct app *app, int argc, char **argv, FILE *out, FILE *err)
 {
@@ -71,6 +116,7 @@ app_admin(struct app *app, int argc, char **argv, FILE *out, FILE *err)
 	} cmds[] = {
 	    {"init", 0},         {"users", 0}, {"delete-user", 1},
 	    {"end-sessions", 1}, {"purge", 0}, {"import-original", 1},
+	    {"group", 3},
 	};
 	struct auth_purged p;
 	int64_t n, skipped;
@@ -125,6 +171,8 @@ app_admin(struct app *app, int argc, char **argv, FILE *out, FILE *err)
 		        " counters\n",
 		        (long long)p.sessions, (long long)p.reset_tokens,
 		        (long long)p.throttles);
+	} else if (strcmp(cmd, "group") == 0) {
+		return group(app, argv, out, err);
 	} else {
 		e = auth_import_original(app->auth, argv[1], &n, &skipped);
 		if (e != ERR_OK)

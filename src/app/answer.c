@@ -34,6 +34,7 @@ static const struct {
     [ERR_NO_SESSION] = {403, "not logged in"},
     [ERR_TOKEN] = {403, "invalid reset token"},
     [ERR_ORIGIN] = {403, "cross-site request refused"},
+    [ERR_FORBIDDEN] = {403, "not allowed"},
     [ERR_THROTTLED] = {429, "too many attempts, try again later"},
     [ERR_BUSY] = {503, "service busy, try again"},
     [ERR_FULL] = {503, "service unavailable"},
@@ -88,6 +89,15 @@ app_answer_see_other(struct call *c, const char *path)
 	snprintf(location, sizeof(location), "%s%s", app_base(c), path);
 	if (http_response_header(c->resp, "Location", location) != ERR_OK ||
 	    http_response_body(c->resp, 303, "text/plain; charset=utf-8", "",
+	                       0) != ERR_OK)
+		c->resp->status = 500;
+}
+
+void
+app_answer_location(struct call *c, int status, const char *url)
+{
+	if (http_response_header(c->resp, "Location", url) != ERR_OK ||
+	    http_response_body(c->resp, status, "text/plain; charset=utf-8", "",
 	                       0) != ERR_OK)
 		c->resp->status = 500;
 }

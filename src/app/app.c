@@ -58,7 +58,7 @@ app_handle(struct app *app, struct http_request *req, enum err read_err,
 	c.app = app;
 	c.req = req;
 	c.resp = resp;
-	c.who.client = req->remote_addr;
+	app_client_address(&c);
 	c.html =
 	    http_accept_prefers(req->accept, "text/html", "application/json");
 	c.page = APP_PAGE_HOME;

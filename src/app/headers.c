@@ -5,13 +5,19 @@
 
 #include "internal.h"
 
-/* A cookie's path: the mount point, or "/" for a __Host- cookie, which
- * must have Path=/ (RFC 6265bis 4.1.3.2), and at the site root. */
+/* A cookie's path: AUTHCGI_COOKIE_PATH, or the mount point; "/" for a
+ * __Host- cookie, which must have Path=/ (RFC 6265bis 4.1.3.2), and at
+ * the site root. */
 static const char *
 cookie_path(const struct call *c)
 {
-	return *app_base(c) != '\0' && !c->app->set.hardened ? app_base(c)
-	                                                     : "/";
+	const struct app_settings *set = &c->app->set;
+
+	if (set->hardened && set->cookie_domain == NULL)
+		return "/";
+	if (set->cookie_path != NULL)
+		return set->cookie_path;
+	return *app_base(c) != '\0' ? app_base(c) : "/";
 }
 
 enum err
@@ -23,6 +29,7 @@ app_session_cookie(struct call *c, const char *value, long max_age)
 	ck.name = c->app->set.cookie_name;
 	ck.value = value;
 	ck.path = cookie_path(c);
+	ck.domain = c->app->set.cookie_domain;
 	ck.max_age = max_age;
 	ck.secure = c->app->set.cookie_secure || c->req->https;
 	ck.http_only = true;
@@ -47,6 +54,7 @@ app_form_cookie(struct call *c, const char *value)
 	ck.name = app_form_cookie_name(c);
 	ck.value = value;
 	ck.path = cookie_path(c);
+	ck.domain = c->app->set.cookie_domain;
 	ck.max_age = -1;
 	ck.secure = c->app->set.cookie_secure || c->req->https;
 	ck.http_only = true;

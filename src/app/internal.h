@@ -8,6 +8,9 @@
  *   safety.c   request safety: the Origin check, the form token, the
  *              method override of HTML forms
  *   headers.c  the headers every answer carries, and cookies
+ *   gate.c     the gate: GET /auth and the FastCGI authorizer role
+ *   proxy.c    what a request says of itself behind a trusted proxy
+ *   next.c     where a browser may be sent back to after log-in
  *   render.c   the HTML pages, from the templates of src/app/pages
  *   settings.c the AUTHCGI_* settings, as one table
  *   admin.c    the command-line tool
@@ -32,6 +35,7 @@ enum app_page {
 	APP_PAGE_RESET_ASK,  /* ask for a reset token */
 	APP_PAGE_RESET_SENT, /* the token's link, or "check your mail" */
 	APP_PAGE_RESET_SET,  /* set a new password with a token */
+	APP_PAGE_FORBIDDEN,  /* signed in, but not allowed there */
 	APP_PAGE__MAX
 };
 
@@ -44,6 +48,7 @@ struct app_page_args {
 	const char *token;      /* RESET_SENT: the link's token (none: "check
 	                           your mail"); RESET_SET: the form's */
 	const char *form_token; /* anti-forgery token for every form */
+	const char *next;       /* LOGIN: where to go after log-in */
 };
 
 /* One request in flight: what every handler gets. */
@@ -56,6 +61,9 @@ struct call {
 	enum app_page page;   /* in html mode, the page an error re-renders */
 	struct app_page_args args;           /* and what it shows */
 	char form_token[AUTH_TOKEN_LEN + 1]; /* this browser's, once known */
+	bool authorizer;                     /* the FastCGI authorizer role */
+	char client_addr[46]; /* the client's address from X-Forwarded-For
+	                         (INET6_ADDRSTRLEN) */
 };
 
 /* ---- render.c ---- */
@@ -104,6 +112,9 @@ void app_answer_page(struct call *c, int status, enum app_page page);
 /* 303 See Other to path under the mount point. */
 void app_answer_see_other(struct call *c, const char *path);
 
+/* status (a 3xx) to url as it is, with an empty body. */
+void app_answer_location(struct call *c, int status, const char *url);
+
 /* 302 Found to path under the mount point, with {"message": msg}. */
 void app_answer_found(struct call *c, const char *path, const char *msg);
 
@@ -131,6 +142,45 @@ bool app_method_override(struct call *c);
  * (or, from our own pages, carry the form token). False when refused
  * (answered 403 then). */
 bool app_same_origin(struct call *c);
+
+/* ---- proxy.c ---- */
+
+/* Did the request come from a trusted proxy (REMOTE_ADDR listed in
+ * AUTHCGI_TRUSTED_PROXIES)? */
+bool app_from_proxy(const struct call *c);
+
+/* Set c->who.client: REMOTE_ADDR, or behind a trusted proxy the client
+ * that X-Forwarded-For names. */
+void app_client_address(struct call *c);
+
+/* The URL the client asked for: from a trusted proxy's X-Original-URL or
+ * X-Forwarded-Proto/-Host/-Uri, or (authorizer role) REQUEST_URI. False
+ * when none is known or it does not fit buf. */
+bool app_original_url(const struct call *c, char *buf, size_t size);
+
+/* Is list addresses and CIDR prefixes, space- or comma-separated? */
+bool app_proxy_list_ok(const char *list);
+
+/* ---- next.c ---- */
+
+/* May a browser be sent to url after log-in: a path on this origin, or a
+ * URL on this origin or one of AUTHCGI_REDIRECT_ORIGINS? Anything
+ * doubtful (another host, a scheme-relative "//", backslashes, blanks,
+ * control characters, user information) is refused. */
+bool app_next_ok(const struct call *c, const char *url);
+
+/* Is list origins ("https://host[:port]"), space- or comma-separated? */
+bool app_origin_list_ok(const char *list);
+
+/* ---- gate.c ---- */
+
+/* GET /auth: the gate's decision for a reverse proxy. */
+void app_gate_route(struct call *c);
+
+/* The gate's settings (trusted proxies, redirect origins, cookie path
+ * and domain, the authorizer's rule) are readable: ERR_INVAL, logged,
+ * when not. */
+enum err app_gate_settings_check(const struct app_settings *s);
 
 /* ---- headers.c ---- */
 

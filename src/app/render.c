@@ -47,6 +47,7 @@ static const struct {
     [APP_PAGE_RESET_ASK] = {"reset_ask", "Reset your password"},
     [APP_PAGE_RESET_SENT] = {"reset_sent", "Reset your password"},
     [APP_PAGE_RESET_SET] = {"reset_set", "Set a new password"},
+    [APP_PAGE_FORBIDDEN] = {"forbidden", "Not allowed"},
 };
 
 /* What a page is filled in with. */
@@ -157,6 +158,7 @@ lookup(const struct scope *sc, const char *name, size_t len, bool *found)
 	    {"email", offsetof(struct app_page_args, email)},
 	    {"token", offsetof(struct app_page_args, token)},
 	    {"form_token", offsetof(struct app_page_args, form_token)},
+	    {"next", offsetof(struct app_page_args, next)},
 	};
 	const char *v;
 	size_t i;

@@ -60,11 +60,14 @@ h_login(struct call *c)
 {
 	static const char *const names[] = {"email", "password"};
 	char sid[AUTH_TOKEN_LEN + 1];
-	const char *v[2];
+	const char *v[2], *next;
 	struct auth_user u;
 	enum err e;
 
 	c->page = APP_PAGE_LOGIN;
+	/* A form shown again keeps where to go after log-in. */
+	if (c->html && app_next_ok(c, http_request_field(c->req, "next")))
+		c->args.next = http_request_field(c->req, "next");
 	if (!app_fields(c, names, v, 2))
 		return;
 	e = auth_login(c->app->auth, &c->who, v[0], v[1], &u, sid);
@@ -72,8 +75,11 @@ h_login(struct call *c)
 		app_answer_error(c, e);
 		return;
 	}
+	next = http_request_field(c->req, "next");
 	if ((e = app_session_cookie(c, sid, -1)) != ERR_OK)
 		app_answer_error(c, e);
+	else if (c->html && app_next_ok(c, next))
+		app_answer_location(c, 303, next);
 	else if (c->html)
 		app_answer_see_other(c, "/profile");
 	else
@@ -231,6 +237,9 @@ h_page_login(struct call *c)
 	for (i = 0; n != NULL && i < sizeof(notices) / sizeof(notices[0]); i++)
 		if (strcmp(n, notices[i][0]) == 0)
 			c->args.notice = notices[i][1];
+	/* Where the gate sent the browser from; only where it may go. */
+	if (app_next_ok(c, query_get(c, &q, "next")))
+		c->args.next = query_get(c, &q, "next");
 	app_answer_page(c, 200, APP_PAGE_LOGIN);
 	http_fields_clear(&q);
 }
@@ -268,6 +277,7 @@ static const struct route routes[] = {
     {"/register", HTTP_GET, h_page_register, true},
     {"/login", HTTP_GET, h_page_login, true},
     {"/style.css", HTTP_GET, h_style, false},
+    {"/auth", HTTP_GET, app_gate_route, false},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))

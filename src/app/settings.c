@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "../common/log.h"
-#include "app.h"
+#include "internal.h"
 
 /* The hardened profile's floor for AUTHCGI_PASSWORD_MIN. */
 #define HARDENED_PASSWORD_MIN 12
@@ -77,6 +77,16 @@ static const struct setting settings[] = {
      "1: Secure on every cookie, not only over HTTPS"},
     {"AUTHCGI_ALLOWED_ORIGINS", K_STR, AT(allowed_origins), NULL, NULL, 0, 0,
      "origins that may send changes; unset: the request's own"},
+    {"AUTHCGI_COOKIE_PATH", K_STR, AT(cookie_path), NULL, NULL, 0, 0,
+     "the cookies' Path; unset: the mount point"},
+    {"AUTHCGI_COOKIE_DOMAIN", K_STR, AT(cookie_domain), NULL, NULL, 0, 0,
+     "the cookies' Domain, to sign in for subdomains; unset: none"},
+    {"AUTHCGI_TRUSTED_PROXIES", K_STR, AT(trusted_proxies), NULL, NULL, 0, 0,
+     "proxy addresses whose X-Forwarded-* are believed; unset: none"},
+    {"AUTHCGI_REDIRECT_ORIGINS", K_STR, AT(redirect_origins), NULL, NULL, 0, 0,
+     "other origins a log-in may send the browser back to"},
+    {"AUTHCGI_GATE_REQUIRE", K_STR, AT(gate_require), "user", NULL, 0, 0,
+     "what the authorizer requires when the server names nothing"},
     {"AUTHCGI_LOCK_ACCOUNT", K_I64, AT(auth.throttle.account_limit), "5", NULL,
      0, 1000000, "failures per account in the window; 0: off"},
     {"AUTHCGI_LOCK_ADDRESS", K_I64, AT(auth.throttle.addr_limit), "50", NULL, 0,
@@ -237,6 +247,7 @@ value_of(const char *name)
 static enum err
 rules(struct app_settings *s)
 {
+	enum err e;
 	int n;
 
 	if (s->hardened) {
@@ -250,6 +261,12 @@ rules(struct app_settings *s)
 			return ERR_INVAL;
 		}
 	}
+	/* A __Host- cookie cannot carry a Domain: the prefix that still
+	 * asks for Secure is __Secure-. */
+	if (s->hardened && s->cookie_domain != NULL)
+		s->cookie_name = "__Secure-session_id";
+	if ((e = app_gate_settings_check(s)) != ERR_OK)
+		return e;
 	if (s->auth.password_min > s->auth.password_max) {
 		log_error("setting AUTHCGI_PASSWORD_MIN=%zu is above"
 		          " AUTHCGI_PASSWORD_MAX=%zu",

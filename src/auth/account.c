@@ -234,11 +234,9 @@ done:
 	return e;
 }
 
-/* Find the live session of sid (and, with email, its account's email);
- * an expired one is deleted on the way. */
-static enum err
-session_live(struct auth *a, const char *sid, struct store_session *out,
-             char *email)
+enum err
+auth_session_live(struct auth *a, struct auth_call *call, const char *sid,
+                  struct store_session *out, char *email, char *groups)
 {
 	unsigned char digest[STORE_DIGEST_LEN];
 	struct store_session s;
@@ -251,8 +249,12 @@ session_live(struct auth *a, const char *sid, struct store_session *out,
 	if ((e = auth_store(a, &st)) != ERR_OK)
 		return e;
 	auth_token_digest(sid, digest);
-	e = email != NULL ? store_session_find_user(st, digest, &s, email)
-	                  : store_session_find(st, digest, &s);
+	if (groups != NULL)
+		e = store_session_gate(st, digest, &s, email, groups);
+	else if (email != NULL)
+		e = store_session_find_user(st, digest, &s, email);
+	else
+		e = store_session_find(st, digest, &s);
 	if (e == ERR_NOT_FOUND)
 		return ERR_NO_SESSION;
 	if (e != ERR_OK)
@@ -264,6 +266,7 @@ session_live(struct auth *a, const char *sid, struct store_session *out,
 	    now - s.created >= a->cfg.session_max) {
 		if ((e = store_session_delete(st, digest)) != ERR_OK)
 			return e;
+		log_audit("session_expired", s.user_id, auth_client(call));
 		return ERR_NO_SESSION;
 	}
 	touch = a->cfg.session_idle / 2 < TOUCH_INTERVAL
@@ -286,8 +289,7 @@ auth_session_user(struct auth *a, struct auth_call *call, const char *sid,
 	struct store_session s;
 	enum err e;
 
-	(void)call;
-	if ((e = session_live(a, sid, &s, email)) != ERR_OK)
+	if ((e = auth_session_live(a, call, sid, &s, email, NULL)) != ERR_OK)
 		return e;
 	out->id = s.user_id;
 	memcpy(out->email, email, sizeof(out->email));
@@ -300,7 +302,7 @@ auth_logout(struct auth *a, struct auth_call *call, const char *sid)
 	struct store_session s;
 	enum err e;
 
-	if ((e = session_live(a, sid, &s, NULL)) != ERR_OK)
+	if ((e = auth_session_live(a, call, sid, &s, NULL, NULL)) != ERR_OK)
 		return e;
 	if ((e = store_session_delete(a->st, s.digest)) != ERR_OK)
 		return e;

@@ -15,15 +15,23 @@ struct list_ctx {
 static int
 list_row(void *arg, const struct store_user_row *row)
 {
+	char groups[STORE_GROUPS_MAX + 1];
 	struct list_ctx *ctx = arg;
 	struct auth_user_info u;
+	struct store *st;
+	int64_t n;
 
 	u.id = row->id;
 	u.email = row->email;
 	u.created = row->created;
 	u.last_login = row->last_login;
+	u.groups = groups;
 	ctx->e =
 	    auth_throttle_locked_until(ctx->a, row->email, &u.locked_until);
+	if (ctx->e == ERR_OK)
+		ctx->e = auth_store(ctx->a, &st);
+	if (ctx->e == ERR_OK)
+		ctx->e = store_groups_of(st, row->id, groups, &n);
 	if (ctx->e != ERR_OK)
 		return 1;
 	return ctx->fn(ctx->arg, &u);

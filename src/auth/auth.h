@@ -9,8 +9,12 @@
 
 #include "../common/err.h"
 
-#define AUTH_EMAIL_MAX 254 /* RFC 5321 path limit, less the brackets */
-#define AUTH_TOKEN_LEN 36  /* canonical UUID text, without the NUL */
+#define AUTH_EMAIL_MAX  254 /* RFC 5321 path limit, less the brackets */
+#define AUTH_TOKEN_LEN  36  /* canonical UUID text, without the NUL */
+#define AUTH_GROUP_MAX  32  /* bytes of a group's name */
+#define AUTH_GROUPS_MAX 16  /* groups an account may be in */
+/* An account's groups, comma-separated, fit in this many bytes. */
+#define AUTH_GROUPS_LEN (AUTH_GROUPS_MAX * (AUTH_GROUP_MAX + 1))
 
 /* Sources of time and randomness; tests replace them to control expiry
  * and tokens. NULL members mean the system clock and libuuid. */
@@ -183,6 +187,68 @@ void auth_random_token(struct auth *a, char out[AUTH_TOKEN_LEN + 1]);
  * length other than AUTH_TOKEN_LEN is never equal. */
 bool auth_token_equal(const char *a, const char *b);
 
+/* ---- the gate: who may see a protected location ---- */
+
+#define AUTH_RULE_TERMS 16
+
+/*
+ * What a protected location requires: any of its terms. Parsed from text
+ * by auth_rule_parse():
+ *
+ *   rule = [term *( ("," / " ") term )]     any term that matches allows
+ *   term = "user"                 any signed-in account (also an empty rule)
+ *        / "group:" NAME          an account in that group
+ *        / "email:" EMAIL         that account (ASCII letters without case)
+ *        / "domain:" DOMAIN       any account whose email is @DOMAIN
+ */
+struct auth_rule {
+	size_t n; /* terms; 0: any signed-in account */
+	struct {
+		enum {
+			AUTH_TERM_USER,
+			AUTH_TERM_GROUP,
+			AUTH_TERM_EMAIL,
+			AUTH_TERM_DOMAIN
+		} kind;
+		char value[AUTH_EMAIL_MAX + 1];
+	} term[AUTH_RULE_TERMS];
+};
+
+/* Parse text (NULL: any signed-in account) into *out. ERR_INVAL for
+ * anything it cannot read (an unknown term, a malformed name, too many
+ * terms): a rule that cannot be read must refuse, never allow. */
+enum err auth_rule_parse(const char *text, struct auth_rule *out);
+
+/* A signed-in account as the gate passes it on. */
+struct auth_gate_user {
+	struct auth_user user;
+	char groups[AUTH_GROUPS_LEN + 1]; /* sorted, comma-separated */
+};
+
+/*
+ * The gate's decision: may the holder of session sid see a location that
+ * requires rule? ERR_OK (and *out) when it may; ERR_NO_SESSION without a
+ * live session; ERR_FORBIDDEN when the session's account does not match
+ * the rule (audited); faults as everywhere. No password hash; one read
+ * of the store, and a write only when the session's last use is old
+ * enough to record.
+ */
+enum err auth_gate(struct auth *a, struct auth_call *call, const char *sid,
+                   const struct auth_rule *rule, struct auth_gate_user *out);
+
+/* Is name a group's name: 1 to AUTH_GROUP_MAX bytes of lower-case
+ * letters, digits, "_", "-" and ".", starting with a letter or digit? */
+bool auth_group_name_ok(const char *name);
+
+/* Put the account of email in group (ERR_INVAL: not a group's name, or
+ * the account has AUTH_GROUPS_MAX already; ERR_NOT_FOUND: no account). */
+enum err auth_group_add(struct auth *a, const char *email, const char *group);
+
+/* Take the account of email out of group; ERR_NOT_FOUND when there is
+ * no such account or it was not in the group. */
+enum err auth_group_remove(struct auth *a, const char *email,
+                           const char *group);
+
 /* ---- administration (the command-line tool) ---- */
 
 /* One account as listed by auth_users(). */
@@ -192,6 +258,7 @@ struct auth_user_info {
 	int64_t created;      /* Unix seconds */
 	int64_t last_login;   /* Unix seconds; 0 never */
 	int64_t locked_until; /* Unix seconds while logins are locked; 0 */
+	const char *groups;   /* comma-separated; borrowed likewise */
 };
 
 /* Call fn for every account in id order; fn returning non-zero stops. */

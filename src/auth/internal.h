@@ -48,6 +48,15 @@ enum err auth_secret(struct auth *a, const unsigned char **key);
 enum err auth_keyed_digest(struct auth *a, const char *purpose,
                            const char *text, char out[AUTH_DIGEST_HEX + 1]);
 
+/* account.c: the live session of sid (with email and groups, its
+ * account's email and groups: buffers of STORE_EMAIL_MAX + 1 and
+ * STORE_GROUPS_MAX + 1 bytes, or NULL). An expired one is deleted on the
+ * way (audited), and ERR_NO_SESSION; its last use is recorded when old
+ * enough. */
+enum err auth_session_live(struct auth *a, struct auth_call *call,
+                           const char *sid, struct store_session *out,
+                           char *email, char *groups);
+
 /* throttle.c: what is counted, and against which limits. */
 enum auth_count {
 	AUTH_COUNT_LOGIN,    /* log-ins: account and address */

@@ -20,6 +20,7 @@ static const char *const names[ERR__MAX] = {
     [ERR_NO_SESSION] = "no valid session",
     [ERR_TOKEN] = "invalid reset token",
     [ERR_ORIGIN] = "cross-site request",
+    [ERR_FORBIDDEN] = "not allowed",
     [ERR_THROTTLED] = "too many attempts",
     [ERR_BUSY] = "database busy",
     [ERR_FULL] = "database full",

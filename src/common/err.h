@@ -29,6 +29,7 @@ enum err {
 	ERR_NO_SESSION,  /* no valid session */
 	ERR_TOKEN,       /* reset token invalid, used or expired */
 	ERR_ORIGIN,      /* cross-site request refused */
+	ERR_FORBIDDEN,   /* signed in, but not allowed there */
 	ERR_THROTTLED,   /* too many attempts, locked for a while */
 	ERR_BUSY,        /* database locked past the busy timeout */
 	ERR_FULL,        /* disk or database full */

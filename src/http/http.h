@@ -64,8 +64,17 @@ struct http_request {
 	char *origin;       /* HTTP_ORIGIN */
 	char *referer;      /* HTTP_REFERER */
 	char *accept;       /* HTTP_ACCEPT */
-	bool https;         /* HTTPS is "on" (any case) or "1" */
-	char *body;         /* exactly CONTENT_LENGTH bytes, plus a NUL */
+	char *request_uri;  /* REQUEST_URI: the path and query as sent */
+	/* What a reverse proxy says of the original request (X-Forwarded-For,
+	 * -Proto, -Host, -Uri; X-Original-URL): as the client sent them,
+	 * trusted only by whoever knows the proxy. */
+	char *forwarded_for;
+	char *forwarded_proto;
+	char *forwarded_host;
+	char *forwarded_uri;
+	char *original_url;
+	bool https; /* HTTPS is "on" (any case) or "1" */
+	char *body; /* exactly CONTENT_LENGTH bytes, plus a NUL */
 	size_t body_len;
 	struct http_fields fields; /* filled by http_request_decode() */
 	char *strings;             /* owns the strings above, but for body */
@@ -91,7 +100,8 @@ ssize_t http_read_fd(void *arg, void *buf, size_t n);
 
 /*
  * Fill req from the CGI variables in envp (a NULL-terminated "NAME=value"
- * array such as environ) and read the body with rd.
+ * array such as environ) and read the body with rd; rd NULL reads no
+ * body whatever CONTENT_LENGTH says (req->body is then "").
  *
  * CONTENT_LENGTH is checked against lim->max_body before any byte is
  * stored (ERR_TOO_LARGE; a body over the limit of at most HTTP_DRAIN_MAX
@@ -218,6 +228,7 @@ struct http_cookie {
 	bool secure;
 	bool http_only;
 	const char *same_site; /* "Lax", "Strict", or NULL */
+	const char *domain;    /* NULL: no Domain attribute (host-only) */
 };
 
 /* Status 200, no headers, no body. */

@@ -21,6 +21,11 @@ enum stmt {
 	S_SESSION_INSERT,
 	S_SESSION_FIND,
 	S_SESSION_FIND_USER,
+	S_SESSION_GATE,
+	S_GROUP_ADD,
+	S_GROUP_REMOVE,
+	S_GROUPS_OF,
+	S_GROUPS_DELETE_USER,
 	S_SESSION_TOUCH,
 	S_SESSION_DELETE,
 	S_SESSION_DELETE_USER,
@@ -59,6 +64,20 @@ static const char *const stmt_sql[S__MAX] = {
                             " s.token_hash, u.email FROM sessions s"
                             " JOIN users u ON u.id = s.user_id"
                             " WHERE s.token_hash = ?1",
+    [S_SESSION_GATE] = "SELECT s.user_id, s.created_at, s.last_seen,"
+                       " s.token_hash, u.email,"
+                       " (SELECT coalesce(group_concat(name, ','), '') FROM"
+                       " (SELECT name FROM groups WHERE user_id = u.id"
+                       " ORDER BY name))"
+                       " FROM sessions s JOIN users u ON u.id = s.user_id"
+                       " WHERE s.token_hash = ?1",
+    [S_GROUP_ADD] = "INSERT OR IGNORE INTO groups (user_id, name)"
+                    " VALUES (?1, ?2)",
+    [S_GROUP_REMOVE] = "DELETE FROM groups WHERE user_id = ?1 AND name = ?2",
+    [S_GROUPS_OF] = "SELECT coalesce(group_concat(name, ','), ''), count(*)"
+                    " FROM (SELECT name FROM groups WHERE user_id = ?1"
+                    " ORDER BY name)",
+    [S_GROUPS_DELETE_USER] = "DELETE FROM groups WHERE user_id = ?1",
     [S_SESSION_TOUCH] = "UPDATE sessions SET last_seen = ?2"
                         " WHERE token_hash = ?1",
     [S_SESSION_DELETE] = "DELETE FROM sessions WHERE token_hash = ?1",
@@ -127,6 +146,11 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "CREATE TABLE throttle_locks ("
     " key TEXT PRIMARY KEY,"
     " until INTEGER NOT NULL) WITHOUT ROWID;",
+    /* 3 -> 4: groups of accounts, for the gate's rules. */
+    "CREATE TABLE groups ("
+    " user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+    " name TEXT NOT NULL,"
+    " PRIMARY KEY (user_id, name)) WITHOUT ROWID;",
 };
 
 struct store {
@@ -587,7 +611,8 @@ store_session_insert(struct store *st,
 static enum err
 session_row(struct store *st, enum stmt which,
             const unsigned char digest[STORE_DIGEST_LEN],
-            struct store_session *out, char *email, size_t email_size)
+            struct store_session *out, char *email, size_t email_size,
+            char *groups)
 {
 	struct store_session ss;
 	sqlite3_stmt *q = NULL;
@@ -609,6 +634,8 @@ session_row(struct store *st, enum stmt which,
 		if ((e = column_digest(q, 3, ss.digest)) == ERR_OK &&
 		    email != NULL)
 			e = column_copy(q, 4, email, email_size);
+		if (e == ERR_OK && groups != NULL)
+			e = column_copy(q, 5, groups, STORE_GROUPS_MAX + 1);
 		if (e == ERR_OK)
 			*out = ss;
 	}
@@ -621,7 +648,7 @@ store_session_find(struct store *st,
                    const unsigned char digest[STORE_DIGEST_LEN],
                    struct store_session *out)
 {
-	return session_row(st, S_SESSION_FIND, digest, out, NULL, 0);
+	return session_row(st, S_SESSION_FIND, digest, out, NULL, 0, NULL);
 }
 
 enum err
@@ -631,7 +658,69 @@ store_session_find_user(struct store *st,
                         char email[STORE_EMAIL_MAX + 1])
 {
 	return session_row(st, S_SESSION_FIND_USER, digest, out, email,
-	                   STORE_EMAIL_MAX + 1);
+	                   STORE_EMAIL_MAX + 1, NULL);
+}
+
+enum err
+store_session_gate(struct store *st,
+                   const unsigned char digest[STORE_DIGEST_LEN],
+                   struct store_session *out, char email[STORE_EMAIL_MAX + 1],
+                   char groups[STORE_GROUPS_MAX + 1])
+{
+	return session_row(st, S_SESSION_GATE, digest, out, email,
+	                   STORE_EMAIL_MAX + 1, groups);
+}
+
+/* Run a statement bound to (id, text). */
+static enum err
+id_text_stmt(struct store *st, enum stmt s, int64_t id, const char *text,
+             const char *what)
+{
+	sqlite3_stmt *q = NULL;
+	enum err e;
+
+	if ((e = prepare(st, s, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_text(q, 2, text, -1, SQLITE_STATIC);
+	return step_done(st, q, what);
+}
+
+enum err
+store_group_add(struct store *st, int64_t user_id, const char *name)
+{
+	return id_text_stmt(st, S_GROUP_ADD, user_id, name, "add to group");
+}
+
+enum err
+store_group_remove(struct store *st, int64_t user_id, const char *name)
+{
+	enum err e;
+
+	e = id_text_stmt(st, S_GROUP_REMOVE, user_id, name,
+	                 "remove from group");
+	if (e == ERR_OK && sqlite3_changes64(st->db) == 0)
+		e = ERR_NOT_FOUND;
+	return e;
+}
+
+enum err
+store_groups_of(struct store *st, int64_t user_id,
+                char out[STORE_GROUPS_MAX + 1], int64_t *count)
+{
+	sqlite3_stmt *q = NULL;
+	enum err e;
+	int rc;
+
+	if ((e = prepare(st, S_GROUPS_OF, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_int64(q, 1, user_id);
+	if ((rc = sqlite3_step(q)) != SQLITE_ROW)
+		e = fault(st, rc, "read groups");
+	else if ((e = column_copy(q, 0, out, STORE_GROUPS_MAX + 1)) == ERR_OK)
+		*count = sqlite3_column_int64(q, 1);
+	finish(q);
+	return e;
 }
 
 /* Run a statement bound to (digest) or (digest, n). */
@@ -848,6 +937,8 @@ store_user_delete(struct store *st, int64_t id)
 	if ((e = store_begin(st)) != ERR_OK)
 		return e;
 	if ((e = id_stmt(st, S_SESSION_DELETE_USER, id, "delete user")) !=
+	        ERR_OK ||
+	    (e = id_stmt(st, S_GROUPS_DELETE_USER, id, "delete user")) !=
 	        ERR_OK ||
 	    (e = id_stmt(st, S_RESET_DELETE_USER, id, "delete user")) !=
 	        ERR_OK ||

@@ -12,10 +12,11 @@
 /* Sizes of the fixed buffers below; longer values are refused on write. */
 #define STORE_EMAIL_MAX  254
 #define STORE_HASH_MAX   255
-#define STORE_DIGEST_LEN 32 /* SHA-256 of a token */
+#define STORE_DIGEST_LEN 32   /* SHA-256 of a token */
+#define STORE_GROUPS_MAX 1023 /* an account's groups, comma-separated */
 
 /* The schema version this build writes; an older database is migrated. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 struct store; /* an open database connection */
 
@@ -111,6 +112,14 @@ enum err store_session_find_user(struct store *st,
                                  struct store_session *out,
                                  char email[STORE_EMAIL_MAX + 1]);
 
+/* The same, with the account's groups too (sorted, comma-separated, ""
+ * for none), still one read: what the gate needs to decide. */
+enum err store_session_gate(struct store *st,
+                            const unsigned char digest[STORE_DIGEST_LEN],
+                            struct store_session *out,
+                            char email[STORE_EMAIL_MAX + 1],
+                            char groups[STORE_GROUPS_MAX + 1]);
+
 /* Set last_seen; a missing session is not an error. */
 enum err store_session_touch(struct store *st,
                              const unsigned char digest[STORE_DIGEST_LEN],
@@ -136,6 +145,21 @@ enum err store_reset_get(struct store *st, int64_t user_id,
 
 /* Delete the account's token; none is not an error. */
 enum err store_reset_delete(struct store *st, int64_t user_id);
+
+/* ---- groups: names an account belongs to ---- */
+
+/* Put the account in group name; already there is not an error. */
+enum err store_group_add(struct store *st, int64_t user_id, const char *name);
+
+/* Take the account out of group name; ERR_NOT_FOUND when it was not in
+ * it. */
+enum err store_group_remove(struct store *st, int64_t user_id,
+                            const char *name);
+
+/* The account's groups, sorted and comma-separated ("" for none), and
+ * how many there are. */
+enum err store_groups_of(struct store *st, int64_t user_id,
+                         char out[STORE_GROUPS_MAX + 1], int64_t *count);
 
 /* ---- throttling: failures and locks under opaque keys ----
  *

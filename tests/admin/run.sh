@@ -132,13 +132,13 @@ admin -- init
 check_eq "init: exit 0" "$A_RC" 0
 check_match "init: says so" "$A_OUT" "database $DB is ready"
 check "init: database created" test -s "$DB"
-check_eq "init: user_version 3" "$(sql 'PRAGMA user_version')" 3
+check_eq "init: user_version 4" "$(sql 'PRAGMA user_version')" 4
 check_eq "init: tables" "$(sql "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name)")" \
-	"reset_tokens sessions throttle_events throttle_locks users"
+	"groups reset_tokens sessions throttle_events throttle_locks users"
 check_match "init: the secret key file, mode 0600" "$(stat -c %a "$DB.key" 2>&1)" '^600$' 
 admin -- init
 check_eq "init again: exit 0" "$A_RC" 0
-check_eq "init again: user_version 3" "$(sql 'PRAGMA user_version')" 3
+check_eq "init again: user_version 4" "$(sql 'PRAGMA user_version')" 4
 admin AUTHCGI_DB="$tmp/no/such/dir/auth.db" -- init
 check_eq "init in a missing directory: exit 1" "$A_RC" 1
 check_match "init in a missing directory: message" "$A_ERR" 'auth\.cgi: init: '
@@ -158,8 +158,8 @@ ALICE_SID=$(sid)
 admin -- users
 check_eq "users: exit 0" "$A_RC" 0
 check_eq "users: one line per account" "$(printf '%s\n' "$A_OUT" | wc -l)" 5
-check_eq "users: 5 tab-separated fields" \
-	"$(printf '%s\n' "$A_OUT" | awk -F'\t' '{print NF}' | sort -u)" 5
+check_eq "users: 6 tab-separated fields" \
+	"$(printf '%s\n' "$A_OUT" | awk -F'\t' '{print NF}' | sort -u)" 6
 line_of() { printf '%s\n' "$A_OUT" | awk -F'\t' -v e="$1" '$2 == e'; }
 field() { line_of "$1" | cut -f "$2"; }
 check_eq "users: alice's id" "$(field alice@example.com 1)" \
@@ -169,6 +169,7 @@ check_match "users: alice's last login" "$(field alice@example.com 4)" "$ISO_RE"
 check_eq "users: bob never logged in" "$(field bob@example.com 4)" "-"
 check_eq "users: alice not locked" "$(field alice@example.com 5)" "no"
 check_eq "users: bob not locked" "$(field bob@example.com 5)" "no"
+check_eq "users: alice in no group" "$(field alice@example.com 6)" "-"
 for i in 1 2 3 4 5; do
 	cgi -- POST /sessions "email=bob%40example.com&password=wrong-$i"
 done
@@ -180,6 +181,32 @@ check_match "users: bob locked until a UTC time" "$(field bob@example.com 5)" "$
 check "users: bob's lock ends in the future" test \
 	"$(date -u -d "$(field bob@example.com 5 | sed 's/T/ /; s/Z$//')" +%s)" -gt "$(date +%s)"
 check_eq "users: alice still not locked" "$(field alice@example.com 5)" "no"
+
+# ------------------------------------------------------------------ group
+
+admin -- group add carol@example.com admins
+check_eq "group add: exit 0" "$A_RC" 0
+check_eq "group add: says so" "$A_OUT" "carol@example.com is in admins"
+admin -- group add carol@example.com a-team
+admin -- group add CAROL@example.com admins
+check_eq "group add again: exit 0 (already in it)" "$A_RC" 0
+admin -- users
+check_eq "users: carol's groups, sorted" "$(field carol@example.com 6)" "a-team,admins"
+admin -- group remove carol@example.com a-team
+check_eq "group remove: exit 0" "$A_RC" 0
+admin -- group remove carol@example.com a-team
+check_eq "group remove, not in it: exit 1" "$A_RC" 1
+check_match "group remove, not in it: says so" "$A_ERR" "not in group a-team"
+admin -- group add nobody@example.com admins
+check_eq "group add, no account: exit 1" "$A_RC" 1
+admin -- group add carol@example.com "Not A Name"
+check_eq "group add, bad name: exit 2" "$A_RC" 2
+admin -- group join carol@example.com admins
+check_eq "group join: usage, exit 2" "$A_RC" 2
+admin -- group add carol@example.com
+check_eq "group with 2 arguments: usage, exit 2" "$A_RC" 2
+admin -- users
+check_eq "users: carol's groups now" "$(field carol@example.com 6)" "admins"
 
 # ------------------------------------------------------------ delete-user
 

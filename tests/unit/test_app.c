@@ -67,16 +67,22 @@ struct fx {
 /* One request: what the web server would put in the environment. */
 struct rq {
 	const char *method;
-	const char *path;    /* PATH_INFO */
-	const char *ctype;   /* CONTENT_TYPE */
-	const char *body;    /* sent on stdin, CONTENT_LENGTH its length */
-	const char *cookie;  /* HTTP_COOKIE */
-	const char *script;  /* SCRIPT_NAME */
-	const char *clen;    /* CONTENT_LENGTH, when not strlen(body) */
-	const char *host;    /* HTTP_HOST */
-	const char *origin;  /* HTTP_ORIGIN */
-	const char *referer; /* HTTP_REFERER */
+	const char *path;         /* PATH_INFO */
+	const char *ctype;        /* CONTENT_TYPE */
+	const char *body;         /* sent on stdin, CONTENT_LENGTH its length */
+	const char *cookie;       /* HTTP_COOKIE */
+	const char *script;       /* SCRIPT_NAME */
+	const char *clen;         /* CONTENT_LENGTH, when not strlen(body) */
+	const char *host;         /* HTTP_HOST */
+	const char *origin;       /* HTTP_ORIGIN */
+	const char *referer;      /* HTTP_REFERER */
+	const char *accept;       /* HTTP_ACCEPT */
+	const char *remote;       /* REMOTE_ADDR; NULL: 127.0.0.1 */
+	const char *query;        /* QUERY_STRING */
+	const char *const *extra; /* more "NAME=value", NULL-terminated */
 	bool https;
+	bool authorizer;  /* answered by app_authorize(), as FCGI_ROLE would */
+	const char *rule; /* the authorizer's AUTHCGI_REQUIRE */
 };
 
 /* A http_read_fn over memory, handing out at most chunk bytes a call. */
@@ -260,10 +266,9 @@ static enum err
 run_chunked(struct fx *f, const struct rq *r, size_t chunk)
 {
 	static char https_on[] = "HTTPS=on";
-	static char remote[] = "REMOTE_ADDR=127.0.0.1";
 	char m[64], p[512], s[256], ct[256], cl[64], ck[9000];
-	char ho[256], or [256], re[256];
-	char *env[16];
+	char ho[256], or [256], re[256], ac[256], ra[128], qs[1024];
+	char *env[40];
 	struct http_request req;
 	struct mem mem;
 	size_t n = 0;
@@ -310,9 +315,21 @@ run_chunked(struct fx *f, const struct rq *r, size_t chunk)
 		snprintf(re, sizeof(re), "HTTP_REFERER=%s", r->referer);
 		env[n++] = re;
 	}
+	if (r->accept != NULL) {
+		snprintf(ac, sizeof(ac), "HTTP_ACCEPT=%s", r->accept);
+		env[n++] = ac;
+	}
+	if (r->query != NULL) {
+		snprintf(qs, sizeof(qs), "QUERY_STRING=%s", r->query);
+		env[n++] = qs;
+	}
+	for (size_t i = 0; r->extra != NULL && r->extra[i] != NULL; i++)
+		env[n++] = (char *)r->extra[i];
 	if (r->https)
 		env[n++] = https_on;
-	env[n++] = remote;
+	snprintf(ra, sizeof(ra), "REMOTE_ADDR=%s",
+	         r->remote != NULL ? r->remote : "127.0.0.1");
+	env[n++] = ra;
 	env[n] = NULL;
 
 	mem.p = r->body != NULL ? r->body : "";
@@ -320,8 +337,14 @@ run_chunked(struct fx *f, const struct rq *r, size_t chunk)
 	mem.off = 0;
 	mem.chunk = chunk;
 	http_response_init(&f->resp);
-	e = http_request_read(&req, env, &f->set.limits, mem_read, &mem);
-	app_handle(f->app, &req, e, &f->resp);
+	if (r->authorizer) {
+		e = http_request_read(&req, env, &f->set.limits, NULL, NULL);
+		app_authorize(f->app, &req, e, r->rule, &f->resp);
+	} else {
+		e = http_request_read(&req, env, &f->set.limits, mem_read,
+		                      &mem);
+		app_handle(f->app, &req, e, &f->resp);
+	}
 	http_request_clear(&req);
 	if (f->resp.body != NULL)
 		f->json = cJSON_Parse(f->resp.body);
@@ -402,6 +425,305 @@ assert_uuid4(const char *s)
 	assert_non_null(strchr("89ab", s[19]));
 }
 
+/* ---- the gate ---- */
+
+/* auth.cgi group OP EMAIL GROUP; its exit status. */
+static int
+app_admin_group(struct fx *f, const char *op, const char *email,
+                const char *group)
+{
+	char a0[] = "group", a1[16], a2[256], a3[64];
+	char *argv[] = {a0, a1, a2, a3, NULL};
+	FILE *null = fopen("/dev/null", "w");
+	int rc;
+
+	assert_non_null(null);
+	snprintf(a1, sizeof(a1), "%s", op);
+	snprintf(a2, sizeof(a2), "%s", email);
+	snprintf(a3, sizeof(a3), "%s", group);
+	rc = app_admin(f->app, 4, argv, null, null);
+	fclose(null);
+	return rc;
+}
+
+/* A browser's log-in (a form post from our own page) with next: where
+ * the 303 sends it. */
+static const char *
+login_then(struct fx *f, const char *next_enc)
+{
+	static char loc[2100];
+	char body[2300];
+	const char *extra[] = {"HTTP_ORIGIN=null", NULL};
+	struct rq r = {0};
+
+	snprintf(body, sizeof(body),
+	         "email=g%%40x.org&password=" PW
+	         "&_form_token=11111111-2222-4333-8444-555555555555&next=%s",
+	         next_enc);
+	r.method = "POST";
+	r.path = "/sessions";
+	r.ctype = "application/x-www-form-urlencoded";
+	r.body = body;
+	r.accept = "text/html";
+	r.host = "good.example";
+	r.cookie = "form_token=11111111-2222-4333-8444-555555555555";
+	r.extra = extra;
+	run(f, &r);
+	assert_int_equal(f->resp.status, 303);
+	assert_non_null(header(f, "Location"));
+	snprintf(loc, sizeof(loc), "%s", header(f, "Location"));
+	return loc;
+}
+
+/*
+ * After log-in a browser goes back to next only when it is a path here or
+ * a URL on an allowed origin: every other value lands on the profile.
+ */
+static void
+test_app_next_never_off_site(void **state)
+{
+	static const char *const hostile[] = {
+	    "%2F%2Fevil.example",                           /* //evil.example */
+	    "https%3A%2F%2Fevil.example%2F",                /* another site */
+	    "%2F%5Cevil.example",                           /* /\evil.example */
+	    "%5C%5Cevil.example",                           /* \\evil.example */
+	    "javascript%3Aalert(1)",                        /* a script */
+	    "JaVaScRiPt%3Aalert(1)",                        /* in any case */
+	    "data%3Atext%2Fhtml%2C%3Cscript%3E",            /* a data: URL */
+	    "%20%2F%2Fevil.example",                        /* blank-padded */
+	    "%2F%09%2Fevil.example",                        /* a tab inside */
+	    "%2F%0D%0ALocation%3A%20http%3A%2F%2Fe",        /* a line break */
+	    "%252F%252Fevil.example",                       /* encoded twice */
+	    "%2F%2F%2Fevil.example",                        /* three slashes */
+	    "https%3A%2F%2Fgood.example%40evil.example%2F", /* user info */
+	    "https%3A%2F%2Fgood.example.evil.example%2F",   /* a suffix */
+	    "http%3A%2F%2Fgood.example%3A8443%2F",          /* another port */
+	    "https%3Aevil.example",                         /* no slashes */
+	    "%2F%2Fgood.example",          /* scheme-relative */
+	    "ftp%3A%2F%2Fgood.example%2F", /* another scheme */
+	    "%E2%80%AE%2F%2Fevil.example", /* not ASCII */
+	};
+	struct fx *f = *state;
+	size_t i;
+
+	register_ok(f, "g%40x.org", PW);
+	f->set.redirect_origins = "https://other.example";
+	remake(f);
+	for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+		const char *loc = login_then(f, hostile[i]);
+
+		print_message("next=%s -> %s\n", hostile[i], loc);
+		if (strcmp(loc, "/profile") != 0)
+			fail_msg("next=%s led to %s", hostile[i], loc);
+	}
+	/* What may be followed is followed. */
+	assert_string_equal(login_then(f, "%2Fprivate%2Fa%3Fb%3Dc"),
+	                    "/private/a?b=c");
+	assert_string_equal(login_then(f, "http%3A%2F%2Fgood.example%2Fx"),
+	                    "http://good.example/x");
+	assert_string_equal(
+	    login_then(f, "https%3A%2F%2FOTHER.example%2Fwiki%3Fp%3D1"),
+	    "https://OTHER.example/wiki?p=1");
+}
+
+/* GET /auth: 200 with the account's headers, 401 without a session, 403
+ * for a rule that refuses the account, 503 for a rule that cannot be
+ * read; a browser is sent to the log-in page, with where it came from. */
+static void
+test_app_gate_route(void **state)
+{
+	static const char *const nginx[] = {
+	    "HTTP_X_ORIGINAL_URL=http://good.example/private/x?y=1", NULL};
+	struct fx *f = *state;
+	struct rq r = {0};
+	char c[128];
+
+	register_ok(f, "Ann%40x.org", PW);
+	login_ok(f, "ann%40x.org", PW);
+	cookie_of(f->sid, c, sizeof(c));
+	assert_int_equal(app_admin_group(f, "add", "ann@x.org", "admins"), 0);
+	r.method = "GET";
+	r.path = "/auth";
+	r.cookie = c;
+	run(f, &r);
+	check_common(f);
+	assert_int_equal(f->resp.status, 200);
+	assert_string_equal(header(f, "Remote-User"), "Ann@x.org");
+	assert_string_equal(header(f, "Remote-Email"), "Ann@x.org");
+	assert_string_equal(header(f, "Remote-Groups"), "admins");
+	assert_string_equal(jstr(f, "email"), "Ann@x.org");
+	r.query = "group=admins";
+	run(f, &r);
+	assert_int_equal(f->resp.status, 200);
+	r.query = "group=staff";
+	run(f, &r);
+	check_common(f);
+	assert_int_equal(f->resp.status, 403);
+	assert_null(header(f, "Remote-User"));
+	r.query = "require=domain%3Ax.org";
+	run(f, &r);
+	assert_int_equal(f->resp.status, 200);
+	r.query = "require=email%3Abob%40x.org+group%3Astaff";
+	run(f, &r);
+	assert_int_equal(f->resp.status, 403);
+	/* A rule that cannot be read refuses: 503, never 200. */
+	r.query = "require=grop%3Aadmins";
+	run(f, &r);
+	check_common(f);
+	assert_int_equal(f->resp.status, 503);
+	r.query = "group=Not+A+Name";
+	run(f, &r);
+	assert_int_equal(f->resp.status, 503);
+	/* Without a session: 401 to scripts, a redirect to browsers. */
+	r.query = NULL;
+	r.cookie = NULL;
+	run(f, &r);
+	check_common(f);
+	assert_int_equal(f->resp.status, 401);
+	assert_null(header(f, "Location"));
+	r.accept = "text/html";
+	run(f, &r);
+	assert_int_equal(f->resp.status, 302);
+	assert_string_equal(header(f, "Location"), "/login");
+	/* From a trusted proxy, with where the browser came from; nginx
+	 * (X-Original-URL) gets it in a 401, which its auth_request passes
+	 * on. */
+	f->set.trusted_proxies = "127.0.0.1";
+	remake(f);
+	r.host = "good.example";
+	r.extra = nginx;
+	run(f, &r);
+	assert_int_equal(f->resp.status, 401);
+	assert_string_equal(
+	    header(f, "Location"),
+	    "/login?next=http%3A//good.example/private/x%3Fy%3D1");
+	/* Not from a trusted proxy: the header is the client's, ignored. */
+	r.remote = "127.0.0.9";
+	run(f, &r);
+	assert_int_equal(f->resp.status, 302);
+	assert_string_equal(header(f, "Location"), "/login");
+	/* A session that ended is no session. */
+	r.remote = NULL;
+	r.accept = NULL;
+	r.cookie = c;
+	assert_int_equal(form(f, "DELETE", "/sessions", NULL, c), 302);
+	run(f, &r);
+	assert_int_equal(f->resp.status, 401);
+}
+
+/* The FastCGI authorizer role: the decision alone, whatever the method
+ * or the path; the signed-in account in Variable- headers. */
+static void
+test_app_authorizer(void **state)
+{
+	static const char *const uri[] = {"REQUEST_URI=/private/a b", NULL};
+	struct fx *f = *state;
+	struct rq r = {0};
+	char c[128];
+
+	register_ok(f, "Al%40x.org", PW);
+	login_ok(f, "al%40x.org", PW);
+	cookie_of(f->sid, c, sizeof(c));
+	r.authorizer = true;
+	r.method = "POST"; /* the method of the request it guards */
+	r.extra = uri;
+	r.cookie = c;
+	run(f, &r);
+	assert_int_equal(f->resp.status, 200);
+	assert_string_equal(header(f, "Variable-REMOTE_USER"), "Al@x.org");
+	assert_string_equal(header(f, "Variable-AUTHCGI_USER"), "Al@x.org");
+	assert_string_equal(header(f, "Variable-AUTHCGI_GROUPS"), "");
+	r.rule = "group:admins";
+	run(f, &r);
+	assert_int_equal(f->resp.status, 403);
+	assert_null(header(f, "Variable-REMOTE_USER"));
+	r.rule = "bogus";
+	run(f, &r);
+	assert_int_equal(f->resp.status, 503);
+	assert_null(header(f, "Variable-REMOTE_USER"));
+	/* The process's own rule when the server names none. */
+	r.rule = NULL;
+	f->set.gate_require = "email:someone@x.org";
+	remake(f);
+	run(f, &r);
+	assert_int_equal(f->resp.status, 403);
+	f->set.gate_require = "user";
+	remake(f);
+	/* No session: scripts 401, browsers to the log-in page with the
+	 * path they asked for, percent-encoded. */
+	r.cookie = NULL;
+	run(f, &r);
+	check_common(f);
+	assert_int_equal(f->resp.status, 401);
+	r.accept = "text/html";
+	f->set.auth.reset_url = "/sso";
+	remake(f);
+	run(f, &r);
+	assert_int_equal(f->resp.status, 302);
+	assert_string_equal(header(f, "Location"), "/sso/login");
+	r.extra = NULL;
+	{
+		static const char *const ok[] = {"REQUEST_URI=/private/x?y=1",
+		                                 NULL};
+
+		r.extra = ok;
+		run(f, &r);
+		assert_string_equal(header(f, "Location"),
+		                    "/sso/login?next=/private/x%3Fy%3D1");
+	}
+}
+
+/* Behind a trusted proxy the client is the one X-Forwarded-For names (the
+ * rightmost address that is not a trusted proxy); from anyone else the
+ * header is ignored. Seen in what the lockout counts. */
+static void
+test_app_trusted_proxies(void **state)
+{
+	static const char *const xff_a[] = {
+	    "HTTP_X_FORWARDED_FOR=9.9.9.9, 192.0.2.1, 10.0.0.2", NULL};
+	static const char *const xff_b[] = {
+	    "HTTP_X_FORWARDED_FOR=9.9.9.9, 192.0.2.2", NULL};
+	struct fx *f = *state;
+	struct rq r = {0};
+	int i;
+
+	f->set.trusted_proxies = "10.0.0.0/24, ::1";
+	f->set.auth.throttle.addr_limit = 3;
+	f->set.auth.throttle.window = 600;
+	f->set.auth.throttle.lockout = 900;
+	remake(f);
+	register_ok(f, "p%40x.org", PW);
+	r.method = "POST";
+	r.path = "/sessions";
+	r.ctype = "application/x-www-form-urlencoded";
+	r.body = "email=nobody%40x.org&password=wrong+one";
+	r.remote = "10.0.0.1";
+	r.extra = xff_a; /* the client is 192.0.2.1 */
+	for (i = 0; i < 3; i++) {
+		run(f, &r);
+		assert_int_equal(f->resp.status, 401);
+	}
+	r.body = "email=p%40x.org&password=" PW;
+	run(f, &r);
+	assert_int_equal(f->resp.status, 429);
+	/* Another client behind the same proxy is not locked out. */
+	r.extra = xff_b;
+	run(f, &r);
+	assert_int_equal(f->resp.status, 200);
+	/* From an untrusted address, the header is ignored: the address
+	 * itself is counted. */
+	r.remote = "10.1.0.1";
+	r.extra = xff_a;
+	r.body = "email=nobody2%40x.org&password=wrong+one";
+	for (i = 0; i < 3; i++) {
+		run(f, &r);
+		assert_int_equal(f->resp.status, 401);
+	}
+	r.extra = xff_b;
+	run(f, &r);
+	assert_int_equal(f->resp.status, 429);
+}
+
 /* ---- pages ---- */
 
 /*
@@ -417,7 +739,7 @@ test_app_pages_escape_everything(void **state)
 	static const char *const hostile[] = {
 	    "<script>alert(1)</script>", "\"><svg onload=x>",
 	    "' onmouseover='x", "&lt;already&gt;", "</main><h1>"};
-	struct app_page_args a;
+	struct app_page_args a = {0};
 	struct http_response resp;
 	int page;
 	size_t i;
@@ -426,7 +748,7 @@ test_app_pages_escape_everything(void **state)
 	for (page = 0; page < APP_PAGE__MAX; page++) {
 		for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
 			a.error = a.notice = a.email = a.token = hostile[i];
-			a.form_token = hostile[i];
+			a.form_token = a.next = hostile[i];
 			http_response_init(&resp);
 			assert_int_equal(
 			    app_page_render(&resp, 200, hostile[i], page, &a),
@@ -1717,6 +2039,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    T(test_app_next_never_off_site),
+	    T(test_app_gate_route),
+	    T(test_app_authorizer),
+	    T(test_app_trusted_proxies),
 	    cmocka_unit_test(test_app_pages_escape_everything),
 	    cmocka_unit_test(test_app_settings_defaults),
 	    cmocka_unit_test(test_app_settings_hardened),

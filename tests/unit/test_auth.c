@@ -1689,6 +1689,124 @@ test_auth_reset_token_checked_first(void **state)
 	    ERR_OK);
 }
 
+/* ---- the gate ---- */
+
+static void
+test_auth_rule_parse(void **state)
+{
+	static const struct {
+		const char *text;
+		enum err e;
+		size_t n;
+	} t[] = {
+	    {NULL, ERR_OK, 0},
+	    {"", ERR_OK, 0},
+	    {"  , ", ERR_OK, 0},
+	    {"user", ERR_OK, 1},
+	    {"group:admins", ERR_OK, 1},
+	    {"group:admins,group:staff email:a@b.org domain:x.org", ERR_OK, 4},
+	    {"group:a.b_c-d", ERR_OK, 1},
+	    {"group:", ERR_INVAL, 0},
+	    {"group:Admins", ERR_INVAL, 0},
+	    {"group:-x", ERR_INVAL, 0},
+	    {"group:a;b", ERR_INVAL, 0},
+	    {"group:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", ERR_INVAL, 0},
+	    {"email:not-an-email", ERR_INVAL, 0},
+	    {"domain:exa_mple.org", ERR_INVAL, 0},
+	    {"domain:.org", ERR_INVAL, 0},
+	    {"users", ERR_INVAL, 0},
+	    {"group=admins", ERR_INVAL, 0},
+	    {"user group:x bogus", ERR_INVAL, 0},
+	    {"user user user user user user user user user user user user user"
+	     " user user user user",
+	     ERR_INVAL, 0},
+	};
+	struct auth_rule r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		print_message("rule \"%s\"\n", t[i].text ? t[i].text : "NULL");
+		assert_int_equal(auth_rule_parse(t[i].text, &r), t[i].e);
+		assert_int_equal(r.n, t[i].n);
+	}
+}
+
+/* The gate's decision for sessions and rules; no write but a session's
+ * last use, at most once a minute. */
+static void
+test_auth_gate(void **state)
+{
+	struct fx *f = *state;
+	char sa[AUTH_TOKEN_LEN + 1], sb[AUTH_TOKEN_LEN + 1];
+	struct auth_gate_user gu;
+	struct auth_rule any, admins, ann, dom;
+	int64_t seen;
+	int i;
+
+	reg(f, "Ann@X.org", PW);
+	reg(f, "bob@y.org", PW);
+	login(f, "ann@x.org", PW, sa);
+	login(f, "bob@y.org", PW, sb);
+	assert_int_equal(auth_rule_parse(NULL, &any), ERR_OK);
+	assert_int_equal(auth_rule_parse("group:admins", &admins), ERR_OK);
+	assert_int_equal(auth_rule_parse("email:ANN@x.org", &ann), ERR_OK);
+	assert_int_equal(auth_rule_parse("domain:Y.ORG", &dom), ERR_OK);
+	assert_int_equal(auth_gate(f->a, NULL, NULL, &any, &gu),
+	                 ERR_NO_SESSION);
+	assert_int_equal(auth_gate(f->a, NULL, "nope", &any, &gu),
+	                 ERR_NO_SESSION);
+	assert_int_equal(auth_gate(f->a, NULL, sa, &any, &gu), ERR_OK);
+	assert_string_equal(gu.user.email, "Ann@X.org");
+	assert_string_equal(gu.groups, "");
+	assert_int_equal(auth_gate(f->a, NULL, sa, &admins, &gu),
+	                 ERR_FORBIDDEN);
+	assert_int_equal(auth_group_add(f->a, "ANN@x.org", "admins"), ERR_OK);
+	assert_int_equal(auth_group_add(f->a, "ann@x.org", "admins"), ERR_OK);
+	assert_int_equal(auth_group_add(f->a, "ann@x.org", "a-team"), ERR_OK);
+	assert_int_equal(auth_gate(f->a, NULL, sa, &admins, &gu), ERR_OK);
+	assert_string_equal(gu.groups, "a-team,admins");
+	assert_int_equal(auth_gate(f->a, NULL, sa, &ann, &gu), ERR_OK);
+	assert_int_equal(auth_gate(f->a, NULL, sb, &ann, &gu), ERR_FORBIDDEN);
+	assert_int_equal(auth_gate(f->a, NULL, sb, &dom, &gu), ERR_OK);
+	assert_int_equal(auth_gate(f->a, NULL, sa, &dom, &gu), ERR_FORBIDDEN);
+	assert_int_equal(auth_group_remove(f->a, "ann@x.org", "admins"),
+	                 ERR_OK);
+	assert_int_equal(auth_group_remove(f->a, "ann@x.org", "admins"),
+	                 ERR_NOT_FOUND);
+	assert_int_equal(auth_gate(f->a, NULL, sa, &admins, &gu),
+	                 ERR_FORBIDDEN);
+	assert_int_equal(auth_group_add(f->a, "ann@x.org", "Bad Name"),
+	                 ERR_INVAL);
+	assert_int_equal(auth_group_add(f->a, "nobody@x.org", "admins"),
+	                 ERR_NOT_FOUND);
+	/* At most AUTH_GROUPS_MAX groups. */
+	for (i = 1; i < AUTH_GROUPS_MAX; i++) {
+		char g[16];
+
+		snprintf(g, sizeof(g), "g%d", i);
+		assert_int_equal(auth_group_add(f->a, "bob@y.org", g), ERR_OK);
+	}
+	assert_int_equal(auth_group_add(f->a, "bob@y.org", "last"), ERR_OK);
+	assert_int_equal(auth_group_add(f->a, "bob@y.org", "toomany"),
+	                 ERR_INVAL);
+	/* A decision within a minute of the last use writes nothing. */
+	seen = raw_count(f, "SELECT max(last_seen) FROM sessions");
+	f->now += 59;
+	assert_int_equal(auth_gate(f->a, NULL, sa, &any, &gu), ERR_OK);
+	assert_int_equal(raw_count(f, "SELECT max(last_seen) FROM sessions"),
+	                 seen);
+	f->now += 1;
+	assert_int_equal(auth_gate(f->a, NULL, sa, &any, &gu), ERR_OK);
+	assert_int_equal(raw_count(f, "SELECT max(last_seen) FROM sessions"),
+	                 seen + 60);
+	/* Ended and expired sessions are refused at once. */
+	assert_int_equal(auth_logout(f->a, NULL, sb), ERR_OK);
+	assert_int_equal(auth_gate(f->a, NULL, sb, &any, &gu), ERR_NO_SESSION);
+	f->now += SMAX;
+	assert_int_equal(auth_gate(f->a, NULL, sa, &any, &gu), ERR_NO_SESSION);
+}
+
 /* ---- reset token delivery ---- */
 
 static void
@@ -1868,6 +1986,8 @@ main(void)
 	    T(test_auth_secret_key_file),
 	    T(test_auth_reset_sessions_setting),
 	    T(test_auth_reset_token_checked_first),
+	    T(test_auth_rule_parse),
+	    T(test_auth_gate),
 	    T(test_auth_throttle_address),
 	    T(test_auth_throttle_off),
 	    T(test_auth_throttle_reset_requests),

@@ -842,6 +842,52 @@ test_store_open_migrates_version_two(void **state)
 	assert_int_equal(raw_int(f->db.path, "SELECT count(*) FROM users"), 1);
 }
 
+/* ---- groups ---- */
+
+static void
+test_store_groups(void **state)
+{
+	struct fx *f = *state;
+	char groups[STORE_GROUPS_MAX + 1], email[STORE_EMAIL_MAX + 1];
+	unsigned char d[STORE_DIGEST_LEN];
+	struct store_session s;
+	int64_t a, b, n = -1;
+
+	open_ok(f);
+	assert_int_equal(store_user_insert(f->st, "a@a", "$h", 1, &a), ERR_OK);
+	assert_int_equal(store_user_insert(f->st, "b@b", "$h", 1, &b), ERR_OK);
+	assert_int_equal(store_groups_of(f->st, a, groups, &n), ERR_OK);
+	assert_string_equal(groups, "");
+	assert_int_equal(n, 0);
+	assert_int_equal(store_group_add(f->st, a, "zeta"), ERR_OK);
+	assert_int_equal(store_group_add(f->st, a, "alpha"), ERR_OK);
+	assert_int_equal(store_group_add(f->st, a, "alpha"), ERR_OK);
+	assert_int_equal(store_group_add(f->st, b, "'; DROP TABLE users; --"),
+	                 ERR_OK);
+	assert_int_equal(store_groups_of(f->st, a, groups, &n), ERR_OK);
+	assert_string_equal(groups, "alpha,zeta");
+	assert_int_equal(n, 2);
+	/* The gate's one read: session, email and groups. */
+	digest_fill(d, 9);
+	assert_int_equal(store_session_insert(f->st, d, a, 5), ERR_OK);
+	assert_int_equal(store_session_gate(f->st, d, &s, email, groups),
+	                 ERR_OK);
+	assert_int_equal(s.user_id, a);
+	assert_string_equal(email, "a@a");
+	assert_string_equal(groups, "alpha,zeta");
+	assert_int_equal(store_group_remove(f->st, a, "zeta"), ERR_OK);
+	assert_int_equal(store_group_remove(f->st, a, "zeta"), ERR_NOT_FOUND);
+	assert_int_equal(store_session_gate(f->st, d, &s, email, groups),
+	                 ERR_OK);
+	assert_string_equal(groups, "alpha");
+	/* Deleting an account takes its groups along. */
+	assert_int_equal(store_user_delete(f->st, a), ERR_OK);
+	assert_int_equal(raw_int(f->db.path, "SELECT count(*) FROM groups"), 1);
+	digest_fill(d, 10);
+	assert_int_equal(store_session_gate(f->st, d, &s, email, groups),
+	                 ERR_NOT_FOUND);
+}
+
 /* ---- transactions ---- */
 
 static void
@@ -978,6 +1024,7 @@ main(void)
 	    T(test_store_purge_throttle),
 	    T(test_store_user_list_nested_reads),
 	    T(test_store_open_migrates_version_two),
+	    T(test_store_groups),
 	    T(test_store_transaction_commit),
 	    T(test_store_transaction_rollback),
 	    T(test_store_transaction_failed_statement),
