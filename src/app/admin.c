@@ -9,6 +9,8 @@ const char app_usage[] =
     "\n"
     "Run by a web server (REQUEST_METHOD set), answers CGI requests.\n"
     "Run from a shell, takes one command; the database is AUTHCGI_DB.\n"
+    "Settings come from the environment, over the NAME=value lines of the\n"
+    "settings file that AUTHCGI_CONFIG names.\n"
     "\n"
     "  init                  create the database, or migrate it\n"
     "  users                 list accounts: id, email, created, last\n"

@@ -233,13 +233,120 @@ defaults(struct app_settings *s)
 	s->auth.reject_common = hardened;
 }
 
-/* The value of setting name: the environment's, unless unset or
- * empty. */
-static const char *
-value_of(const char *name)
-{
-	const char *v = getenv(name);
+/*
+ * The settings file: "NAME=value" lines (blank lines and lines starting
+ * with "#" skipped, blanks around name and value ignored, a value in
+ * double quotes taken without them), read when the process starts. The
+ * environment wins over it, and it over the defaults. AUTHCGI_CONFIG
+ * names it; a build may name a default one (make CONFIG_FILE=...: the
+ * Debian package's /etc/authcgi/authcgi.conf), which may be absent.
+ */
+#ifndef AUTHCGI_CONFIG_FILE
+#define AUTHCGI_CONFIG_FILE ""
+#endif
 
+#define FILE_MAX 16384
+
+static char file_text[FILE_MAX + 1];
+static const char *file_value[NSETTINGS];
+
+/* The index of the setting called name[0..n), or NSETTINGS. */
+static size_t
+setting_index(const char *name, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < NSETTINGS; i++)
+		if (strlen(settings[i].name) == n &&
+		    strncmp(settings[i].name, name, n) == 0)
+			break;
+	return i;
+}
+
+/* Trim blanks off both ends of s[0..*n). */
+static char *
+trim(char *s, size_t *n)
+{
+	while (*n > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		(*n)--;
+	}
+	while (*n > 0 &&
+	       (s[*n - 1] == ' ' || s[*n - 1] == '\t' || s[*n - 1] == '\r'))
+		(*n)--;
+	return s;
+}
+
+/* Read the settings file into file_value[]; ERR_INVAL (logged) for a
+ * file that cannot be read (but a missing default one), is too long, or
+ * names anything but a setting. */
+static enum err
+file_load(void)
+{
+	const char *path = getenv("AUTHCGI_CONFIG");
+	bool optional = path == NULL || *path == '\0';
+	char *line, *next, *name, *value, *eq;
+	size_t n, len, nl, vl, i;
+	FILE *fp;
+
+	memset(file_value, 0, sizeof(file_value));
+	if (optional)
+		path = AUTHCGI_CONFIG_FILE;
+	if (*path == '\0')
+		return ERR_OK;
+	if ((fp = fopen(path, "r")) == NULL) {
+		if (optional && errno == ENOENT)
+			return ERR_OK;
+		log_error("settings file %s: %s", path, strerror(errno));
+		return ERR_INVAL;
+	}
+	n = fread(file_text, 1, FILE_MAX + 1, fp);
+	fclose(fp);
+	if (n > FILE_MAX) {
+		log_error("settings file %s: over %d bytes", path, FILE_MAX);
+		return ERR_INVAL;
+	}
+	file_text[n] = '\0';
+	for (line = file_text; *line != '\0'; line = next) {
+		len = strcspn(line, "\n");
+		next = line[len] != '\0' ? line + len + 1 : line + len;
+		line[len] = '\0';
+		line = trim(line, &len);
+		if (len == 0 || *line == '#')
+			continue;
+		if ((eq = memchr(line, '=', len)) == NULL) {
+			log_error("settings file %s: \"%s\" is not NAME=value",
+			          path, line);
+			return ERR_INVAL;
+		}
+		nl = (size_t)(eq - line);
+		name = trim(line, &nl);
+		vl = len - (size_t)(eq + 1 - line);
+		value = trim(eq + 1, &vl);
+		if (vl >= 2 && value[0] == '"' && value[vl - 1] == '"') {
+			value++;
+			vl -= 2;
+		}
+		value[vl] = '\0';
+		if ((i = setting_index(name, nl)) == NSETTINGS) {
+			log_error("settings file %s: \"%.*s\" is no setting",
+			          path, (int)nl, name);
+			return ERR_INVAL;
+		}
+		file_value[i] = value;
+	}
+	return ERR_OK;
+}
+
+/* The value of setting i: the environment's, or else the settings
+ * file's; NULL when neither has one (unset or empty). */
+static const char *
+value_of(size_t i)
+{
+	const char *v = getenv(settings[i].name);
+
+	if (v == NULL || *v == '\0')
+		v = file_value[i];
 	return v == NULL || *v == '\0' ? NULL : v;
 }
 
@@ -292,14 +399,15 @@ app_settings_load(struct app_settings *s)
 	size_t i;
 
 	s->hardened = false;
+	if ((e = file_load()) != ERR_OK)
+		goto out;
 	if ((e = apply(s, &settings[0],
-	               value_of(settings[0].name) != NULL
-	                   ? value_of(settings[0].name)
-	                   : settings[0].dflt)) != ERR_OK)
+	               value_of(0) != NULL ? value_of(0) : settings[0].dflt)) !=
+	    ERR_OK)
 		goto out;
 	defaults(s);
 	for (i = 1; i < NSETTINGS; i++) {
-		const char *v = value_of(settings[i].name);
+		const char *v = value_of(i);
 
 		if (v != NULL && (e = apply(s, &settings[i], v)) != ERR_OK)
 			goto out;

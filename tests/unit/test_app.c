@@ -52,6 +52,12 @@ static const char *const env_vars[] = {
     "AUTHCGI_DB_MAX_PAGES",
     "AUTHCGI_SECRET_KEY_FILE",
     "AUTHCGI_RESET_ENDS_SESSIONS",
+    "AUTHCGI_CONFIG",
+    "AUTHCGI_COOKIE_PATH",
+    "AUTHCGI_COOKIE_DOMAIN",
+    "AUTHCGI_TRUSTED_PROXIES",
+    "AUTHCGI_REDIRECT_ORIGINS",
+    "AUTHCGI_GATE_REQUIRE",
 };
 
 struct fx {
@@ -979,6 +985,56 @@ test_app_settings_key_and_reset_sessions(void **state)
 	assert_int_equal(app_settings_load(&s), ERR_OK);
 	assert_false(s.auth.reset_ends_sessions);
 	setenv("AUTHCGI_RESET_ENDS_SESSIONS", "yes", 1);
+	assert_int_equal(app_settings_load(&s), ERR_INVAL);
+	clear_env();
+}
+
+/* The settings file: NAME=value lines under the environment's values,
+ * over the defaults; anything it cannot read is refused. */
+static void
+test_app_settings_file(void **state)
+{
+	struct fx *f = *state;
+	struct app_settings s;
+	char path[160];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/authcgi.conf", f->db.dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("# the service's settings\n"
+	      "\n"
+	      "AUTHCGI_DB = /srv/auth/auth.db\n"
+	      "  AUTHCGI_SESSION_IDLE=600  \n"
+	      "AUTHCGI_RESET_COMMAND=\"/usr/sbin/sendmail -t\"\n"
+	      "AUTHCGI_PROFILE=hardened\n",
+	      fp);
+	fclose(fp);
+	clear_env();
+	setenv("AUTHCGI_CONFIG", path, 1);
+	assert_int_equal(app_settings_load(&s), ERR_OK);
+	assert_string_equal(s.auth.db_path, "/srv/auth/auth.db");
+	assert_int_equal(s.auth.session_idle, 600);
+	assert_string_equal(s.auth.deliver_command, "/usr/sbin/sendmail -t");
+	assert_true(s.hardened);
+	assert_string_equal(s.auth.secret_key_file, "/srv/auth/auth.db.key");
+	/* The environment wins. */
+	setenv("AUTHCGI_SESSION_IDLE", "60", 1);
+	assert_int_equal(app_settings_load(&s), ERR_OK);
+	assert_int_equal(s.auth.session_idle, 60);
+	/* A line that is not a setting, or no NAME=value, is refused. */
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("AUTHCGI_SESSION_IDEL=600\n", fp);
+	fclose(fp);
+	assert_int_equal(app_settings_load(&s), ERR_INVAL);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("AUTHCGI_DB /srv/x\n", fp);
+	fclose(fp);
+	assert_int_equal(app_settings_load(&s), ERR_INVAL);
+	/* A file named and missing is refused. */
+	unlink(path);
 	assert_int_equal(app_settings_load(&s), ERR_INVAL);
 	clear_env();
 }
@@ -2048,6 +2104,7 @@ main(void)
 	    cmocka_unit_test(test_app_settings_hardened),
 	    cmocka_unit_test(test_app_settings_each_variable),
 	    cmocka_unit_test(test_app_settings_key_and_reset_sessions),
+	    T(test_app_settings_file),
 	    cmocka_unit_test(test_app_settings_empty_is_default),
 	    cmocka_unit_test(test_app_settings_bad_values),
 	    T(test_app_index),
