@@ -37,6 +37,14 @@ struct auth_throttle {
 	int64_t lockout;
 };
 
+/* The second factor's codes (RFC 6238, HMAC-SHA-1). */
+struct auth_totp {
+	unsigned digits;    /* digits of a code */
+	unsigned period;    /* seconds of a time step */
+	unsigned skew;      /* time steps accepted either side of now */
+	const char *issuer; /* shown by authenticator apps */
+};
+
 struct auth_config {
 	const char *db_path;     /* database location */
 	int busy_ms;             /* lock wait, milliseconds */
@@ -65,6 +73,7 @@ struct auth_config {
 	                                0600, at its first use when missing;
 	                                NULL: none (counting failures then
 	                                fails with ERR_DB) */
+	struct auth_totp totp;
 	struct auth_hooks hooks;
 };
 

@@ -57,6 +57,46 @@ enum err auth_session_live(struct auth *a, struct auth_call *call,
                            const char *sid, struct store_session *out,
                            char *email, char *groups);
 
+/* totp.c: the second factor's secrets, codes and recovery codes. */
+#define AUTH_TOTP_KEY_LEN    20 /* bytes of a secret: 160 bits */
+#define AUTH_TOTP_B32_LEN    32 /* its base32 text */
+#define AUTH_TOTP_SEALED_LEN 60 /* a nonce, a tag and the secret */
+#define AUTH_RECOVERY_LEN    14 /* "xxxx-xxxx-xxxx" */
+
+/* A new random secret. */
+void auth_totp_secret_new(unsigned char secret[AUTH_TOTP_KEY_LEN]);
+
+/* Seal a secret for the database (libsodium's secretbox under a key
+ * derived from the secret key file), and open one: ERR_DB when it does
+ * not open (another key file). */
+enum err auth_totp_seal(struct auth *a,
+                        const unsigned char secret[AUTH_TOTP_KEY_LEN],
+                        unsigned char out[AUTH_TOTP_SEALED_LEN]);
+enum err auth_totp_open(struct auth *a, const unsigned char *sealed, size_t n,
+                        unsigned char secret[AUTH_TOTP_KEY_LEN]);
+
+/* The secret as base32 text, as authenticator apps take it. */
+enum err auth_totp_base32(const unsigned char secret[AUTH_TOTP_KEY_LEN],
+                          char out[AUTH_TOTP_B32_LEN + 1]);
+
+/* The otpauth:// URI of a secret for email, into out[size]. */
+enum err auth_totp_uri(const struct auth *a, const char *email,
+                       const char b32[AUTH_TOTP_B32_LEN + 1], char *out,
+                       size_t size);
+
+/* Is code the secret's code now, within the configured skew, and of a
+ * time step after `after` (a code works once)? On ERR_OK *step is its
+ * time step; ERR_CREDENTIALS when it is not. */
+enum err auth_totp_verify(const struct auth *a,
+                          const unsigned char secret[AUTH_TOTP_KEY_LEN],
+                          const char *code, int64_t after, int64_t *step);
+
+/* A new recovery code, and the keyed digest the database keeps of one
+ * (any case, dashes or not; ERR_CREDENTIALS when too long). */
+void auth_recovery_new(char code[AUTH_RECOVERY_LEN + 1]);
+enum err auth_recovery_digest(struct auth *a, const char *code,
+                              char out[AUTH_DIGEST_HEX + 1]);
+
 /* throttle.c: what is counted, and against which limits. */
 enum auth_count {
 	AUTH_COUNT_LOGIN,    /* log-ins: account and address */

@@ -19,6 +19,7 @@
 
 #include "tmpdb.h"
 #include "auth/auth.h"
+#include "auth/internal.h"
 #include "store/store.h"
 
 #define T0   1700000000 /* the fake clock's start */
@@ -110,6 +111,10 @@ setup(void **state)
 	f->cfg.reset_ttl = TTL;
 	f->cfg.reset_ends_sessions = true;
 	f->cfg.secret_key_file = f->db.key;
+	f->cfg.totp.digits = 6;
+	f->cfg.totp.period = 30;
+	f->cfg.totp.skew = 1;
+	f->cfg.totp.issuer = "Example Co";
 	f->cfg.hooks.now = fake_now;
 	f->cfg.hooks.uuid = fake_uuid;
 	f->cfg.hooks.arg = f;
@@ -1807,6 +1812,121 @@ test_auth_gate(void **state)
 	assert_int_equal(auth_gate(f->a, NULL, sa, &any, &gu), ERR_NO_SESSION);
 }
 
+/* ---- the second factor's codes ---- */
+
+/* The code an independent implementation (oathtool) gives for b32 at
+ * Unix time t. */
+static void
+oathtool_code(const char *b32, int64_t t, char out[16])
+{
+	char cmd[160];
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "oathtool --totp -b %s -N @%lld", b32,
+	         (long long)t);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	assert_non_null(fgets(out, 16, p));
+	out[strcspn(out, "\n")] = '\0';
+	assert_int_equal(pclose(p), 0);
+	assert_int_equal(strlen(out), 6);
+}
+
+static void
+test_auth_totp_codes(void **state)
+{
+	struct fx *f = *state;
+	unsigned char secret[AUTH_TOTP_KEY_LEN], sealed[AUTH_TOTP_SEALED_LEN];
+	unsigned char back[AUTH_TOTP_KEY_LEN];
+	char b32[AUTH_TOTP_B32_LEN + 1], code[16], uri[512];
+	int64_t step = 0, t = 1700000010;
+
+	auth_totp_secret_new(secret);
+	assert_int_equal(auth_totp_base32(secret, b32), ERR_OK);
+	assert_int_equal(strlen(b32), 32);
+	assert_int_equal(strspn(b32, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"), 32);
+	/* Now, and one step of skew either way; not two. */
+	oathtool_code(b32, t, code);
+	f->now = t;
+	assert_int_equal(auth_totp_verify(f->a, secret, code, 0, &step),
+	                 ERR_OK);
+	assert_int_equal(step, t / 30);
+	f->now = t + 30;
+	assert_int_equal(auth_totp_verify(f->a, secret, code, 0, &step),
+	                 ERR_OK);
+	f->now = t - 30;
+	assert_int_equal(auth_totp_verify(f->a, secret, code, 0, &step),
+	                 ERR_OK);
+	f->now = t + 60;
+	assert_int_equal(auth_totp_verify(f->a, secret, code, 0, &step),
+	                 ERR_CREDENTIALS);
+	f->now = t - 60;
+	assert_int_equal(auth_totp_verify(f->a, secret, code, 0, &step),
+	                 ERR_CREDENTIALS);
+	/* Once only: not again at or after the step it was used at. */
+	f->now = t;
+	assert_int_equal(auth_totp_verify(f->a, secret, code, t / 30, &step),
+	                 ERR_CREDENTIALS);
+	assert_int_equal(
+	    auth_totp_verify(f->a, secret, code, t / 30 - 1, &step), ERR_OK);
+	/* Not a code at all. */
+	assert_int_equal(auth_totp_verify(f->a, secret, "12345", 0, &step),
+	                 ERR_CREDENTIALS);
+	assert_int_equal(auth_totp_verify(f->a, secret, "12a456", 0, &step),
+	                 ERR_CREDENTIALS);
+	assert_int_equal(auth_totp_verify(f->a, secret, NULL, 0, &step),
+	                 ERR_CREDENTIALS);
+	/* Sealed: the secret's bytes are not in the box, which opens with
+	 * this key file only. */
+	assert_int_equal(auth_totp_seal(f->a, secret, sealed), ERR_OK);
+	assert_false(bytes_hold(sealed, sizeof(sealed), b32));
+	assert_int_equal(auth_totp_open(f->a, sealed, sizeof(sealed), back),
+	                 ERR_OK);
+	assert_memory_equal(back, secret, sizeof(secret));
+	unlink(f->db.key);
+	remake(f);
+	assert_int_equal(auth_totp_open(f->a, sealed, sizeof(sealed), back),
+	                 ERR_DB);
+	assert_int_equal(
+	    auth_totp_uri(f->a, "A b@x.org", b32, uri, sizeof(uri)), ERR_OK);
+	assert_true(strncmp(uri,
+	                    "otpauth://totp/Example%20Co:A%20b@x.org?secret=",
+	                    47) == 0);
+	assert_non_null(strstr(uri, "&issuer=Example%20Co&algorithm=SHA1"
+	                            "&digits=6&period=30"));
+}
+
+static void
+test_auth_recovery_codes(void **state)
+{
+	struct fx *f = *state;
+	char c1[AUTH_RECOVERY_LEN + 1], c2[AUTH_RECOVERY_LEN + 1];
+	char d1[AUTH_DIGEST_HEX + 1], d2[AUTH_DIGEST_HEX + 1];
+	char typed[32];
+	size_t i;
+
+	auth_recovery_new(c1);
+	auth_recovery_new(c2);
+	assert_int_equal(strlen(c1), 14);
+	assert_true(c1[4] == '-' && c1[9] == '-');
+	assert_string_not_equal(c1, c2);
+	assert_int_equal(auth_recovery_digest(f->a, c1, d1), ERR_OK);
+	/* As typed: capitals, no dashes, blanks. */
+	for (i = 0; c1[i] != '\0'; i++)
+		typed[i] =
+		    c1[i] >= 'a' && c1[i] <= 'z' ? (char)(c1[i] - 32) : c1[i];
+	typed[i] = '\0';
+	assert_int_equal(auth_recovery_digest(f->a, typed, d2), ERR_OK);
+	assert_string_equal(d1, d2);
+	snprintf(typed, sizeof(typed), "%.4s %.4s%.4s", c1, c1 + 5, c1 + 10);
+	assert_int_equal(auth_recovery_digest(f->a, typed, d2), ERR_OK);
+	assert_string_equal(d1, d2);
+	assert_int_equal(auth_recovery_digest(f->a, c2, d2), ERR_OK);
+	assert_string_not_equal(d1, d2);
+	assert_int_equal(auth_recovery_digest(f->a, "aaaa-bbbb-cccc-dddd", d2),
+	                 ERR_CREDENTIALS);
+}
+
 /* ---- reset token delivery ---- */
 
 static void
@@ -1988,6 +2108,8 @@ main(void)
 	    T(test_auth_reset_token_checked_first),
 	    T(test_auth_rule_parse),
 	    T(test_auth_gate),
+	    T(test_auth_totp_codes),
+	    T(test_auth_recovery_codes),
 	    T(test_auth_throttle_address),
 	    T(test_auth_throttle_off),
 	    T(test_auth_throttle_reset_requests),
