@@ -14,7 +14,7 @@ CC        ?= cc
 CLANG     ?= clang
 FUZZ_SECONDS ?= 30
 
-PKGS     := sqlite3 libxcrypt uuid libcjson libsodium fcgi liboath
+PKGS     := sqlite3 libxcrypt uuid libcjson libsodium fcgi liboath libqrencode
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -143,6 +143,13 @@ bool app_method_override(struct call *c);
  * (answered 403 then). */
 bool app_same_origin(struct call *c);
 
+/* ---- qr.c ---- */
+
+/* text as a QR code, in inline SVG markup that holds nothing of text but
+ * the code's modules; *out (caller frees with free()) is *len bytes and
+ * NUL-terminated. */
+enum err app_qr_svg(const char *text, char **out, size_t *len);
+
 /* ---- proxy.c ---- */
 
 /* Did the request come from a trusted proxy (REMOTE_ADDR listed in

@@ -144,6 +144,24 @@ put_url(struct buf *b, const char *s)
 	}
 }
 
+/* A value as a QR code: SVG markup drawn from the code's modules (qr.c),
+ * which holds nothing of the value's text. */
+static void
+put_qr(struct buf *b, const char *s)
+{
+	char *svg = NULL;
+	size_t n = 0;
+	enum err e;
+
+	if ((e = app_qr_svg(s, &svg, &n)) != ERR_OK) {
+		if (b->e == ERR_OK)
+			b->e = e;
+		return;
+	}
+	put(b, svg, n);
+	free(svg);
+}
+
 /* The value of name in sc: *found false for a name that pages do not
  * have; NULL for one without a value. */
 static const char *
@@ -241,7 +259,7 @@ render_tag(struct buf *b, const struct scope *sc, const char *start,
 {
 	const char *name = p + 3, *close, *body_end, *after, *v, *text;
 	char kind = p[2];
-	bool found, url;
+	bool found, url, qr;
 	size_t len;
 
 	if (kind != '#' && kind != '^' && kind != '/' && kind != '>') {
@@ -259,11 +277,18 @@ render_tag(struct buf *b, const struct scope *sc, const char *start,
 	switch (kind) {
 	case '=':
 		url = len > 4 && strncmp(name + len - 4, "|url", 4) == 0;
-		v = lookup(sc, name, url ? len - 4 : len, &found);
+		qr = len > 3 && strncmp(name + len - 3, "|qr", 3) == 0;
+		v = lookup(sc, name,
+		           url  ? len - 4
+		           : qr ? len - 3
+		                : len,
+		           &found);
 		if (!found)
 			b->e = ERR_INTERNAL;
 		else if (v != NULL && url)
 			put_url(b, v);
+		else if (v != NULL && qr)
+			put_qr(b, v);
 		else if (v != NULL)
 			put_escaped(b, v);
 		return after;

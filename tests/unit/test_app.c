@@ -786,6 +786,32 @@ test_app_pages_escape_everything(void **state)
 	http_response_clear(&resp);
 }
 
+/* A QR code is SVG made of the code's modules: nothing of the text it
+ * encodes, however hostile, is in the markup. */
+static void
+test_app_qr_svg(void **state)
+{
+	const char *text = "otpauth://totp/X:<script>@x?secret=ABC\"DEF";
+	char *svg = NULL;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(app_qr_svg(text, &svg, &n), ERR_OK);
+	assert_int_equal(strlen(svg), n);
+	assert_true(
+	    strncmp(svg, "<svg xmlns=\"http://www.w3.org/2000/svg\"", 39) == 0);
+	assert_non_null(strstr(svg, "</svg>"));
+	assert_null(strstr(svg, "script"));
+	assert_null(strstr(svg, "otpauth"));
+	assert_null(strstr(svg, "ABC"));
+	/* Only markup this file writes: tags, numbers and path commands. */
+	assert_int_equal(
+	    strspn(svg,
+	           "<>/=\" :.-#0123456789abcdefghijklmnopqrstuvwxyzABCEMQRSV"),
+	    n);
+	free(svg);
+}
+
 /* ---- settings ---- */
 
 static void
@@ -2100,6 +2126,7 @@ main(void)
 	    T(test_app_authorizer),
 	    T(test_app_trusted_proxies),
 	    cmocka_unit_test(test_app_pages_escape_everything),
+	    cmocka_unit_test(test_app_qr_svg),
 	    cmocka_unit_test(test_app_settings_defaults),
 	    cmocka_unit_test(test_app_settings_hardened),
 	    cmocka_unit_test(test_app_settings_each_variable),
