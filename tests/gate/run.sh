@@ -21,9 +21,10 @@
 # with the log-in form, each landing on the profile. Then trust
 # (lighttpd reached from 127.0.0.1 and 127.0.0.2, and the CGI with forged
 # REMOTE_ADDR): X-Forwarded-* believed from AUTHCGI_TRUSTED_PROXIES only,
-# seen in the audit log and the lockout.
+# seen in the audit log and the lockout. Last, a setting of the gate that
+# cannot be read keeps lighttpd from serving at all.
 #
-# Usage: tests/gate/run.sh [lighttpd|apache|nginx|caddy|trust ...]
+# Usage: tests/gate/run.sh [lighttpd|apache|nginx|caddy|trust|closed ...]
 #   (after make; default: all). Last line "N passed, N failed"; exit 1 on
 #   failure. VERBOSE=1 prints passes too. Every process is stopped by its
 #   PID, also on Ctrl-C.
@@ -710,6 +711,54 @@ trust() {
 		"$(audit_last login_failure)" ' 203\.0\.113\.5$'
 }
 
+# --------------------------------------------------------- fails closed
+
+# closed: a setting of the gate that cannot be read stops the gate:
+# auth.cgi will not start, and lighttpd, which starts it, either gives up
+# at once or keeps trying and answers 503 meanwhile (which of the two
+# depends on how soon a child's exit is seen); never the protected file.
+# The cause is logged.
+closed() {
+	KIND=closed
+	local dir=$tmp/closed pid i up=0 rc=0 code
+	STATE=$dir/state
+	SITE=$dir/site
+	mkdir -p "$STATE"
+	make_site "$SITE"
+	PORT=$(free_port) || return 1
+	AUTHCGI_DB=$STATE/auth.db "$cgi" init >/dev/null 2>&1
+	CASE="[closed] an unreadable AUTHCGI_GATE_REQUIRE"
+	env SERVE_PORT="$PORT" SERVE_STATE_DIR="$STATE" SERVE_PROJECT_DIR="$root" \
+		SERVE_SITE_DIR="$SITE" AUTHCGI_PUBLIC_URL="http://127.0.0.1:$PORT/auth" \
+		AUTHCGI_GATE_REQUIRE=grop:admins \
+		"$LIGHTTPD" -D -f "$root/conf/lighttpd-gate.conf" \
+		</dev/null >"$STATE/lighttpd.out" 2>&1 &
+	pid=$!
+	PIDS+=("$pid")
+	for i in $(seq 1 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		if [ "$(status_of "http://127.0.0.1:$PORT/")" == 200 ]; then
+			up=1
+			break
+		fi
+		sleep 0.2
+	done
+	if [ $up -eq 1 ]; then
+		code=""
+		for i in 1 2 3; do
+			code+="$(status_of "http://127.0.0.1:$PORT/private/a.txt") "
+		done
+		check_match "$CASE: the protected file is refused" "$code" '^(5[0-9][0-9] ){3}$'
+	else
+		wait "$pid"
+		rc=$?
+		check "$CASE: lighttpd gives up (exit $rc)" test "$rc" -ne 0
+	fi
+	check "$CASE: the cause is logged" \
+		grep -q 'setting AUTHCGI_GATE_REQUIRE cannot be read' "$STATE/cgi-stderr.log"
+	stop_all
+}
+
 # ---------------------------------------------------------------- main
 
 for t in curl "$PY" "$LIGHTTPD" "$APACHE" "$NGINX" "$CADDY" "$SPAWN_FCGI" envsubst sqlite3 setpriv; do
@@ -724,11 +773,12 @@ if [ ! -x "$cgi" ]; then
 fi
 
 kinds=("$@")
-[ ${#kinds[@]} -eq 0 ] && kinds=(lighttpd apache nginx caddy trust)
+[ ${#kinds[@]} -eq 0 ] && kinds=(lighttpd apache nginx caddy trust closed)
 for k in "${kinds[@]}"; do
 	case $k in
 	lighttpd | apache | nginx | caddy) one "$k" ;;
 	trust) trust ;;
+	closed) closed ;;
 	*) fail "usage" "unknown server '$k'" ;;
 	esac
 done
