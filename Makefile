@@ -309,6 +309,7 @@ bench:
 	@$(MAKE) --no-print-directory all $(B)/bench/bare.cgi \
 		$(B)/bench/bare-musl.cgi $(B)/bench/bare-fcgi
 	@scripts/bench.sh
+	@scripts/bench-gate.sh
 
 install: all
 	@scripts/install.sh "$(PREFIX)" "$(DESTDIR)"

@@ -8,7 +8,7 @@ run="$build lighttpd"
 # apache2-bin: the server and its modules, without a service, without
 # /etc/apache2 and without anything listening on port 80.
 run_apache="$run apache2-bin libapache2-mod-fcgid"
-test="$run_apache clang libclang-rt-14-dev libcmocka-dev curl python3 python3-requests sqlite3 valgrind cppcheck clang-format util-linux chromium chromium-driver python3-selenium"
+test="$run_apache clang libclang-rt-14-dev libcmocka-dev curl python3 python3-requests sqlite3 valgrind cppcheck clang-format util-linux chromium chromium-driver python3-selenium nginx-light caddy spawn-fcgi gettext-base"
 fuzz="$build clang libclang-rt-14-dev"
 bench="$run wrk time curl python3"
 

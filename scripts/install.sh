@@ -11,8 +11,9 @@
 #   $DESTDIR$PREFIX/share/man/man8/auth.cgi.8  the manual page (0644),
 #       uncompressed (man reads it as is; packagers gzip it)
 #   $DESTDIR$PREFIX/share/doc/authcgi/README.md
-#   $DESTDIR$PREFIX/share/doc/authcgi/examples/  conf/*.conf (0644): the
-#       lighttpd (CGI, FastCGI) and Apache configurations, as examples: they
+#   $DESTDIR$PREFIX/share/doc/authcgi/examples/  conf/*.conf and
+#       conf/Caddyfile (0644): the lighttpd, Apache, nginx and Caddy
+#       configurations (the app alone, and the gate), as examples: they
 #       read SERVE_* variables and must be adapted (paths, user, settings)
 # Nothing else: no database, no web server configuration, no user. Prints
 # every file installed. Run again, it replaces them.
@@ -61,7 +62,7 @@ put() {
 put 0755 "$exe" "$libdir"
 put 0644 "$man" "$man8"
 put 0644 "$root/README.md" "$docdir"
-for c in "$root"/conf/*.conf; do
+for c in "$root"/conf/*.conf "$root"/conf/Caddyfile; do
 	[ -f "$c" ] || continue
 	put 0644 "$c" "$docdir/examples"
 done

@@ -251,14 +251,19 @@ listener_is_unix(void)
  * safe and does not wait; libfcgi calls that a detached request. (A
  * server that keeps the connection for more requests closes nothing.)
  * Looking for the end of stdin may read the server's last, empty stdin
- * record; every server sends it, and the request's alarm, still set,
- * bounds the wait for one that does not.
+ * record; every server sends it to a responder, and the request's alarm,
+ * still set, bounds the wait for one that does not. An authorizer owns no
+ * input: the server keeps the body for the handler after it, and sends
+ * nothing more (lighttpd ends an authorizer's stdin, in the same write as
+ * its parameters, only when the request has no body; Apache never sends
+ * one): its answer is closed at once, without looking.
  */
 static void
 finish_fastcgi(FCGX_Request *r, bool unix_socket)
 {
 	if (unix_socket && !r->keepConnection &&
-	    (FCGX_HasSeenEOF(r->in) == EOF || FCGX_GetChar(r->in) == EOF))
+	    (r->role == FCGI_AUTHORIZER || FCGX_HasSeenEOF(r->in) == EOF ||
+	     FCGX_GetChar(r->in) == EOF))
 		FCGX_Detach(r);
 	FCGX_Finish_r(r);
 }

@@ -77,6 +77,7 @@ suite "cgi+asan" tests/cgi/run.sh build/asan/auth.cgi
 suite "admin" tests/admin/run.sh cgi-bin/auth.cgi
 suite "admin+asan" tests/admin/run.sh build/asan/auth.cgi
 suite "integration (4 servers)" tests/integration/run.sh
+suite "gate (4 servers)" tests/gate/run.sh
 suite "security" tests/security/run.sh
 suite "browser (chromium)" tests/browser/run.sh
 suite "hostile input" tests/robust/hostile.sh cgi-bin/auth.cgi build/asan/auth.cgi

@@ -38,13 +38,20 @@ app_session_cookie(struct call *c, const char *value, long max_age)
 }
 
 /* The anti-forgery cookie's name: __Host- bound in the hardened
- * profile, like the session cookie. */
+ * profile. */
 const char *
 app_form_cookie_name(const struct call *c)
 {
 	return c->app->set.hardened ? "__Host-form_token" : "form_token";
 }
 
+/*
+ * The anti-forgery cookie is the pages' own: a form posts back to the
+ * host that served it, so the cookie is for that host only, never for
+ * AUTHCGI_COOKIE_DOMAIN's. That is also what its __Host- name in the
+ * hardened profile requires (no Domain, Path=/): browsers drop such a
+ * cookie otherwise, and every form post would be refused.
+ */
 enum err
 app_form_cookie(struct call *c, const char *value)
 {
@@ -53,8 +60,8 @@ app_form_cookie(struct call *c, const char *value)
 	memset(&ck, 0, sizeof(ck));
 	ck.name = app_form_cookie_name(c);
 	ck.value = value;
-	ck.path = cookie_path(c);
-	ck.domain = c->app->set.cookie_domain;
+	ck.path = c->app->set.hardened ? "/" : cookie_path(c);
+	ck.domain = NULL;
 	ck.max_age = -1;
 	ck.secure = c->app->set.cookie_secure || c->req->https;
 	ck.http_only = true;

@@ -1963,6 +1963,56 @@ test_app_hardened_cookie(void **state)
 	assert_int_equal(form(f, "GET", "/profile", NULL, want), 403);
 }
 
+/*
+ * Hardened, with AUTHCGI_COOKIE_DOMAIN: the session cookie is
+ * __Secure-session_id with the Domain (a __Host- cookie cannot carry
+ * one), and the form token stays the log-in page's own: __Host-, host
+ * only, Path=/, as browsers require of that prefix (else they drop it,
+ * and every form post is refused).
+ */
+static void
+test_app_hardened_cookie_domain(void **state)
+{
+	struct fx *f = *state;
+	struct rq r = {0};
+	char want[200], tok[40];
+	const char *sc;
+
+	f->set.hardened = true;
+	f->set.cookie_name = "__Secure-session_id";
+	f->set.cookie_domain = "example.org";
+	f->set.cookie_secure = true;
+	remake(f);
+	register_ok(f, "cd@h.org", PW);
+	r.method = "GET";
+	r.path = "/login";
+	r.script = "/auth";
+	r.accept = "text/html";
+	run(f, &r);
+	assert_int_equal(f->resp.status, 200);
+	assert_non_null(sc = header(f, "Set-Cookie"));
+	assert_int_equal(strncmp(sc, "__Host-form_token=", 18), 0);
+	snprintf(tok, sizeof(tok), "%.36s", sc + 18);
+	assert_uuid4(tok);
+	snprintf(
+	    want, sizeof(want),
+	    "__Host-form_token=%s; Path=/; Secure; HttpOnly; SameSite=Strict",
+	    tok);
+	assert_string_equal(sc, want);
+	memset(&r, 0, sizeof(r));
+	r.method = "POST";
+	r.path = "/sessions";
+	r.script = "/auth";
+	r.ctype = "application/x-www-form-urlencoded";
+	r.body = "email=cd@h.org&password=" PW;
+	run(f, &r);
+	assert_int_equal(f->resp.status, 200);
+	assert_non_null(sc = header(f, "Set-Cookie"));
+	assert_int_equal(strncmp(sc, "__Secure-session_id=", 20), 0);
+	assert_non_null(strstr(sc, "; Domain=example.org;"));
+	assert_non_null(strstr(sc, "; Secure;"));
+}
+
 /* With a delivery command, a reset request answers the same whether the
  * email is registered or not, and never shows the token. */
 static void
@@ -2158,6 +2208,7 @@ main(void)
 	    T(test_app_throttled_429),
 	    T(test_app_logout_cross_site),
 	    T(test_app_hardened_cookie),
+	    T(test_app_hardened_cookie_domain),
 	    T(test_app_reset_request_delivered),
 	    T(test_app_password_messages),
 	    T(test_app_db_missing_is_503),
