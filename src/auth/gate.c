@@ -178,9 +178,15 @@ auth_gate(struct auth *a, struct auth_call *call, const char *sid,
           const struct auth_rule *rule, struct auth_gate_user *out)
 {
 	char email[STORE_EMAIL_MAX + 1], groups[STORE_GROUPS_MAX + 1];
+	const unsigned char *key;
 	struct store_session s;
 	enum err e;
 
+	/* A service without its secret key is misconfigured (its counters
+	 * and second factors do not work): the gate refuses rather than
+	 * guess (read once per process). */
+	if ((e = auth_secret(a, &key)) != ERR_OK)
+		return e;
 	if ((e = auth_session_live(a, call, sid, &s, email, groups)) != ERR_OK)
 		return e;
 	if (!rule_allows(rule, email, groups)) {

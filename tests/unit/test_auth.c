@@ -1805,6 +1805,17 @@ test_auth_gate(void **state)
 	assert_int_equal(auth_gate(f->a, NULL, sa, &any, &gu), ERR_OK);
 	assert_int_equal(raw_count(f, "SELECT max(last_seen) FROM sessions"),
 	                 seen + 60);
+	/* Without its secret key the gate refuses: a fault, never a yes. */
+	{
+		char nowhere[160];
+
+		snprintf(nowhere, sizeof(nowhere), "%s/no/such/key", f->db.dir);
+		f->cfg.secret_key_file = nowhere;
+		remake(f);
+		assert_int_equal(auth_gate(f->a, NULL, sa, &any, &gu), ERR_DB);
+		f->cfg.secret_key_file = f->db.key;
+		remake(f);
+	}
 	/* Ended and expired sessions are refused at once. */
 	assert_int_equal(auth_logout(f->a, NULL, sb), ERR_OK);
 	assert_int_equal(auth_gate(f->a, NULL, sb, &any, &gu), ERR_NO_SESSION);
