@@ -148,11 +148,7 @@ MUSL     := $(B)/musl
 MUSL_OBJ := $(patsubst src/%.c,$(MUSL)/obj/%.o,$(LIB_SRC) src/main.c)
 MUSL_CFLAGS := $(WARN) -D_DEFAULT_SOURCE -Ibuild/gen -I$(MUSL)/include \
 	-I$(CJSON_DIR)/src -I$(SQLITE_DIR)/amalg $(CFLAGS) \
-	-fstack-protector-strong -fPIE $(SECTIONS_FLAG) -DRECYCLE_WRAP
-# Every call of malloc, calloc, realloc and free in the executable (ours,
-# SQLite's, cJSON's, libfcgi's, the C library's own) goes to a cache of
-# freed blocks in front of musl's allocator (src/common/recycle.h).
-RECYCLE_LD := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
+	-fstack-protector-strong -fPIE $(SECTIONS_FLAG)
 
 $(MUSL)/obj/%.o: src/%.c $(HDRS) $(GEN) Makefile
 	@mkdir -p $(dir $@)
@@ -182,7 +178,7 @@ $(MUSL)/hot-text.ld: data/hot-text.txt scripts/hot-text-ld.sh
 $(MUSL)/auth.cgi: $(MUSL_OBJ) $(MUSL)/obj/sqlite3.o $(MUSL)/obj/cjson.o \
 		$(MUSL)/hot-text.ld $(MUSL)/.done
 	@echo "  LD      cgi-bin/auth.cgi (static, musl)"
-	$(Q)$(MUSL_LD) -static-pie -Wl,-z,relro,-z,now $(RECYCLE_LD) \
+	$(Q)$(MUSL_LD) -static-pie -Wl,-z,relro,-z,now \
 		-Wl,-T,$(MUSL)/hot-text.ld -o $@ $(MUSL_OBJ) \
 		$(MUSL)/obj/sqlite3.o $(MUSL)/obj/cjson.o -L$(MUSL)/lib \
 		-lcrypt -luuid -lsodium -lfcgi

@@ -45,21 +45,6 @@ else
 	echo "not ok the static executable is a static PIE linked with musl (no musl-tools? see build/musl/log)"
 	fail=$((fail + 1))
 fi
-# Every allocation goes through the cache of freed blocks in front of
-# musl's malloc (src/common/recycle.h, ld --wrap): the code calls
-# __wrap_malloc, and only the cache itself calls malloc, realloc or free.
-callers=$(objdump -d --no-show-raw-insn "$cgi" 2>/dev/null | awk '
-	/^[0-9a-f]+ <.*>:$/ { fn = $2 }
-	/(call|jmp) .*<__wrap_malloc>$/ { wrapped = 1 }
-	/(call|jmp) .*<(malloc|realloc|free)>$/ { print fn }
-	END { if (!wrapped) print "(no call of __wrap_malloc)" }' | sort -u)
-if [ -n "$callers" ] && ! printf '%s\n' "$callers" | grep -qvE '^<(recycle_|__wrap_)'; then
-	echo "ok allocations go through the cache of freed blocks"
-	pass=$((pass + 1))
-else
-	echo "not ok allocations go through the cache of freed blocks (callers of malloc/free:" $callers")"
-	fail=$((fail + 1))
-fi
 hot=$(readelf -S -W "$cgi" 2>/dev/null | sed 's/^ *\[ *[0-9]*\] *//' |
 	awk '$1 == ".text.hotpath" { print $3, $5 }')
 main=$(nm "$cgi" 2>/dev/null | awk '$3 == "main" { print $1 }')
