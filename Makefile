@@ -21,9 +21,6 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN := -std=c11 -Wall -Wextra -Werror -Wpedantic -Wshadow \
 	-Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wwrite-strings -Wvla
 HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
-# One section per function, so that the static link can gather the code
-# of the frequent requests in one place (see hot-text.ld below).
-SECTIONS_FLAG := -ffunction-sections
 CFLAGS ?= -O2 -g
 Q ?= @
 ALL_CFLAGS := $(WARN) -D_DEFAULT_SOURCE -Ibuild/gen $(PKG_CFLAGS) $(CFLAGS)
@@ -64,7 +61,7 @@ $(B)/gen/pages.inc: $(wildcard src/app/pages/*.html src/app/pages/*.css) \
 $(B)/obj/%.o: src/%.c $(HDRS) $(GEN) Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(ALL_CFLAGS) $(HARDEN) $(SECTIONS_FLAG) -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) $(HARDEN) -c -o $@ $<
 
 $(B)/asan/%.o: src/%.c $(HDRS) $(GEN)
 	@mkdir -p $(dir $@)
@@ -89,7 +86,7 @@ $(CJSON_DIR)/src/cJSON.c:
 
 $(B)/obj/cjson.o: $(CJSON_DIR)/src/cJSON.c Makefile
 	@echo "  CC      $<"
-	$(Q)$(CC) -O2 -g $(HARDEN) $(SECTIONS_FLAG) -c -o $@ $<
+	$(Q)$(CC) -O2 -g $(HARDEN) -c -o $@ $<
 
 # SQLite, for the static executable, is compiled from Debian's own source
 # (scripts/sqlite-src.sh: the version and patches of libsqlite3-dev) with
@@ -120,19 +117,8 @@ $(SQLITE_DIR)/amalg/sqlite3.c:
 
 $(B)/obj/sqlite3.o: $(SQLITE_DIR)/amalg/sqlite3.c Makefile
 	@echo "  CC      $<"
-	$(Q)$(CC) -O2 -g $(HARDEN) $(SECTIONS_FLAG) -I$(SQLITE_DIR)/amalg \
+	$(Q)$(CC) -O2 -g $(HARDEN) -I$(SQLITE_DIR)/amalg \
 		$(SQLITE_OPTS) -c -o $@ $<
-
-# The functions that the most frequent requests run (data/hot-text.txt,
-# made by scripts/hot-text.sh with callgrind) go first in the static
-# executable, together: a profile request then maps 40% fewer pages of
-# code (each page mapped, and unmapped at exit, is kernel work in every
-# CGI process). Static archives contribute the members that define them.
-$(B)/hot-text.ld: data/hot-text.txt scripts/hot-text-ld.sh
-	@echo "  GEN     $@"
-	$(Q)scripts/hot-text-ld.sh data/hot-text.txt $$(for l in c sodium \
-		crypt uuid fcgi; do $(CC) -print-file-name=lib$$l.a; done) >$@.tmp
-	@mv $@.tmp $@
 
 # The static executable is built with musl, the C library made for static
 # linking: glibc's start-up alone (probing the CPU, self-relocation, its
@@ -148,7 +134,7 @@ MUSL     := $(B)/musl
 MUSL_OBJ := $(patsubst src/%.c,$(MUSL)/obj/%.o,$(LIB_SRC) src/main.c)
 MUSL_CFLAGS := $(WARN) -D_DEFAULT_SOURCE -Ibuild/gen -I$(MUSL)/include \
 	-I$(CJSON_DIR)/src -I$(SQLITE_DIR)/amalg $(CFLAGS) \
-	-fstack-protector-strong -fPIE $(SECTIONS_FLAG)
+	-fstack-protector-strong -fPIE
 
 $(MUSL)/obj/%.o: src/%.c $(HDRS) $(GEN) Makefile
 	@mkdir -p $(dir $@)
@@ -158,34 +144,25 @@ $(MUSL)/obj/%.o: src/%.c $(HDRS) $(GEN) Makefile
 $(MUSL)/obj/sqlite3.o: $(SQLITE_DIR)/amalg/sqlite3.c Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC musl $<"
-	$(Q)$(MUSL_CC) -O2 -g -fstack-protector-strong -fPIE $(SECTIONS_FLAG) \
+	$(Q)$(MUSL_CC) -O2 -g -fstack-protector-strong -fPIE \
 		-I$(SQLITE_DIR)/amalg $(SQLITE_OPTS) -c -o $@ $<
 
 $(MUSL)/obj/cjson.o: $(CJSON_DIR)/src/cJSON.c Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC musl $<"
-	$(Q)$(MUSL_CC) -O2 -g -fstack-protector-strong -fPIE $(SECTIONS_FLAG) \
+	$(Q)$(MUSL_CC) -O2 -g -fstack-protector-strong -fPIE \
 		-c -o $@ $<
 
-$(MUSL)/hot-text.ld: data/hot-text.txt scripts/hot-text-ld.sh
-	@echo "  GEN     $@"
-	$(Q)scripts/hot-text-ld.sh data/hot-text.txt \
-		$$($(MUSL_CC) -print-file-name=libc.a) \
-		$(MUSL)/lib/libsodium.a $(MUSL)/lib/libcrypt.a \
-		$(MUSL)/lib/libuuid.a $(MUSL)/lib/libfcgi.a >$@.tmp
-	@mv $@.tmp $@
-
 $(MUSL)/auth.cgi: $(MUSL_OBJ) $(MUSL)/obj/sqlite3.o $(MUSL)/obj/cjson.o \
-		$(MUSL)/hot-text.ld $(MUSL)/.done
+		$(MUSL)/.done
 	@echo "  LD      cgi-bin/auth.cgi (static, musl)"
-	$(Q)$(MUSL_LD) -static-pie -Wl,-z,relro,-z,now \
-		-Wl,-T,$(MUSL)/hot-text.ld -o $@ $(MUSL_OBJ) \
+	$(Q)$(MUSL_LD) -static-pie -Wl,-z,relro,-z,now -o $@ $(MUSL_OBJ) \
 		$(MUSL)/obj/sqlite3.o $(MUSL)/obj/cjson.o -L$(MUSL)/lib \
 		-lcrypt -luuid -lsodium -lfcgi
 
 ifeq ($(LINK),static)
 cgi-bin/auth.cgi: $(LIB_OBJ) $(B)/obj/main.o $(CJSON_DIR)/src/cJSON.c \
-		$(SQLITE_DIR)/amalg/sqlite3.c $(B)/hot-text.ld scripts/musl-libs.sh
+		$(SQLITE_DIR)/amalg/sqlite3.c scripts/musl-libs.sh
 	@if [ -f $(CJSON_DIR)/src/cJSON.c ] && \
 	    [ -f $(SQLITE_DIR)/amalg/sqlite3.c ] && \
 	    { scripts/musl-libs.sh $(MUSL) || \
@@ -201,8 +178,7 @@ cgi-bin/auth.cgi: $(LIB_OBJ) $(B)/obj/main.o $(CJSON_DIR)/src/cJSON.c \
 		fi; \
 		$(MAKE) -s --no-print-directory $(B)/obj/cjson.o && \
 		echo "  LD      $@ (static)" && \
-		$(CC) -static-pie -Wl,-z,relro,-z,now \
-		    -Wl,-T,$(B)/hot-text.ld -o $@ $(LIB_OBJ) \
+		$(CC) -static-pie -Wl,-z,relro,-z,now -o $@ $(LIB_OBJ) \
 		    $(B)/obj/main.o $(B)/obj/cjson.o $$sqlite $(STATIC_LIBS) \
 		    2>&1 | grep -v "statically linked applications requires\|: in function " >&2; \
 		test -x $@ && [ $@ -nt $(B)/obj/main.o ]; \

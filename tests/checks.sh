@@ -23,8 +23,7 @@ else
 	fail=$((fail + 1))
 fi
 # The static build: SQLite is this project's own build (Debian's library
-# would bring its full-text search and R-tree modules), and the request
-# path's functions come first, in their own section (see the Makefile).
+# would bring its full-text search and R-tree modules).
 cgi=cgi-bin/auth.cgi
 if [ -x "$cgi" ] && ! nm "$cgi" | grep -qE ' T (sqlite3Fts[35]Init|sqlite3RtreeInit)$'; then
 	echo "ok SQLite is the service's own build"
@@ -43,19 +42,6 @@ if [ -x "$cgi" ] && ! readelf -l -W "$cgi" | grep -q INTERP &&
 	pass=$((pass + 1))
 else
 	echo "not ok the static executable is a static PIE linked with musl (no musl-tools? see build/musl/log)"
-	fail=$((fail + 1))
-fi
-hot=$(readelf -S -W "$cgi" 2>/dev/null | sed 's/^ *\[ *[0-9]*\] *//' |
-	awk '$1 == ".text.hotpath" { print $3, $5 }')
-main=$(nm "$cgi" 2>/dev/null | awk '$3 == "main" { print $1 }')
-if [ -n "$hot" ] && [ -n "$main" ] && python3 -c '
-import sys
-start, size, main = (int(x, 16) for x in sys.argv[1:])
-sys.exit(0 if start <= main < start + size else 1)' $hot "$main"; then
-	echo "ok the request path comes first (.text.hotpath holds main)"
-	pass=$((pass + 1))
-else
-	echo "not ok the request path comes first (.text.hotpath: '$hot', main: '$main')"
 	fail=$((fail + 1))
 fi
 echo "$pass passed, $fail failed"
