@@ -1,7 +1,10 @@
 #!/bin/sh
-# run.sh: every test suite of `make test`, one after the other; prints
-# each suite's outcome and ends with the total "N passed, N failed".
-# Run from the top of the checkout after the build (make test does both).
+# run.sh: every test suite of `make test` (all), or the quick ones of make
+# check (quick: the unit tests and the CGI suite, plain builds), one after
+# the other; prints each suite's outcome and ends with the total
+# "N passed, N failed".
+# Usage: tests/run.sh [all|quick]   (after the build; make test and make
+# check do both)
 set -u
 cd "$(dirname "$0")/.." || exit 2
 
@@ -67,26 +70,33 @@ for t in build/unit/test_*; do
 	[ -x "$t" ] || continue
 	cmocka "unit $(basename "$t")" "$t"
 done
+suite "cgi" tests/cgi/run.sh cgi-bin/auth.cgi
+if [ "${1:-all}" = quick ]; then
+	echo "$total_pass passed, $total_fail failed"
+	[ "$total_fail" -eq 0 ]
+	exit
+fi
 for t in build/unit-asan/test_*; do
 	[ -x "$t" ] || continue
 	cmocka "unit+asan $(basename "$t")" "$t"
 done
 
-suite "cgi" tests/cgi/run.sh cgi-bin/auth.cgi
 suite "cgi+asan" tests/cgi/run.sh build/asan/auth.cgi
+suite "cgi (static)" tests/cgi/run.sh build/static/auth.cgi
+suite "static build" tests/static/checks.sh build/static/auth.cgi
 suite "admin" tests/admin/run.sh cgi-bin/auth.cgi
 suite "admin+asan" tests/admin/run.sh build/asan/auth.cgi
 suite "integration (4 servers)" tests/integration/run.sh
 suite "security" tests/security/run.sh
 suite "browser (chromium)" tests/browser/run.sh
 suite "hostile input" tests/robust/hostile.sh cgi-bin/auth.cgi build/asan/auth.cgi
-suite "valgrind (cgi suite)" tests/robust/valgrind.sh build/dyn/auth.cgi
+suite "valgrind (cgi suite)" tests/robust/valgrind.sh cgi-bin/auth.cgi
 suite "concurrency" tests/robust/concurrency.sh
 suite "faults" tests/robust/faults.sh
 suite "kill loop" tests/robust/killloop.sh
-suite "fastcgi valgrind" tests/fastcgi/valgrind.sh build/dyn/auth.cgi
+suite "fastcgi valgrind" tests/fastcgi/valgrind.sh cgi-bin/auth.cgi
 suite "fastcgi close" tests/fastcgi/close.sh cgi-bin/auth.cgi build/asan/auth.cgi
-suite "checks" tests/checks.sh
+suite "lint" tests/lint.sh
 fuzzers=""
 for f in build/fuzz/*; do
 	[ -f "$f" ] && [ -x "$f" ] && fuzzers="$fuzzers $(basename "$f")"

@@ -17,8 +17,7 @@
 # Usage: tests/fastcgi/valgrind.sh [EXECUTABLE]
 #   EXECUTABLE must be dynamically linked: valgrind cannot follow malloc in
 #   a static binary (it reports every heap read as uninitialised and finds
-#   no leaks). Default: build/dyn/auth.cgi, else cgi-bin/auth.cgi when that
-#   one is dynamic.
+#   no leaks). Default: cgi-bin/auth.cgi, as make builds it.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd -P)
@@ -31,14 +30,7 @@ root=$(cd "$here/../.." && pwd -P)
 N=${VALGRIND_REQUESTS:-10000}
 SECONDS_MAX=${VALGRIND_SECONDS:-150}
 
-exe=${1:-}
-if [ -z "$exe" ]; then
-	if [ -x "$root/build/dyn/auth.cgi" ]; then
-		exe=$root/build/dyn/auth.cgi
-	else
-		exe=$root/cgi-bin/auth.cgi
-	fi
-fi
+exe=${1:-$root/cgi-bin/auth.cgi}
 case $exe in /*) ;; *) exe=$PWD/$exe ;; esac
 if [ ! -x "$exe" ]; then
 	fail "executable" "$exe is missing: run make first"
@@ -48,7 +40,7 @@ fi
 # A dynamic executable has a program interpreter (ld.so).
 if ! readelf -l "$exe" 2>/dev/null | grep -q 'program interpreter'; then
 	fail "executable is dynamically linked" \
-		"$exe is static: valgrind cannot check it; build a dynamic one (make build/dyn/auth.cgi)"
+		"$exe is static: valgrind cannot check it; give it the one make builds"
 	summary
 	exit 1
 fi
