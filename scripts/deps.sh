@@ -15,8 +15,8 @@ run="$build lighttpd"
 # apache2-bin: the server and its modules, without a service, without
 # /etc/apache2 and without anything listening on port 80.
 run_apache="$run apache2-bin libapache2-mod-fcgid"
-test="$run_apache $check $lint $static clang libclang-rt-14-dev curl python3-requests valgrind util-linux chromium chromium-driver python3-selenium"
-fuzz="$build clang libclang-rt-14-dev"
+test="$run_apache $check $lint $static clang curl python3-requests valgrind util-linux chromium chromium-driver python3-selenium"
+fuzz="$build clang"
 bench="$run $static wrk time curl python3"
 
 target=${1:-build}
@@ -68,9 +68,27 @@ install() {
 # them once.
 update() {
 	[ -n "$updated" ] && return 0
-	$sudo apt-get update -qq
+	[ "$sudo" = none ] || $sudo apt-get update -qq >&2
 	updated=1
+}
+
+# clang_runtime: the package of clang's runtime (sanitizers, libFuzzer)
+# when clang lacks it. Its name holds clang's major version
+# (libclang-rt-14-dev on Debian 12, libclang-rt-19-dev on Debian 13);
+# where no such package exists, the runtime comes with clang itself.
+clang_runtime() {
+	ls "$(clang -print-runtime-dir 2>/dev/null)"/libclang_rt.fuzzer*.a \
+		>/dev/null 2>&1 && return 0
+	v=$(clang -dumpversion 2>/dev/null | cut -d. -f1)
+	[ -n "$v" ] || return 0
+	update
+	if apt-cache show "libclang-rt-$v-dev" >/dev/null 2>&1; then
+		echo "libclang-rt-$v-dev"
+	fi
 }
 
 # shellcheck disable=SC2086
 install $want
+case "$target" in
+test | fuzz) install $(clang_runtime) ;;
+esac
