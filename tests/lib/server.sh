@@ -29,7 +29,9 @@
 # the app as SERVE_USER (default www-data): STATE_DIR is then given to that
 # user, and the directories above it must be searchable by it; server_start
 # adds o+x (search only) to those that lack it under ${TMPDIR:-/tmp} (mktemp
-# -d makes 0700 directories), and fails with a message elsewhere.
+# -d makes 0700 directories), and fails with a message elsewhere. When that
+# user cannot reach the executable (a checkout in root's home, mode 0700),
+# serve.sh serves a copy of it from STATE_DIR/app/.
 
 SERVER_PID=""
 SERVER_PORT=""
