@@ -18,50 +18,66 @@ case $jobs in 1 | 2) ;; *) echo "$0: TEST_JOBS must be 1 or 2" >&2; exit 2 ;; es
 ranges=(20000-25999 26000-31999)
 
 log_dir=$(mktemp -d "${TMPDIR:-/tmp}/authcgi-tests.XXXXXX")
+slot_job=()
+slot_pid=()
+# Each suite runs in a process group of its own (job control), where
+# Ctrl-C does not reach it: stop_all SIG hands the signal on to the
+# groups of the running suites, as Ctrl-C would have.
+set -m
+stop_all() {
+	local p
+	for p in "${slot_pid[@]}"; do
+		kill -"$1" -- -"$p" 2>/dev/null
+	done
+	wait
+}
 trap 'rm -rf "$log_dir"' EXIT
-trap 'exit 1' INT TERM
+trap 'stop_all INT; exit 1' INT
+trap 'stop_all TERM; exit 1' TERM
 
 # The suites: "NAME<TAB>KIND<TAB>COMMAND...", the longest first, so that
 # two at a time end together. KIND: cmocka (a cmocka binary) or suite (a
 # script whose last line is "N passed, N failed").
 list=()
 add() { list+=("$1"$'\t'"$2"$'\t'"$3"); }
-quick() {
-	add "cgi" suite "tests/cgi/run.sh cgi-bin/auth.cgi"
+# units DIR LABEL: the cmocka binaries in DIR.
+units() {
 	local t
-	for t in build/unit/test_*; do
-		[ -x "$t" ] && add "unit $(basename "$t")" cmocka "$t"
+	for t in "$1"/test_*; do
+		[ -x "$t" ] && add "$2 $(basename "$t")" cmocka "$t"
 	done
 }
 case $what in
-quick) quick ;;
+quick)
+	add "cgi" suite "tests/cgi/run.sh cgi-bin/auth.cgi"
+	units build/unit unit
+	;;
 all)
 	add "valgrind (cgi suite)" suite "tests/robust/valgrind.sh cgi-bin/auth.cgi"
-	add "integration (4 servers)" suite "tests/integration/run.sh"
-	add "security" suite "tests/security/run.sh"
-	add "fastcgi valgrind" suite "tests/fastcgi/valgrind.sh cgi-bin/auth.cgi"
-	add "hostile input" suite "tests/robust/hostile.sh cgi-bin/auth.cgi build/asan/auth.cgi"
 	fuzzers=""
 	for f in build/fuzz/*; do
 		[ -f "$f" ] && [ -x "$f" ] && fuzzers="$fuzzers $(basename "$f")"
 	done
 	[ -n "$fuzzers" ] &&
 		add "fuzz" suite "tests/fuzz/run.sh build/fuzz ${FUZZ_SECONDS:-30}$fuzzers"
+	add "hostile input" suite "tests/robust/hostile.sh cgi-bin/auth.cgi build/asan/auth.cgi"
 	add "concurrency" suite "tests/robust/concurrency.sh"
 	add "faults" suite "tests/robust/faults.sh"
+	add "security" suite "tests/security/run.sh"
 	add "cgi+asan" suite "tests/cgi/run.sh build/asan/auth.cgi"
+	add "cgi" suite "tests/cgi/run.sh cgi-bin/auth.cgi"
+	add "fastcgi valgrind" suite "tests/fastcgi/valgrind.sh cgi-bin/auth.cgi"
 	add "cgi (static)" suite "tests/cgi/run.sh build/static/auth.cgi"
-	quick
+	add "integration (4 servers)" suite "tests/integration/run.sh"
 	add "browser (chromium)" suite "tests/browser/run.sh"
-	add "fastcgi close" suite "tests/fastcgi/close.sh cgi-bin/auth.cgi build/asan/auth.cgi"
 	add "kill loop" suite "tests/robust/killloop.sh"
 	add "admin" suite "tests/admin/run.sh cgi-bin/auth.cgi"
 	add "admin+asan" suite "tests/admin/run.sh build/asan/auth.cgi"
-	add "static build" suite "tests/static/checks.sh build/static/auth.cgi"
 	add "lint" suite "tests/lint.sh"
-	for t in build/unit-asan/test_*; do
-		[ -x "$t" ] && add "unit+asan $(basename "$t")" cmocka "$t"
-	done
+	add "static build" suite "tests/static/checks.sh build/static/auth.cgi"
+	add "fastcgi close" suite "tests/fastcgi/close.sh cgi-bin/auth.cgi build/asan/auth.cgi"
+	units build/unit unit
+	units build/unit-asan unit+asan
 	;;
 *) echo "usage: $0 [all|quick]" >&2; exit 2 ;;
 esac
@@ -115,7 +131,6 @@ run_one() {
 
 total_pass=0
 total_fail=0
-slot_job=()
 # reap: report every suite that has ended, and free its slot.
 reap() {
 	local s i p f
@@ -130,7 +145,6 @@ reap() {
 		unset "slot_job[$s]" "slot_pid[$s]"
 	done
 }
-slot_pid=()
 for i in "${!list[@]}"; do
 	while [ "${#slot_job[@]}" -ge "$jobs" ]; do
 		sleep 0.5
