@@ -72,6 +72,11 @@ UNITS   := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 LIB_OBJ      := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRC))
 LIB_OBJ_ASAN := $(patsubst src/%.c,$(B)/asan/%.o,$(LIB_SRC))
 
+# The goals that run make again (static, check, test, run, bench, fuzz)
+# build with one job per core unless make was given -j.
+SUBMAKE = $(MAKE) --no-print-directory \
+	$(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc 2>/dev/null || echo 1))
+
 .PHONY: all deps test check lint run bench static install install-static \
 	fuzz fuzz-bins unit-bins format clean
 
@@ -180,7 +185,7 @@ STATIC_SRC := $(MUSL)/.done $(CJSON_DIR)/src/cJSON.c $(SQLITE_DIR)/amalg/sqlite3
 
 static:
 	@scripts/deps.sh static
-	@$(MAKE) --no-print-directory $(STATIC)/auth.cgi
+	@$(SUBMAKE) $(STATIC)/auth.cgi
 	@echo "  static executable: $(STATIC)/auth.cgi (make install-static installs it)"
 
 $(MUSL)/.done: scripts/musl-libs.sh scripts/debian-src.sh
@@ -246,13 +251,13 @@ $(B)/bench/bare-fcgi: tests/bench/bare-fcgi.c
 
 test:
 	@scripts/deps.sh test
-	@$(MAKE) --no-print-directory all $(B)/asan/auth.cgi unit-bins \
+	@$(SUBMAKE) all $(B)/asan/auth.cgi unit-bins \
 		fuzz-bins $(STATIC)/auth.cgi
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run.sh all
 
 check:
 	@scripts/deps.sh check
-	@$(MAKE) --no-print-directory all $(addprefix $(B)/unit/,$(UNITS))
+	@$(SUBMAKE) all $(addprefix $(B)/unit/,$(UNITS))
 	@tests/run.sh quick
 
 lint:
@@ -261,18 +266,18 @@ lint:
 
 run:
 	@scripts/deps.sh $(if $(filter apache,$(SERVER)),run-apache,run)
-	@$(MAKE) --no-print-directory all
+	@$(SUBMAKE) all
 	@MODE=$(MODE) SERVER=$(SERVER) scripts/serve.sh "$(PORT)" "$(STATE_DIR)"
 
 bench:
 	@scripts/deps.sh bench
-	@$(MAKE) --no-print-directory all $(STATIC)/auth.cgi \
+	@$(SUBMAKE) all $(STATIC)/auth.cgi \
 		$(B)/bench/bare.cgi $(B)/bench/bare-musl.cgi $(B)/bench/bare-fcgi
 	@scripts/bench.sh
 
 fuzz:
 	@scripts/deps.sh fuzz
-	@$(MAKE) --no-print-directory fuzz-bins
+	@$(SUBMAKE) fuzz-bins
 	@tests/fuzz/run.sh $(B)/fuzz $(FUZZ_SECONDS) $(FUZZERS)
 
 install: all
