@@ -93,7 +93,7 @@ BODY="email=bench%40example.com&password=$PW"
 start() {
 	local name=$1 conf=$2 state=$tmp/$1 _
 	mkdir -p "$state"
-	AUTHCGI_DB=$state/auth.db "$cgi" init >/dev/null
+	AUTHCGI_DB=$state/auth.db "$cgi" init >/dev/null 2>"$state/init.err"
 	PORT=$(free_port) || return 1
 	URL=http://127.0.0.1:$PORT
 	SERVE_PORT=$PORT SERVE_STATE_DIR=$state SERVE_PROJECT_DIR=$root \
@@ -221,7 +221,7 @@ EOF
 state=$tmp/direct
 mkdir -p "$state"
 export AUTHCGI_DB=$state/auth.db
-"$cgi" init >/dev/null
+"$cgi" init >/dev/null 2>"$state/init.err"
 cgienv=(GATEWAY_INTERFACE=CGI/1.1 SCRIPT_NAME= SERVER_NAME=127.0.0.1
 	SERVER_PORT=80 SERVER_PROTOCOL=HTTP/1.1 REMOTE_ADDR=127.0.0.1 QUERY_STRING=)
 post=("${cgienv[@]}" REQUEST_METHOD=POST CONTENT_TYPE=application/x-www-form-urlencoded
