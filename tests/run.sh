@@ -106,7 +106,8 @@ counts() {
 }
 
 # run_one I: run suite I of the list in this process; its report goes to
-# I.report, its counts to I.counts, and I.done marks the end.
+# I.report, its counts to I.counts, and I.done marks the end (made before
+# the process ends).
 run_one() {
 	local name kind cmd out t0 rc p f
 	IFS=$'\t' read -r name kind cmd <<<"${list[$1]}"
@@ -136,7 +137,13 @@ reap() {
 	local s i p f
 	for s in "${!slot_job[@]}"; do
 		i=${slot_job[$s]}
-		[ -e "$log_dir/$i.done" ] || continue
+		kill -0 "${slot_pid[$s]}" 2>/dev/null && continue
+		if [ ! -e "$log_dir/$i.done" ]; then
+			# Gone without a report (killed): one failure.
+			echo "0 1" >"$log_dir/$i.counts"
+			printf '== %-28s ended without a report\n' \
+				"${list[$i]%%$'\t'*}" >"$log_dir/$i.report"
+		fi
 		wait "${slot_pid[$s]}" 2>/dev/null
 		cat "$log_dir/$i.report"
 		read -r p f <"$log_dir/$i.counts"
