@@ -40,6 +40,7 @@ static const struct {
     [ERR_FULL] = {503, "service unavailable"},
     [ERR_DB] = {503, "service unavailable"},
     [ERR_INTERNAL] = {503, "service unavailable"},
+    [ERR_UNSUPPORTED] = {503, "not available in this build"},
 };
 
 const char *

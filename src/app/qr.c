@@ -5,13 +5,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifndef AUTHCGI_NO_TOTP
 #include <qrencode.h>
+#endif
 
 #include "internal.h"
 
 /* White modules around the code, as the standard asks. */
 #define QUIET 4
 
+#ifdef AUTHCGI_NO_TOTP
+enum err
+app_qr_svg(const char *text, char **out, size_t *len)
+{
+	(void)text;
+	(void)out;
+	(void)len;
+	return ERR_UNSUPPORTED;
+}
+#else
 enum err
 app_qr_svg(const char *text, char **out, size_t *len)
 {
@@ -63,3 +75,4 @@ out:
 	QRcode_free(q);
 	return e;
 }
+#endif

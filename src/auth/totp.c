@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#ifndef AUTHCGI_NO_TOTP
 #include <liboath/oath.h>
+#endif
 #include <sodium.h>
 
 #include "../common/log.h"
@@ -15,6 +17,7 @@ _Static_assert(AUTH_TOTP_SEALED_LEN == crypto_secretbox_NONCEBYTES +
                                            AUTH_TOTP_KEY_LEN,
                "a sealed secret is a nonce, a tag and the secret");
 
+#ifndef AUTHCGI_NO_TOTP
 /* liboath's set-up, once per process. */
 static bool
 oath_ready(void)
@@ -25,6 +28,7 @@ oath_ready(void)
 		rc = oath_init();
 	return rc == OATH_OK;
 }
+#endif
 
 /* The key that seals secrets, derived from the service's secret key so
  * that no other use of that key can open them. */
@@ -92,6 +96,11 @@ enum err
 auth_totp_base32(const unsigned char secret[AUTH_TOTP_KEY_LEN],
                  char out[AUTH_TOTP_B32_LEN + 1])
 {
+#ifdef AUTHCGI_NO_TOTP
+	(void)secret;
+	(void)out;
+	return ERR_UNSUPPORTED;
+#else
 	char *b32 = NULL;
 	size_t n = 0;
 	enum err e = ERR_OK;
@@ -109,6 +118,7 @@ auth_totp_base32(const unsigned char secret[AUTH_TOTP_KEY_LEN],
 		free(b32);
 	}
 	return e;
+#endif
 }
 
 enum err
@@ -126,6 +136,15 @@ auth_totp_verify(const struct auth *a,
 	for (i = 0; code[i] != '\0'; i++)
 		if (code[i] < '0' || code[i] > '9')
 			return ERR_CREDENTIALS;
+#ifdef AUTHCGI_NO_TOTP
+	(void)secret;
+	(void)after;
+	(void)step;
+	(void)counter;
+	(void)pos;
+	(void)rc;
+	return ERR_UNSUPPORTED;
+#else
 	if (!oath_ready())
 		return ERR_INTERNAL;
 	rc = oath_totp_validate3((const char *)secret, AUTH_TOTP_KEY_LEN,
@@ -139,6 +158,7 @@ auth_totp_verify(const struct auth *a,
 		return ERR_CREDENTIALS;
 	*step = (int64_t)counter;
 	return ERR_OK;
+#endif
 }
 
 /* Percent-encode s for a URI's path or query, into out. */

@@ -26,6 +26,7 @@ static const char *const names[ERR__MAX] = {
     [ERR_FULL] = "database full",
     [ERR_DB] = "database unavailable",
     [ERR_INTERNAL] = "internal error",
+    [ERR_UNSUPPORTED] = "not in this build",
 };
 
 const char *
@@ -40,5 +41,5 @@ bool
 err_is_fault(enum err e)
 {
 	return e == ERR_NOMEM || e == ERR_BUSY || e == ERR_FULL ||
-	       e == ERR_DB || e == ERR_INTERNAL;
+	       e == ERR_DB || e == ERR_INTERNAL || e == ERR_UNSUPPORTED;
 }

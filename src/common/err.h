@@ -35,6 +35,8 @@ enum err {
 	ERR_FULL,        /* disk or database full */
 	ERR_DB,          /* database missing, read-only or corrupt */
 	ERR_INTERNAL,    /* any other server fault */
+	ERR_UNSUPPORTED, /* not in this build (make static: no second
+	                    factor) */
 	ERR__MAX
 };
 

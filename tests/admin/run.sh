@@ -7,7 +7,7 @@
 # inspected with sqlite3.
 # Usage: tests/admin/run.sh [EXECUTABLE]   (default cgi-bin/auth.cgi)
 # Last line: "N passed, N failed"; exit 1 on failure. VERBOSE=1 prints
-# passes too. Takes about 10 s (two sleeps of 2 s for expiry, bcrypt).
+# passes too. Takes about 10 s.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd -P)
@@ -255,25 +255,32 @@ check_match "end-sessions unknown: message" "$A_ERR" 'no such account'
 
 # ------------------------------------------------------------------ purge
 
-# dave: a session and a reset token that expire after 1 s; hal: a lock of
-# 1 s after 2 failures. bob's lock (900 s, from above) is still running.
-SHORT=(AUTHCGI_SESSION_IDLE=1 AUTHCGI_RESET_TTL=1 AUTHCGI_LOCK_WINDOW=1
-	AUTHCGI_LOCK_TIME=1)
-# Times are whole seconds: the three failures must fall in one second of
-# the clock for the 1 s window to count them together, so start at the
-# beginning of one.
-"$PY" -c 'import time; time.sleep(1 - time.time() % 1)'
+# What purge removes is made old by moving its times back in the database
+# by AGE seconds, so that how long the requests take cannot matter. dave: a
+# session and a reset token (TTL 600 s); hal: a lock of 600 s after 2
+# failures; every failure so far (window 600 s). bob's lock (900 s, from
+# above) is still running and keeps its time; so does dave's fresh
+# session, made after the ageing. purge runs with an idle limit of 600 s:
+# with the default 1800 s, no session would be old enough.
+SHORT=(AUTHCGI_SESSION_IDLE=600)
+AGE=1000
+BOB_LOCK=$(sql "SELECT group_concat(quote(key)) FROM throttle_locks")
+check_eq "purge: one lock before (bob's)" "$(sql 'SELECT count(*) FROM throttle_locks')" 1
 for i in 1 2 3; do
-	cgi "${SHORT[@]}" AUTHCGI_LOCK_ACCOUNT=2 -- POST /sessions "email=hal%40example.com&password=wrong-$i"
+	cgi AUTHCGI_LOCK_ACCOUNT=2 AUTHCGI_LOCK_WINDOW=600 AUTHCGI_LOCK_TIME=600 \
+		-- POST /sessions "email=hal%40example.com&password=wrong-$i"
 done
-check_status "purge: hal locked for 1 s" 429
+check_status "purge: hal locked" 429
 cgi -- POST /sessions "email=dave%40example.com&password=$PW"
 DAVE_OLD=$(sid)
-cgi "${SHORT[@]}" -- POST /reset_password "email=dave%40example.com"
+cgi AUTHCGI_RESET_TTL=600 -- POST /reset_password "email=dave%40example.com"
 check_status "purge: dave's reset token" 200
 TOKEN=$(body_get reset_token)
 sessions_before=$(sql 'SELECT count(*) FROM sessions')
-sleep 2
+sql "UPDATE sessions SET created_at = created_at - $AGE, last_seen = last_seen - $AGE;
+	UPDATE reset_tokens SET expires_at = expires_at - $AGE;
+	UPDATE throttle_events SET at = at - $AGE;
+	UPDATE throttle_locks SET until = until - $AGE WHERE key NOT IN ($BOB_LOCK)"
 cgi -- POST /sessions "email=dave%40example.com&password=$PW"
 DAVE_NEW=$(sid)
 admin "${SHORT[@]}" -- purge
@@ -282,9 +289,9 @@ check_match "purge: prints counts" "$A_OUT" '^purged [0-9]+ sessions, [0-9]+ res
 n_sess=$(sed -n 's/^purged \([0-9]*\) sessions.*/\1/p' <<<"$A_OUT")
 n_tok=$(sed -n 's/.*, \([0-9]*\) reset tokens.*/\1/p' <<<"$A_OUT")
 n_thr=$(sed -n 's/.*, \([0-9]*\) lockout counters.*/\1/p' <<<"$A_OUT")
-check_eq "purge: every session older than 2 s removed" "$n_sess" "$sessions_before"
+check_eq "purge: every session idle for longer than AUTHCGI_SESSION_IDLE removed" "$n_sess" "$sessions_before"
 check_eq "purge: the expired token removed" "$n_tok" 1
-check "purge: ended lockout counters removed (hal's, the address's)" test "${n_thr:-0}" -ge 2
+check "purge: ended locks and old failures removed (hal's lock, the failures)" test "${n_thr:-0}" -ge 2
 check_eq "purge: no reset token left" "$(sql 'SELECT count(*) FROM reset_tokens')" 0
 check_eq "purge: only the fresh session left" "$(sql 'SELECT count(*) FROM sessions')" 1
 check_eq "purge: one lockout left (bob's running lock), no failure older than the window" \
