@@ -25,6 +25,7 @@ enum cgi_var {
 	V_ORIGIN,
 	V_REFERER,
 	V_ACCEPT,
+	V_USER_AGENT,
 	V_STRINGS,
 	V_HTTPS = V_STRINGS,
 	V_TRANSFER_ENCODING,
@@ -40,19 +41,13 @@ static const struct {
 	const char *name;
 	size_t len;
 } cgi_vars[V_COUNT] = {
-    VAR("REQUEST_METHOD"),
-    VAR("PATH_INFO"),
-    VAR("SCRIPT_NAME"),
-    VAR("QUERY_STRING"),
-    VAR("CONTENT_TYPE"),
-    VAR("HTTP_COOKIE"),
-    VAR("REMOTE_ADDR"),
-    VAR("HTTP_HOST"),
-    VAR("HTTP_ORIGIN"),
-    VAR("HTTP_REFERER"),
-    VAR("HTTP_ACCEPT"),
-    VAR("HTTPS"),
-    VAR("HTTP_TRANSFER_ENCODING"),
+    VAR("REQUEST_METHOD"), VAR("PATH_INFO"),
+    VAR("SCRIPT_NAME"),    VAR("QUERY_STRING"),
+    VAR("CONTENT_TYPE"),   VAR("HTTP_COOKIE"),
+    VAR("REMOTE_ADDR"),    VAR("HTTP_HOST"),
+    VAR("HTTP_ORIGIN"),    VAR("HTTP_REFERER"),
+    VAR("HTTP_ACCEPT"),    VAR("HTTP_USER_AGENT"),
+    VAR("HTTPS"),          VAR("HTTP_TRANSFER_ENCODING"),
     VAR("CONTENT_LENGTH"),
 };
 #undef VAR
@@ -97,9 +92,10 @@ strings_copy(struct http_request *req, const char *const val[V_COUNT],
              size_t max)
 {
 	char **const dst[V_STRINGS] = {
-	    &req->method_name,  &req->path,    &req->script_name, &req->query,
-	    &req->content_type, &req->cookie,  &req->remote_addr, &req->host,
-	    &req->origin,       &req->referer, &req->accept};
+	    &req->method_name, &req->path,         &req->script_name,
+	    &req->query,       &req->content_type, &req->cookie,
+	    &req->remote_addr, &req->host,         &req->origin,
+	    &req->referer,     &req->accept,       &req->user_agent};
 	const char *src[V_STRINGS];
 	size_t len[V_STRINGS], i, total = 0;
 	char *p;
@@ -115,7 +111,10 @@ strings_copy(struct http_request *req, const char *const val[V_COUNT],
 		len[i] = src[i] != NULL ? strlen(src[i]) : 0;
 		if (i > V_SCRIPT && src[i] != NULL && len[i] > max) {
 			src[i] = NULL;
-			e = ERR_HEADER_SIZE;
+			/* The user agent is only ever shown: one that long
+			 * is left out, not an error. */
+			if (i != V_USER_AGENT)
+				e = ERR_HEADER_SIZE;
 		}
 		/* Each string is bounded by the environment's size. */
 		if (src[i] != NULL)
