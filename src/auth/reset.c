@@ -56,7 +56,8 @@ auth_reset_request(struct auth *a, struct auth_call *call, const char *email,
 	if (a->cfg.deliver_command != NULL) {
 		/* The token goes to its owner only, and a request for an
 		 * unknown email does the same work, sending nothing. */
-		e = auth_deliver_token(a, known ? su.email : email, t, known);
+		e = auth_mail_send(a, AUTH_MAIL_RESET, known ? su.email : email,
+		                   t, NULL, known);
 		explicit_bzero(t, sizeof(t));
 		if (e != ERR_OK)
 			goto out;
@@ -147,6 +148,7 @@ auth_reset_update(struct auth *a, struct auth_call *call, const char *email,
 	}
 	explicit_bzero(su.hash, sizeof(su.hash));
 	log_audit("password_change", su.id, auth_client(call));
+	auth_notice(a, AUTH_MAIL_PASSWORD, su.email, NULL);
 	auth_user_of(&su, user);
 out:
 	explicit_bzero(hash, sizeof(hash));
