@@ -3,6 +3,8 @@
  *
  *   app.c      the context, and one request from its checks to its route
  *   routes.c   the route table and the contract's handlers
+ *   account.c  the handlers of account self-service: the account page,
+ *              password, email, sessions, deletion, email links
  *   answer.c   answers: the one table of error kinds and their HTTP
  *              answers, JSON, pages and redirects
  *   safety.c   request safety: the Origin check, the form token, the
@@ -32,7 +34,21 @@ enum app_page {
 	APP_PAGE_RESET_ASK,  /* ask for a reset token */
 	APP_PAGE_RESET_SENT, /* the token's link, or "check your mail" */
 	APP_PAGE_RESET_SET,  /* set a new password with a token */
+	APP_PAGE_ACCOUNT,    /* the signed-in account: password, email,
+	                        sessions, deletion */
+	APP_PAGE_VERIFY_ASK, /* ask for a new email link */
+	APP_PAGE_VERIFY_SET, /* follow an email link */
 	APP_PAGE__MAX
+};
+
+/* One session in the account page's list: the texts it shows. */
+struct app_page_session {
+	const char *id;         /* its public id */
+	const char *created;    /* when it began */
+	const char *last_seen;  /* when it was last used */
+	const char *client;     /* the address it began from */
+	const char *user_agent; /* the browser it began in */
+	const char *current;    /* non-NULL for the caller's own */
 };
 
 /* What a page shows besides its form; render.c escapes every string.
@@ -42,8 +58,12 @@ struct app_page_args {
 	const char *notice;     /* shown as a notice */
 	const char *email;      /* pre-filled or shown */
 	const char *token;      /* RESET_SENT: the link's token (none: "check
-	                           your mail"); RESET_SET: the form's */
+	                           your mail"); RESET_SET, VERIFY_SET: the
+	                           form's */
 	const char *form_token; /* anti-forgery token for every form */
+	const char *pending;    /* ACCOUNT: an address waiting for its link */
+	const struct app_page_session *sessions; /* ACCOUNT: the list ... */
+	size_t nsessions;                        /* ... of this many */
 };
 
 /* One request in flight: what every handler gets. */
@@ -53,6 +73,7 @@ struct call {
 	struct http_response *resp;
 	struct auth_call who; /* the client, for throttling and audit */
 	bool html;            /* the client prefers pages (a browser) */
+	const char *param;    /* the path's parameter (":id" of a route) */
 	enum app_page page;   /* in html mode, the page an error re-renders */
 	struct app_page_args args;           /* and what it shows */
 	char form_token[AUTH_TOKEN_LEN + 1]; /* this browser's, once known */
@@ -73,8 +94,31 @@ enum err app_page_style(struct http_response *resp);
 /* ---- routes.c ---- */
 
 /* Answer c's request with the handler of its path and method: 404 for an
- * unknown path, 405 with Allow for another method. */
+ * unknown path, 405 with Allow for another method. A route's path may end
+ * in a parameter segment (":id"), which matches one non-empty segment,
+ * handed to its handler in c->param. */
 void app_route(struct call *c);
+
+/* The session cookie's value, or NULL; caller frees with free(). */
+char *app_session_value(const struct call *c);
+
+/* The value of a query-string parameter, or NULL; parsed on the first
+ * call into q (zero-initialised by the caller, which clears it with
+ * http_fields_clear()), borrowed from it. */
+const char *app_query_get(struct call *c, struct http_fields *q,
+                          const char *name);
+
+/* ---- account.c: the handlers of account self-service ---- */
+
+void app_h_account_page(struct call *c);   /* GET /account */
+void app_h_password(struct call *c);       /* PUT /password */
+void app_h_sessions(struct call *c);       /* GET /sessions */
+void app_h_session_end(struct call *c);    /* DELETE /sessions/:id */
+void app_h_email(struct call *c);          /* PUT /email */
+void app_h_account_delete(struct call *c); /* DELETE /account */
+void app_h_verify_page(struct call *c);    /* GET /verify_email */
+void app_h_verify_request(struct call *c); /* POST /verify_email */
+void app_h_verify(struct call *c);         /* PUT /verify_email */
 
 /* ---- answer.c: every answer goes through these; on a failure to build
  * one, resp->status is left 500 (main.c then writes a bare status) ---- */

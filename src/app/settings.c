@@ -70,9 +70,15 @@ static const struct setting settings[] = {
     {"AUTHCGI_RESET_ENDS_SESSIONS", K_BOOL, AT(auth.reset_ends_sessions), "0",
      "1", 0, 1, "1: a password reset ends the account's sessions"},
     {"AUTHCGI_RESET_COMMAND", K_STR, AT(auth.deliver_command), NULL, NULL, 0, 0,
-     "command that delivers reset tokens (hardened: required)"},
+     "command that delivers the service's mail (hardened: required)"},
     {"AUTHCGI_PUBLIC_URL", K_STR, AT(auth.reset_url), NULL, NULL, 0, 0,
      "public address of the service, for links in messages"},
+    {"AUTHCGI_VERIFY_EMAIL", K_BOOL, AT(auth.verify_email), "0", NULL, 0, 1,
+     "1: log-in waits for the link mailed at registration"},
+    {"AUTHCGI_LINK_TTL", K_I64, AT(auth.link_ttl), "86400", NULL, 1, 1LL << 40,
+     "seconds an email link stays valid"},
+    {"AUTHCGI_CLIENT_MEMORY", K_I64, AT(auth.client_memory), "7776000", NULL, 0,
+     1LL << 40, "seconds a client address is remembered; 0: none"},
     {"AUTHCGI_COOKIE_SECURE", K_BOOL, AT(cookie_secure), "0", "1", 0, 1,
      "1: Secure on every cookie, not only over HTTPS"},
     {"AUTHCGI_ALLOWED_ORIGINS", K_STR, AT(allowed_origins), NULL, NULL, 0, 0,
@@ -249,6 +255,12 @@ rules(struct app_settings *s)
 			          " reach their owner)");
 			return ERR_INVAL;
 		}
+	}
+	if (s->auth.verify_email && s->auth.deliver_command == NULL) {
+		log_error(
+		    "setting AUTHCGI_VERIFY_EMAIL=1 needs"
+		    " AUTHCGI_RESET_COMMAND (how links reach their owner)");
+		return ERR_INVAL;
 	}
 	if (s->auth.password_min > s->auth.password_max) {
 		log_error("setting AUTHCGI_PASSWORD_MIN=%zu is above"
