@@ -123,6 +123,19 @@ enum err auth_throttle_locked_until(struct auth *a, const char *email,
  * requests) and forget its failures. */
 enum err auth_throttle_unlock(struct auth *a, const char *email);
 
+/*
+ * reset.c: the start of a request for a mailed token (a reset token, an
+ * email link), the same for a known email or not: a transaction begun
+ * here, the request counted (kind) for email and the caller's address,
+ * the account looked up (*known, and *su when known). ERR_OK leaves the
+ * transaction open for the caller; ERR_THROTTLED has committed the count
+ * (and a new lock); any other error has rolled it back.
+ */
+enum err auth_mailed_request(struct auth *a, struct auth_call *call,
+                             struct store *st, enum auth_count kind,
+                             const char *email, struct store_user *su,
+                             bool *known);
+
 /* links.c: in the caller's transaction, a new link for account uid to
  * email, replacing any older one, valid for link_ttl seconds; token is
  * its token, which only the mail to email carries. */

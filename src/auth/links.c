@@ -32,11 +32,10 @@ auth_link_make(struct auth *a, struct store *st, int64_t uid, const char *email,
 enum err
 auth_link_request(struct auth *a, struct auth_call *call, const char *email)
 {
-	char t[AUTH_TOKEN_LEN + 1];
-	struct auth_attempt at;
+	char t[AUTH_TOKEN_LEN + 1] = "";
 	struct store_user su;
 	struct store *st;
-	bool send = false;
+	bool known = false, send = false;
 	enum err e;
 
 	memset(&su, 0, sizeof(su));
@@ -44,23 +43,12 @@ auth_link_request(struct auth *a, struct auth_call *call, const char *email)
 		email = "";
 	if ((e = auth_store(a, &st)) != ERR_OK)
 		return e;
-	if ((e = store_begin(st)) != ERR_OK)
-		return e;
-	e = auth_throttle_take(a, call, AUTH_COUNT_LINK, email, false, &at);
-	if (e == ERR_THROTTLED) {
-		/* Keep the count (and a new lock) all the same. */
-		if ((e = store_commit(st)) == ERR_OK)
-			e = ERR_THROTTLED;
+	if ((e = auth_mailed_request(a, call, st, AUTH_COUNT_LINK, email, &su,
+	                             &known)) != ERR_OK)
 		goto out;
-	}
-	if (e == ERR_OK) {
-		e = store_user_by_email(st, email, &su);
-		send = e == ERR_OK && su.unverified && !su.disabled;
-		if (e == ERR_NOT_FOUND)
-			e = ERR_OK;
-	}
 	explicit_bzero(su.hash, sizeof(su.hash));
-	if (e == ERR_OK && send)
+	send = known && su.unverified && !su.disabled;
+	if (send)
 		e = auth_link_make(a, st, su.id, su.email, t);
 	else
 		auth_token_new(a, t);
