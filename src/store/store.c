@@ -1006,23 +1006,14 @@ store_link_delete(struct store *st, int64_t user_id)
 	return id_stmt(st, S_LINK_DELETE, user_id, "delete email link");
 }
 
-/* Read one integer bound to (id, text) or (id, n); 0 without a row. */
+/* Step the bound statement q for one integer: *out, 0 when there is no
+ * row; q is reset after. */
 static enum err
-id_int(struct store *st, enum stmt s, int64_t id, const char *text, int64_t n,
-       int64_t *out, const char *what)
+step_int(struct store *st, sqlite3_stmt *q, int64_t *out, const char *what)
 {
-	sqlite3_stmt *q = NULL;
 	enum err e = ERR_OK;
-	int rc;
+	int rc = sqlite3_step(q);
 
-	if ((e = prepare(st, s, &q)) != ERR_OK)
-		return e;
-	sqlite3_bind_int64(q, 1, id);
-	if (text != NULL)
-		sqlite3_bind_text(q, 2, text, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_int64(q, 2, n);
-	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW)
 		*out = sqlite3_column_int64(q, 0);
 	else if (rc == SQLITE_DONE)
@@ -1031,6 +1022,24 @@ id_int(struct store *st, enum stmt s, int64_t id, const char *text, int64_t n,
 		e = fault(st, rc, what);
 	finish(q);
 	return e;
+}
+
+/* Read one integer bound to (id, text) or (id, n); 0 without a row. */
+static enum err
+id_int(struct store *st, enum stmt s, int64_t id, const char *text, int64_t n,
+       int64_t *out, const char *what)
+{
+	sqlite3_stmt *q = NULL;
+	enum err e;
+
+	if ((e = prepare(st, s, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_int64(q, 1, id);
+	if (text != NULL)
+		sqlite3_bind_text(q, 2, text, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(q, 2, n);
+	return step_int(st, q, out, what);
 }
 
 enum err
@@ -1086,23 +1095,14 @@ key_int(struct store *st, enum stmt s, const char *key, const int64_t *n,
         int64_t *out, const char *what)
 {
 	sqlite3_stmt *q = NULL;
-	enum err e = ERR_OK;
-	int rc;
+	enum err e;
 
 	if ((e = prepare(st, s, &q)) != ERR_OK)
 		return e;
 	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
 	if (n != NULL)
 		sqlite3_bind_int64(q, 2, *n);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int64(q, 0);
-	else if (rc == SQLITE_DONE)
-		*out = 0;
-	else
-		e = fault(st, rc, what);
-	finish(q);
-	return e;
+	return step_int(st, q, out, what);
 }
 
 enum err
