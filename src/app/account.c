@@ -109,6 +109,21 @@ signed_in(struct call *c, struct signed_in *s)
 	return false;
 }
 
+/* signed_in(), then the account's password from the field "password"
+ * (400 when it is missing): false when answered. */
+static bool
+signed_in_password(struct call *c, struct signed_in *s, const char **password)
+{
+	static const char *const names[] = {"password"};
+
+	if (!signed_in(c, s))
+		return false;
+	if (app_fields(c, names, password, 1))
+		return true;
+	signed_in_clear(s);
+	return false;
+}
+
 /* {"message": msg}, or to a browser 303 to path. */
 static void
 done(struct call *c, const char *path, const char *msg)
@@ -172,18 +187,15 @@ later_field(const struct call *c, const char *name)
 void
 app_h_password(struct call *c)
 {
-	static const char *const names[] = {"password"};
-	const char *v[1], *np;
+	const char *pw, *np;
 	struct signed_in s;
 	struct auth_user u;
 	enum err e;
 
-	if (!signed_in(c, &s))
+	if (!signed_in_password(c, &s, &pw))
 		return;
-	if (!app_fields(c, names, v, 1))
-		goto out;
 	np = later_field(c, "new_password");
-	e = auth_password_change(c->app->auth, &c->who, s.sid, v[0], np, &u);
+	e = auth_password_change(c->app->auth, &c->who, s.sid, pw, np, &u);
 	if (e == ERR_PASSWORD && *np == '\0')
 		app_answer_message(c, 400, "new_password is required");
 	else if (e == ERR_PASSWORD)
@@ -194,7 +206,6 @@ app_h_password(struct call *c)
 		app_answer_see_other(c, "/account?notice=password");
 	else
 		app_answer_email(c, u.email, "message", "password changed");
-out:
 	signed_in_clear(&s);
 }
 
@@ -282,19 +293,16 @@ app_h_session_end(struct call *c)
 void
 app_h_email(struct call *c)
 {
-	static const char *const names[] = {"password"};
-	const char *v[1], *ne;
+	const char *pw, *ne;
 	struct signed_in s;
 	struct auth_user u;
 	bool pending = false;
 	enum err e;
 
-	if (!signed_in(c, &s))
+	if (!signed_in_password(c, &s, &pw))
 		return;
-	if (!app_fields(c, names, v, 1))
-		goto out;
 	ne = later_field(c, "new_email");
-	e = auth_email_change(c->app->auth, &c->who, s.sid, v[0], ne, &u,
+	e = auth_email_change(c->app->auth, &c->who, s.sid, pw, ne, &u,
 	                      &pending);
 	if (e == ERR_EMAIL && *ne == '\0')
 		app_answer_message(c, 400, "new_email is required");
@@ -309,24 +317,20 @@ app_h_email(struct call *c)
 		                     ? "a link to confirm the new address is"
 		                       " on its way to it"
 		                     : "email changed");
-out:
 	signed_in_clear(&s);
 }
 
 void
 app_h_account_delete(struct call *c)
 {
-	static const char *const names[] = {"password"};
-	const char *v[1];
+	const char *pw;
 	struct signed_in s;
 	struct auth_user u;
 	enum err e;
 
-	if (!signed_in(c, &s))
+	if (!signed_in_password(c, &s, &pw))
 		return;
-	if (!app_fields(c, names, v, 1))
-		goto out;
-	e = auth_account_delete(c->app->auth, &c->who, s.sid, v[0], &u);
+	e = auth_account_delete(c->app->auth, &c->who, s.sid, pw, &u);
 	if (e != ERR_OK)
 		app_answer_error(c, e);
 	else if (!cookie_cleared(c))
@@ -335,7 +339,6 @@ app_h_account_delete(struct call *c)
 		app_answer_see_other(c, "/login?notice=deleted");
 	else
 		app_answer_email(c, u.email, "message", "account deleted");
-out:
 	signed_in_clear(&s);
 }
 
