@@ -158,19 +158,76 @@ mail_wait() {
 	done
 	return 1
 }
-# check_mail NAME TO SUBJECT EXPECTED: the message's lines are exactly
-# EXPECTED's, where the line "    TOKEN" stands for the message's one
-# token, which must be a UUID4 (MAIL_TOKEN then).
+# message KIND TO [DETAIL]: the text of a message of KIND (reset,
+# password, confirm, changed, verify, new_client, deleted) to TO, as it is
+# sent without AUTHCGI_PUBLIC_URL; the line "    TOKEN" stands for its
+# token. DETAIL: the new address (changed), the client's (new_client).
+message() {
+	local subject body
+	case $1 in
+	reset)
+		subject="Password reset"
+		body="Someone asked to reset the password of the account $2.
+If it was you, use this token within 60 minutes; it works once:
+
+    TOKEN
+
+If it was not you, ignore this message." ;;
+	password)
+		subject="Your password was changed"
+		body="The password of the account $2 was changed.
+
+If it was not you, reset your password now." ;;
+	confirm | verify)
+		subject="Confirm your new email address"
+		body="Someone asked to change the email address of an account to $2."
+		if [ "$1" == verify ]; then
+			subject="Verify your email address"
+			body="An account was created with the email address $2."
+		fi
+		body="$body
+If it was you, confirm it within 24 hours with this token; it works once:
+
+    TOKEN
+
+If it was not you, ignore this message: nothing changes." ;;
+	changed)
+		subject="Your email address was changed"
+		body="The account of the email address $2 now uses the address $3;
+this address gets no more mail about it.
+
+If it was not you, tell the service's operator." ;;
+	new_client)
+		subject="A log-in from a new address"
+		body="Someone logged in to the account $2 from the address $3,
+which the account had not used lately.
+
+If it was not you, change your password and end the sessions you do not know." ;;
+	deleted)
+		subject="Your account was deleted"
+		body="The account $2 was deleted, with its sessions.
+
+If it was not you, tell the service's operator." ;;
+	esac
+	printf 'To: %s\nSubject: %s\nContent-Type: text/plain; charset=utf-8\n\n%s\n' \
+		"$2" "$subject" "$body"
+}
+# check_mail NAME KIND TO [DETAIL]: the next message to TO with KIND's
+# subject has exactly the lines `message KIND TO DETAIL` gives (or, with
+# EXPECTED set, EXPECTED's); its token, if any, is a UUID4 (MAIL_TOKEN
+# then), and it carries no other.
+EXPECTED=""
 MAIL_TOKEN=""
 check_mail() {
-	local name=$1 got want
-	if ! mail_wait "$2" "$3"; then
-		fail "$name: a message to $2, \"$3\"" "none came ($(ls "$MAILDIR"))"
+	local name=$1 got want subject
+	want=${EXPECTED:-$(message "$2" "$3" "${4:-}")}
+	subject=$(sed -n 's/^Subject: //p' <<<"$want" | head -n 1)
+	if ! mail_wait "$3" "$subject"; then
+		fail "$name: a message to $3, \"$subject\"" "none came ($(ls "$MAILDIR"))"
 		return
 	fi
 	MAIL_TOKEN=$(grep -oE "^    $UUID_RE\$" "$MSG" | tr -d ' ')
 	got=$(sed -E "s/^    $UUID_RE\$/    TOKEN/; s/token=$UUID_RE\$/token=TOKEN/" "$MSG")
-	want=$4
 	if [ "$got" == "$want" ]; then
 		ok "$name: the message, line by line"
 	else
@@ -374,17 +431,7 @@ run PUT /email "$(form password "$PW2" new_email alice3@example.com)" \
 check_status "email change with mail: 200" 200
 check_body_exact "email change with mail: pending" \
 	'{"email": "alice2@example.com", "message": "a link to confirm the new address is on its way to it"}'
-check_mail "email change: the link, to the new address" alice3@example.com \
-	"Confirm your new email address" "To: alice3@example.com
-Subject: Confirm your new email address
-Content-Type: text/plain; charset=utf-8
-
-Someone asked to change the email address of an account to alice3@example.com.
-If it was you, confirm it within 24 hours with this token; it works once:
-
-    TOKEN
-
-If it was not you, ignore this message: nothing changes."
+check_mail "email change: the link, to the new address" confirm alice3@example.com
 LINK=$MAIL_TOKEN
 check_eq "email change: not yet" "$(sql "SELECT count(*) FROM users WHERE email = 'alice3@example.com'")" 0
 check_eq "email change: the link is kept as a digest" \
@@ -394,15 +441,8 @@ check "email change: no link in clear in the database" \
 run PUT /verify_email "$(form token "$LINK")" "${MAIL[@]}"
 check_status "follow the link: 200" 200
 check_body_exact "follow the link: body" '{"email": "alice3@example.com", "message": "email verified"}'
-check_mail "email change: the old address is told" alice2@example.com \
-	"Your email address was changed" "To: alice2@example.com
-Subject: Your email address was changed
-Content-Type: text/plain; charset=utf-8
-
-The account of the email address alice2@example.com now uses the address alice3@example.com;
-this address gets no more mail about it.
-
-If it was not you, tell the service's operator."
+check_mail "email change: the old address is told" changed alice2@example.com \
+	alice3@example.com
 run PUT /verify_email "$(form token "$LINK")" "${MAIL[@]}"
 check_status "the link works once: 403" 403
 check_message "a used link: message" "invalid or expired link"
@@ -412,55 +452,29 @@ check_body_exact "email change: the profile" '{"email": "alice3@example.com"}'
 run PUT /password "$(form password "$PW2" new_password "$PW")" \
 	HTTP_COOKIE="session_id=$A6" "${MAIL[@]}" AUTHCGI_PUBLIC_URL=https://auth.example/a
 check_status "password change with mail: 200" 200
-check_mail "password changed: the notice" alice3@example.com \
-	"Your password was changed" "To: alice3@example.com
-Subject: Your password was changed
-Content-Type: text/plain; charset=utf-8
-
-The password of the account alice3@example.com was changed.
+EXPECTED="$(message password alice3@example.com | head -n 5)
 
 Your account's page:
 
     https://auth.example/a/account
 
 If it was not you, reset your password now."
+check_mail "password changed: the notice, with the account page's link" password \
+	alice3@example.com
+EXPECTED=""
 
 run POST /reset_password "$(form email alice3@example.com)" "${MAIL[@]}"
 check_status "reset request with mail: 200" 200
-check_mail "reset: the token, to its owner" alice3@example.com "Password reset" "To: alice3@example.com
-Subject: Password reset
-Content-Type: text/plain; charset=utf-8
-
-Someone asked to reset the password of the account alice3@example.com.
-If it was you, use this token within 60 minutes; it works once:
-
-    TOKEN
-
-If it was not you, ignore this message."
+check_mail "reset: the token, to its owner" reset alice3@example.com
 RT=$MAIL_TOKEN
 run PUT /reset_password "$(form email alice3@example.com reset_token "$RT" new_password "$PW2")" "${MAIL[@]}"
 check_status "reset with the mailed token: 200" 200
-check_mail "password reset: the notice" alice3@example.com \
-	"Your password was changed" "To: alice3@example.com
-Subject: Your password was changed
-Content-Type: text/plain; charset=utf-8
-
-The password of the account alice3@example.com was changed.
-
-If it was not you, reset your password now."
+check_mail "password reset: the notice" password alice3@example.com
 
 # A log-in from an address the account has not used: told.
 ADDR=198.51.100.7 login alice3@example.com "$PW2" "${MAIL[@]}"
 check_status "log-in from a new address: 200" 200
-check_mail "a new address: the notice" alice3@example.com \
-	"A log-in from a new address" "To: alice3@example.com
-Subject: A log-in from a new address
-Content-Type: text/plain; charset=utf-8
-
-Someone logged in to the account alice3@example.com from the address 198.51.100.7,
-which the account had not used lately.
-
-If it was not you, change your password and end the sessions you do not know."
+check_mail "a new address: the notice" new_client alice3@example.com 198.51.100.7
 ADDR=198.51.100.7 login alice3@example.com "$PW2" "${MAIL[@]}"
 login alice3@example.com "$PW2" "${MAIL[@]}"
 A7=$SID
@@ -479,16 +493,7 @@ run POST /users "$(form email carol@example.com password "$PW")" "${VER[@]}"
 check_status "register with verification: 200" 200
 check_body_exact "register with verification: the contract's body" \
 	'{"email": "carol@example.com", "message": "user created"}'
-check_mail "verification: the link" carol@example.com "Verify your email address" "To: carol@example.com
-Subject: Verify your email address
-Content-Type: text/plain; charset=utf-8
-
-An account was created with the email address carol@example.com.
-If it was you, confirm it within 24 hours with this token; it works once:
-
-    TOKEN
-
-If it was not you, ignore this message: nothing changes."
+check_mail "verification: the link" verify carol@example.com
 V1=$MAIL_TOKEN
 run POST /sessions "$(form email carol@example.com password wrong)" "${VER[@]}"
 check_status "unverified, wrong password: 401" 401
@@ -499,17 +504,7 @@ check_eq "unverified: no session" "$(sid)" ""
 run POST /verify_email "$(form email carol@example.com)" "${VER[@]}"
 check_status "ask for a new link: 200" 200
 cp "$R_BODY_FILE" "$tmp/ask.known"
-VERIFY_MSG="To: carol@example.com
-Subject: Verify your email address
-Content-Type: text/plain; charset=utf-8
-
-An account was created with the email address carol@example.com.
-If it was you, confirm it within 24 hours with this token; it works once:
-
-    TOKEN
-
-If it was not you, ignore this message: nothing changes."
-check_mail "verification: the new link" carol@example.com "Verify your email address" "$VERIFY_MSG"
+check_mail "verification: the new link" verify carol@example.com
 V2=$MAIL_TOKEN
 run POST /verify_email "$(form email nobody@example.com)" "${VER[@]}"
 check_status "ask for an unknown email: 200" 200
@@ -526,7 +521,7 @@ done
 check_eq "asking again is rate limited like reset requests" "$codes" "200 200 200 429 "
 LINKS=()
 for i in 1 2 3; do
-	check_mail "verification: link $i of 3" carol@example.com "Verify your email address" "$VERIFY_MSG"
+	check_mail "verification: link $i of 3" verify carol@example.com
 	LINKS+=("$MAIL_TOKEN")
 done
 check_eq "links stored: one, for carol" "$(sql "SELECT count(*) FROM email_links")" 1
@@ -578,13 +573,7 @@ for t in users sessions reset_tokens email_links known_clients; do
 	[ $t == users ] && col=id
 	check_eq "delete: no row of dan's in $t" "$(sql "SELECT count(*) FROM $t WHERE $col = $uid")" 0
 done
-check_mail "delete: the notice" dan@example.com "Your account was deleted" "To: dan@example.com
-Subject: Your account was deleted
-Content-Type: text/plain; charset=utf-8
-
-The account dan@example.com was deleted, with its sessions.
-
-If it was not you, tell the service's operator."
+check_mail "delete: the notice" deleted dan@example.com
 
 # ======================================================================
 echo "-- what is kept, and for how long"
@@ -670,44 +659,20 @@ if server_start "$tmp/srv"; then
 	check_status "lighttpd: wrong current password 401" 401
 	req PUT /password -b "session_id=$W1" -d "password=$PW" -d "new_password=$PW2"
 	check_status "lighttpd: PUT /password" 200
-	check_mail "lighttpd: password changed" web@example.com "Your password was changed" "To: web@example.com
-Subject: Your password was changed
-Content-Type: text/plain; charset=utf-8
-
-The password of the account web@example.com was changed.
-
-If it was not you, reset your password now."
+	check_mail "lighttpd: password changed" password web@example.com
 	req PUT /email -b "session_id=$W1" -d "password=$PW2" -d new_email=web2@example.com
 	check_status "lighttpd: PUT /email" 200
 	check_message "lighttpd: pending" "a link to confirm the new address is on its way to it"
-	check_mail "lighttpd: the link" web2@example.com "Confirm your new email address" "To: web2@example.com
-Subject: Confirm your new email address
-Content-Type: text/plain; charset=utf-8
-
-Someone asked to change the email address of an account to web2@example.com.
-If it was you, confirm it within 24 hours with this token; it works once:
-
-    TOKEN
-
-If it was not you, ignore this message: nothing changes."
+	check_mail "lighttpd: the link" confirm web2@example.com
 	req PUT /verify_email -d "token=$MAIL_TOKEN"
 	check_status "lighttpd: follow the link" 200
-	check_mail "lighttpd: the old address told" web@example.com "Your email address was changed" "$(printf '%s\n' \
-		"To: web@example.com" "Subject: Your email address was changed" \
-		"Content-Type: text/plain; charset=utf-8" "" \
-		"The account of the email address web@example.com now uses the address web2@example.com;" \
-		"this address gets no more mail about it." "" \
-		"If it was not you, tell the service's operator.")"
+	check_mail "lighttpd: the old address told" changed web@example.com web2@example.com
 	req GET /account -b "session_id=$W1" -H "Accept: $HTML"
 	check_status "lighttpd: the account page" 200
 	check "lighttpd: the page shows the new email" grep -q 'web2@example.com' "$R_BODY_FILE"
 	req DELETE /account -b "session_id=$W1" -d "password=$PW2"
 	check_status "lighttpd: DELETE /account" 200
-	check_mail "lighttpd: deleted" web2@example.com "Your account was deleted" "$(printf '%s\n' \
-		"To: web2@example.com" "Subject: Your account was deleted" \
-		"Content-Type: text/plain; charset=utf-8" "" \
-		"The account web2@example.com was deleted, with its sessions." "" \
-		"If it was not you, tell the service's operator.")"
+	check_mail "lighttpd: deleted" deleted web2@example.com
 	server_stop
 else
 	fail "lighttpd: start" "$(tail -n 3 "$tmp/srv/lighttpd.stderr" 2>/dev/null)"
