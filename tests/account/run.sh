@@ -4,7 +4,7 @@
 # real lighttpd and curl. Status, body and the database's rows are
 # checked, and the mail the service sends: a delivery command writes each
 # message to a file of its own, which is compared line by line with the
-# message expected.
+# message expected. The lighttpd part runs as CGI and as FastCGI.
 #
 #   sessions: the list holds a public id per session, never a token or a
 #     digest of one (every token issued in the suite is looked for in
@@ -618,12 +618,11 @@ run GET /account "" HTTP_COOKIE="session_id=$B2"
 check_status "GET /account for a JSON client: 405" 405
 
 # ======================================================================
-echo "-- through lighttpd"
+echo "-- through lighttpd, CGI and FastCGI"
 mkdir -p "$tmp/project/cgi-bin" "$tmp/project/conf"
 cp "$CGI" "$tmp/project/cgi-bin/auth.cgi"
-cp "$root/conf/lighttpd.conf" "$tmp/project/conf/"
+cp "$root/conf/lighttpd.conf" "$root/conf/lighttpd-fastcgi.conf" "$tmp/project/conf/"
 SERVER_PROJECT_DIR=$tmp/project
-export SERVER_MODE=cgi SERVER_KIND=lighttpd
 export AUTHCGI_RESET_COMMAND=$MAILCMD AUTHCGI_HASH_COST=1
 rm -f "$MAILDIR"/*.eml
 # req METHOD PATH [CURL_ARGS...]
@@ -636,47 +635,52 @@ req() {
 	cat "$tmp/h" "$tmp/b" >"$tmp/hb"
 	resp_parse "$tmp/hb"
 }
-if server_start "$tmp/srv"; then
-	DB=$tmp/srv/auth.db
-	req POST /users -d email=web@example.com -d "password=$PW"
-	check_status "lighttpd: register" 200
-	req POST /sessions -d email=web@example.com -d "password=$PW" -A "Web/1"
+for mode in cgi fastcgi; do
+	export SERVER_MODE=$mode SERVER_KIND=lighttpd
+	L="lighttpd-$mode"
+	if ! server_start "$tmp/srv-$mode"; then
+		fail "$L: start" "$(tail -n 3 "$tmp/srv-$mode"/*.stderr 2>/dev/null)"
+		continue
+	fi
+	w=web-$mode@example.com
+	w2=web2-$mode@example.com
+	req POST /users -d "email=$w" -d "password=$PW"
+	check_status "$L: register" 200
+	req POST /sessions -d "email=$w" -d "password=$PW" -A "Web/1"
 	W1=$(sid)
-	req POST /sessions -d email=web@example.com -d "password=$PW"
+	req POST /sessions -d "email=$w" -d "password=$PW"
 	W2=$(sid)
 	keep "$W1"
 	keep "$W2"
 	req GET /sessions -b "session_id=$W1"
-	check_status "lighttpd: GET /sessions" 200
-	check "lighttpd: no token in the list" no_token_in "$R_BODY_FILE"
-	check_match "lighttpd: the user agent" "$(cat "$R_BODY_FILE")" '"user_agent":"Web/1"'
+	check_status "$L: GET /sessions" 200
+	check "$L: no token in the list" no_token_in "$R_BODY_FILE"
+	check_match "$L: the user agent" "$(cat "$R_BODY_FILE")" '"user_agent":"Web/1"'
 	OTHER=$(session_ids other)
 	req DELETE "/sessions/$OTHER" -b "session_id=$W1"
-	check_status "lighttpd: DELETE /sessions/<id>" 200
+	check_status "$L: DELETE /sessions/<id>" 200
 	req GET /profile -b "session_id=$W2"
-	check_status "lighttpd: that session ended" 403
+	check_status "$L: that session ended" 403
 	req PUT /password -b "session_id=$W1" -d password=wrong -d "new_password=$PW2"
-	check_status "lighttpd: wrong current password 401" 401
+	check_status "$L: wrong current password 401" 401
 	req PUT /password -b "session_id=$W1" -d "password=$PW" -d "new_password=$PW2"
-	check_status "lighttpd: PUT /password" 200
-	check_mail "lighttpd: password changed" password web@example.com
-	req PUT /email -b "session_id=$W1" -d "password=$PW2" -d new_email=web2@example.com
-	check_status "lighttpd: PUT /email" 200
-	check_message "lighttpd: pending" "a link to confirm the new address is on its way to it"
-	check_mail "lighttpd: the link" confirm web2@example.com
+	check_status "$L: PUT /password" 200
+	check_mail "$L: password changed" password "$w"
+	req PUT /email -b "session_id=$W1" -d "password=$PW2" -d "new_email=$w2"
+	check_status "$L: PUT /email" 200
+	check_message "$L: pending" "a link to confirm the new address is on its way to it"
+	check_mail "$L: the link" confirm "$w2"
 	req PUT /verify_email -d "token=$MAIL_TOKEN"
-	check_status "lighttpd: follow the link" 200
-	check_mail "lighttpd: the old address told" changed web@example.com web2@example.com
+	check_status "$L: follow the link" 200
+	check_mail "$L: the old address told" changed "$w" "$w2"
 	req GET /account -b "session_id=$W1" -H "Accept: $HTML"
-	check_status "lighttpd: the account page" 200
-	check "lighttpd: the page shows the new email" grep -q 'web2@example.com' "$R_BODY_FILE"
+	check_status "$L: the account page" 200
+	check "$L: the page shows the new email" grep -q "$w2" "$R_BODY_FILE"
 	req DELETE /account -b "session_id=$W1" -d "password=$PW2"
-	check_status "lighttpd: DELETE /account" 200
-	check_mail "lighttpd: deleted" deleted web2@example.com
+	check_status "$L: DELETE /account" 200
+	check_mail "$L: deleted" deleted "$w2"
 	server_stop
-else
-	fail "lighttpd: start" "$(tail -n 3 "$tmp/srv/lighttpd.stderr" 2>/dev/null)"
-fi
+done
 
 echo "($NREQ requests to $CGI)"
 summary
