@@ -245,7 +245,7 @@ enum err auth_account_get(struct auth *a, struct auth_call *call,
 
 /* End the account's session of public id id (the caller's own one too:
  * then *current is true); ERR_SESSION_ID when the account has no
- * live session by that id, another account's included. */
+ * session by that id (another account's is no different). */
 enum err auth_session_end(struct auth *a, struct auth_call *call,
                           const char *sid, const char *id, bool *current);
 
