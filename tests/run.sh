@@ -76,6 +76,8 @@ suite "cgi" tests/cgi/run.sh cgi-bin/auth.cgi
 suite "cgi+asan" tests/cgi/run.sh build/asan/auth.cgi
 suite "admin" tests/admin/run.sh cgi-bin/auth.cgi
 suite "admin+asan" tests/admin/run.sh build/asan/auth.cgi
+suite "account" tests/account/run.sh cgi-bin/auth.cgi
+suite "account+asan" tests/account/run.sh build/asan/auth.cgi
 suite "integration (4 servers)" tests/integration/run.sh
 suite "security" tests/security/run.sh
 suite "browser (chromium)" tests/browser/run.sh
