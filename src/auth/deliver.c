@@ -114,7 +114,8 @@ put_encoded(char *out, size_t size, size_t *n, const char *s)
  * The page a message points to: base (the service's public address and
  * mount point, e.g. "https://example.org/auth") + path, then for a reset
  * "?email=...&reset_token=..." (the email percent-encoded), for an email
- * link "?token=...". "" when no address is configured or it does not fit.
+ * link "?token=...", for a notice to the account its page. "" when no
+ * address is configured, the message has no page, or it does not fit.
  */
 static void
 page_link(const char *base, enum auth_mail kind, const char *email,
@@ -146,7 +147,6 @@ page_link(const char *base, enum auth_mail kind, const char *email,
 			return;
 		break;
 	case AUTH_MAIL_PASSWORD:
-	case AUTH_MAIL_EMAIL_CHANGED:
 	case AUTH_MAIL_NEW_CLIENT:
 		w = snprintf(out, size, "%s/account", base);
 		if (w >= 0 && (size_t)w < size)
