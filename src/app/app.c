@@ -59,6 +59,7 @@ app_handle(struct app *app, struct http_request *req, enum err read_err,
 	c.req = req;
 	c.resp = resp;
 	app_client_address(&c);
+	c.who.user_agent = req->user_agent;
 	c.html =
 	    http_accept_prefers(req->accept, "text/html", "application/json");
 	c.page = APP_PAGE_HOME;

@@ -3,6 +3,8 @@
  *
  *   app.c      the context, and one request from its checks to its route
  *   routes.c   the route table and the contract's handlers
+ *   account.c  the handlers of account self-service: the account page,
+ *              password, email, sessions, deletion, email links
  *   answer.c   answers: the one table of error kinds and their HTTP
  *              answers, JSON, pages and redirects
  *   safety.c   request safety: the Origin check, the form token, the
@@ -13,6 +15,7 @@
  *   next.c     where a browser may be sent back to after log-in
  *   render.c   the HTML pages, from the templates of src/app/pages
  *   settings.c the AUTHCGI_* settings, as one table
+ *   config.c   the settings file
  *   admin.c    the command-line tool
  */
 #ifndef AUTHCGI_APP_INTERNAL_H
@@ -36,7 +39,21 @@ enum app_page {
 	APP_PAGE_RESET_SENT, /* the token's link, or "check your mail" */
 	APP_PAGE_RESET_SET,  /* set a new password with a token */
 	APP_PAGE_FORBIDDEN,  /* signed in, but not allowed there */
+	APP_PAGE_ACCOUNT,    /* the signed-in account: password, email,
+	                        sessions, deletion */
+	APP_PAGE_VERIFY_ASK, /* ask for a new email link */
+	APP_PAGE_VERIFY_SET, /* follow an email link */
 	APP_PAGE__MAX
+};
+
+/* One session in the account page's list: the texts it shows. */
+struct app_page_session {
+	const char *id;         /* its public id */
+	const char *created;    /* when it began */
+	const char *last_seen;  /* when it was last used */
+	const char *client;     /* the address it began from */
+	const char *user_agent; /* the browser it began in */
+	const char *current;    /* non-NULL for the caller's own */
 };
 
 /* What a page shows besides its form; render.c escapes every string.
@@ -46,9 +63,13 @@ struct app_page_args {
 	const char *notice;     /* shown as a notice */
 	const char *email;      /* pre-filled or shown */
 	const char *token;      /* RESET_SENT: the link's token (none: "check
-	                           your mail"); RESET_SET: the form's */
+	                           your mail"); RESET_SET, VERIFY_SET: the
+	                           form's */
 	const char *form_token; /* anti-forgery token for every form */
 	const char *next;       /* LOGIN: where to go after log-in */
+	const char *pending;    /* ACCOUNT: an address waiting for its link */
+	const struct app_page_session *sessions; /* ACCOUNT: the list ... */
+	size_t nsessions;                        /* ... of this many */
 };
 
 /* One request in flight: what every handler gets. */
@@ -58,6 +79,7 @@ struct call {
 	struct http_response *resp;
 	struct auth_call who; /* the client, for throttling and audit */
 	bool html;            /* the client prefers pages (a browser) */
+	const char *param;    /* the path's parameter (":id" of a route) */
 	enum app_page page;   /* in html mode, the page an error re-renders */
 	struct app_page_args args;           /* and what it shows */
 	char form_token[AUTH_TOKEN_LEN + 1]; /* this browser's, once known */
@@ -81,8 +103,31 @@ enum err app_page_style(struct http_response *resp);
 /* ---- routes.c ---- */
 
 /* Answer c's request with the handler of its path and method: 404 for an
- * unknown path, 405 with Allow for another method. */
+ * unknown path, 405 with Allow for another method. A route's path may end
+ * in a parameter segment (":id"), which matches one non-empty segment,
+ * handed to its handler in c->param. */
 void app_route(struct call *c);
+
+/* The session cookie's value, or NULL; caller frees with free(). */
+char *app_session_value(const struct call *c);
+
+/* The value of a query-string parameter, or NULL; parsed on the first
+ * call into q (zero-initialised by the caller, which clears it with
+ * http_fields_clear()), borrowed from it. */
+const char *app_query_get(struct call *c, struct http_fields *q,
+                          const char *name);
+
+/* ---- account.c: the handlers of account self-service ---- */
+
+void app_h_account_page(struct call *c);   /* GET /account */
+void app_h_password(struct call *c);       /* PUT /password */
+void app_h_sessions(struct call *c);       /* GET /sessions */
+void app_h_session_end(struct call *c);    /* DELETE /sessions/:id */
+void app_h_email(struct call *c);          /* PUT /email */
+void app_h_account_delete(struct call *c); /* DELETE /account */
+void app_h_verify_page(struct call *c);    /* GET /verify_email */
+void app_h_verify_request(struct call *c); /* POST /verify_email */
+void app_h_verify(struct call *c);         /* PUT /verify_email */
 
 /* ---- answer.c: every answer goes through these; on a failure to build
  * one, resp->status is left 500 (main.c then writes a bare status) ---- */
@@ -142,6 +187,16 @@ bool app_method_override(struct call *c);
  * (or, from our own pages, carry the form token). False when refused
  * (answered 403 then). */
 bool app_same_origin(struct call *c);
+
+/* ---- config.c ---- */
+
+/* Read the settings file (AUTHCGI_CONFIG, or the build's default when it
+ * exists): values[i] is the value it gives names[i], NULL when none.
+ * ERR_INVAL (logged) for a file that cannot be read, is too long, or
+ * names anything but names[]. The values stay valid until the next
+ * call. */
+enum err app_config_read(const char *const *names, size_t count,
+                         const char **values);
 
 /* ---- qr.c ---- */
 
