@@ -173,7 +173,7 @@ login_commit(struct auth *a, struct auth_call *call, struct store *st,
 	if ((e = auth_hash_unchanged(st, su)) != ERR_OK ||
 	    (e = store_session_insert(
 	         st, digest, su->id, now, pub, *client != '\0' ? client : NULL,
-	         *agent != '\0' ? agent : NULL)) != ERR_OK ||
+	         *agent != '\0' ? agent : NULL, false)) != ERR_OK ||
 	    (e = auth_client_remember(a, st, su->id, call, new_client)) !=
 	        ERR_OK ||
 	    (e = store_user_set_login(st, su->id, now)) != ERR_OK ||

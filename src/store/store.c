@@ -62,6 +62,22 @@ enum stmt {
 	S_THROTTLE_CLEAR,
 	S_PURGE_LINKS,
 	S_PURGE_CLIENTS,
+	S_SESSION_SET_FACTOR,
+	S_FACTOR_GET,
+	S_FACTOR_PUT,
+	S_FACTOR_ACTIVATE,
+	S_FACTOR_USE,
+	S_FACTOR_DELETE,
+	S_RECOVERY_DELETE,
+	S_RECOVERY_ADD,
+	S_RECOVERY_USE,
+	S_RECOVERY_COUNT,
+	S_PENDING_PUT,
+	S_PENDING_FIND,
+	S_PENDING_DELETE,
+	S_PENDING_DELETE_USER,
+	S_PURGE_PENDING,
+	S_PURGE_FACTORS,
 	S__MAX
 };
 
@@ -78,15 +94,17 @@ static const char *const stmt_sql[S__MAX] = {
     [S_USER_SET_LOGIN] = "UPDATE users SET last_login = ?2 WHERE id = ?1",
     [S_SESSION_INSERT] = "INSERT INTO sessions (token_hash, user_id,"
                          " created_at, last_seen, public_id, client,"
-                         " user_agent) VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6)",
-    [S_SESSION_FIND] = "SELECT user_id, created_at, last_seen, token_hash"
-                       " FROM sessions WHERE token_hash = ?1",
+                         " user_agent, second_factor)"
+                         " VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7)",
+    [S_SESSION_FIND] = "SELECT user_id, created_at, last_seen, token_hash,"
+                       " second_factor FROM sessions WHERE token_hash = ?1",
     [S_SESSION_FIND_USER] = "SELECT s.user_id, s.created_at, s.last_seen,"
-                            " s.token_hash, u.email FROM sessions s"
+                            " s.token_hash, s.second_factor, u.email"
+                            " FROM sessions s"
                             " JOIN users u ON u.id = s.user_id"
                             " WHERE s.token_hash = ?1",
     [S_SESSION_GATE] = "SELECT s.user_id, s.created_at, s.last_seen,"
-                       " s.token_hash, u.email,"
+                       " s.token_hash, s.second_factor, u.email,"
                        " (SELECT coalesce(group_concat(name, ','), '') FROM"
                        " (SELECT name FROM groups WHERE user_id = u.id"
                        " ORDER BY name))"
@@ -159,6 +177,38 @@ static const char *const stmt_sql[S__MAX] = {
     [S_THROTTLE_CLEAR] = "DELETE FROM throttle_events WHERE key = ?1",
     [S_PURGE_LINKS] = "DELETE FROM email_links WHERE expires_at <= ?1",
     [S_PURGE_CLIENTS] = "DELETE FROM known_clients WHERE last_seen < ?1",
+    [S_SESSION_SET_FACTOR] = "UPDATE sessions SET second_factor = 1"
+                             " WHERE token_hash = ?1",
+    [S_FACTOR_GET] = "SELECT sealed, active, last_step, expires_at"
+                     " FROM second_factors WHERE user_id = ?1",
+    [S_FACTOR_PUT] = "INSERT OR REPLACE INTO second_factors"
+                     " (user_id, sealed, active, last_step, expires_at)"
+                     " VALUES (?1, ?2, 0, 0, ?3)",
+    [S_FACTOR_ACTIVATE] = "UPDATE second_factors SET active = 1,"
+                          " last_step = ?2, expires_at = 0"
+                          " WHERE user_id = ?1 AND active = 0",
+    [S_FACTOR_USE] = "UPDATE second_factors SET last_step = ?2"
+                     " WHERE user_id = ?1 AND active = 1"
+                     " AND last_step < ?2",
+    [S_FACTOR_DELETE] = "DELETE FROM second_factors WHERE user_id = ?1",
+    [S_RECOVERY_DELETE] = "DELETE FROM recovery_codes WHERE user_id = ?1",
+    [S_RECOVERY_ADD] = "INSERT OR IGNORE INTO recovery_codes"
+                       " (user_id, digest) VALUES (?1, ?2)",
+    [S_RECOVERY_USE] = "DELETE FROM recovery_codes"
+                       " WHERE user_id = ?1 AND digest = ?2",
+    [S_RECOVERY_COUNT] = "SELECT count(*) FROM recovery_codes"
+                         " WHERE user_id = ?1",
+    [S_PENDING_PUT] = "INSERT INTO pending_logins"
+                      " (token_hash, user_id, form_hash, expires_at)"
+                      " VALUES (?1, ?2, ?3, ?4)",
+    [S_PENDING_FIND] = "SELECT user_id, expires_at, token_hash, form_hash"
+                       " FROM pending_logins WHERE token_hash = ?1",
+    [S_PENDING_DELETE] = "DELETE FROM pending_logins WHERE token_hash = ?1",
+    [S_PENDING_DELETE_USER] = "DELETE FROM pending_logins"
+                              " WHERE user_id = ?1",
+    [S_PURGE_PENDING] = "DELETE FROM pending_logins WHERE expires_at <= ?1",
+    [S_PURGE_FACTORS] = "DELETE FROM second_factors"
+                        " WHERE active = 0 AND expires_at <= ?1",
 };
 
 /*
@@ -229,6 +279,30 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     " key TEXT NOT NULL,"
     " last_seen INTEGER NOT NULL,"
     " PRIMARY KEY (user_id, key)) WITHOUT ROWID;",
+    /* 5 -> 6: the second factor. One per account, its secret sealed
+     * (the key is not in the database), active once confirmed, with the
+     * last time step used so that a code works once; until then a
+     * setting-up one expires. Recovery codes as keyed digests. A log-in
+     * that waits for its code, bound to the browser's form token.
+     * Sessions say whether they began with the second factor. */
+    "CREATE TABLE second_factors ("
+    " user_id INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,"
+    " sealed BLOB NOT NULL,"
+    " active INTEGER NOT NULL,"
+    " last_step INTEGER NOT NULL,"
+    " expires_at INTEGER NOT NULL);"
+    "CREATE TABLE recovery_codes ("
+    " user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+    " digest TEXT NOT NULL,"
+    " PRIMARY KEY (user_id, digest)) WITHOUT ROWID;"
+    "CREATE TABLE pending_logins ("
+    " token_hash BLOB PRIMARY KEY,"
+    " user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+    " form_hash BLOB NOT NULL,"
+    " expires_at INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX pending_logins_user ON pending_logins (user_id);"
+    "ALTER TABLE sessions ADD COLUMN second_factor INTEGER NOT NULL"
+    " DEFAULT 0;",
 };
 
 struct store {
@@ -727,7 +801,8 @@ enum err
 store_session_insert(struct store *st,
                      const unsigned char digest[STORE_DIGEST_LEN],
                      int64_t user_id, int64_t now, const char *public_id,
-                     const char *client, const char *user_agent)
+                     const char *client, const char *user_agent,
+                     bool second_factor)
 {
 	sqlite3_stmt *q = NULL;
 	enum err e;
@@ -746,6 +821,7 @@ store_session_insert(struct store *st,
 		sqlite3_bind_text(q, 5, client, -1, SQLITE_STATIC);
 	if (user_agent != NULL)
 		sqlite3_bind_text(q, 6, user_agent, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 7, second_factor ? 1 : 0);
 	return step_done(st, q, "insert session");
 }
 
@@ -773,11 +849,12 @@ session_row(struct store *st, enum stmt which,
 		ss.user_id = sqlite3_column_int64(q, 0);
 		ss.created = sqlite3_column_int64(q, 1);
 		ss.last_seen = sqlite3_column_int64(q, 2);
+		ss.second_factor = sqlite3_column_int64(q, 4) != 0;
 		if ((e = column_digest(q, 3, ss.digest)) == ERR_OK &&
 		    email != NULL)
-			e = column_copy(q, 4, email, email_size);
+			e = column_copy(q, 5, email, email_size);
 		if (e == ERR_OK && groups != NULL)
-			e = column_copy(q, 5, groups, STORE_GROUPS_MAX + 1);
+			e = column_copy(q, 6, groups, STORE_GROUPS_MAX + 1);
 		if (e == ERR_OK)
 			*out = ss;
 	}
@@ -1279,6 +1356,10 @@ store_user_delete(struct store *st, int64_t id)
 	    (e = id_stmt(st, S_LINK_DELETE, id, "delete user")) != ERR_OK ||
 	    (e = id_stmt(st, S_CLIENT_DELETE_USER, id, "delete user")) !=
 	        ERR_OK ||
+	    (e = id_stmt(st, S_FACTOR_DELETE, id, "delete user")) != ERR_OK ||
+	    (e = id_stmt(st, S_RECOVERY_DELETE, id, "delete user")) != ERR_OK ||
+	    (e = id_stmt(st, S_PENDING_DELETE_USER, id, "delete user")) !=
+	        ERR_OK ||
 	    (e = id_stmt(st, S_USER_DELETE, id, "delete user")) != ERR_OK)
 		goto out;
 	if (sqlite3_changes64(st->db) == 0) {
@@ -1316,7 +1397,7 @@ store_purge(struct store *st, int64_t now, int64_t idle_before,
             struct store_purged *out)
 {
 	struct store_purged p;
-	int64_t locks = 0;
+	int64_t locks = 0, factors = 0;
 	enum err e;
 
 	if ((e = store_begin(st)) != ERR_OK)
@@ -1332,11 +1413,16 @@ store_purge(struct store *st, int64_t now, int64_t idle_before,
 	        ERR_OK ||
 	    (e = purge_stmt(st, S_PURGE_CLIENTS, clients_before, NULL,
 	                    &p.clients)) != ERR_OK ||
+	    (e = purge_stmt(st, S_PURGE_PENDING, now, NULL, &p.pending)) !=
+	        ERR_OK ||
+	    (e = purge_stmt(st, S_PURGE_FACTORS, now, NULL, &factors)) !=
+	        ERR_OK ||
 	    (e = store_commit(st)) != ERR_OK) {
 		store_rollback(st);
 		return e;
 	}
 	p.throttles += locks;
+	p.pending += factors;
 	*out = p;
 	return ERR_OK;
 }
@@ -1402,5 +1488,204 @@ detach:
 		*imported = done;
 		*skipped = total - done;
 	}
+	return e;
+}
+
+/* ---- the second factor ---- */
+
+enum err
+store_session_set_factor(struct store *st,
+                         const unsigned char digest[STORE_DIGEST_LEN])
+{
+	return digest_stmt(st, S_SESSION_SET_FACTOR, digest, NULL,
+	                   "mark session");
+}
+
+enum err
+store_factor_get(struct store *st, int64_t user_id, struct store_factor *out)
+{
+	const void *p;
+	sqlite3_stmt *q = NULL;
+	enum err e;
+	int rc, n;
+
+	if ((e = prepare(st, S_FACTOR_GET, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_int64(q, 1, user_id);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_DONE) {
+		e = ERR_NOT_FOUND;
+	} else if (rc != SQLITE_ROW) {
+		e = fault(st, rc, "read second factor");
+	} else {
+		p = sqlite3_column_blob(q, 0);
+		n = sqlite3_column_bytes(q, 0);
+		if (p == NULL || n <= 0 || n > STORE_SEALED_MAX) {
+			log_error("database: the second factor of user %lld"
+			          " is malformed",
+			          (long long)user_id);
+			e = ERR_DB;
+		} else {
+			memcpy(out->sealed, p, (size_t)n);
+			out->sealed_len = (size_t)n;
+			out->active = sqlite3_column_int64(q, 1) != 0;
+			out->last_step = sqlite3_column_int64(q, 2);
+			out->expires = sqlite3_column_int64(q, 3);
+		}
+	}
+	finish(q);
+	return e;
+}
+
+enum err
+store_factor_put(struct store *st, int64_t user_id, const unsigned char *sealed,
+                 size_t n, int64_t expires)
+{
+	sqlite3_stmt *q = NULL;
+	enum err e;
+
+	if (n == 0 || n > STORE_SEALED_MAX)
+		return ERR_INVAL;
+	if ((e = prepare(st, S_FACTOR_PUT, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_int64(q, 1, user_id);
+	sqlite3_bind_blob(q, 2, sealed, (int)n, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, expires);
+	return step_done(st, q, "store second factor");
+}
+
+/* Run a statement bound to (id, n) that must change one row:
+ * ERR_NOT_FOUND when it changed none. */
+static enum err
+id_int_one(struct store *st, enum stmt s, int64_t id, int64_t n,
+           const char *what)
+{
+	enum err e = id_int_stmt(st, s, id, n, what);
+
+	if (e == ERR_OK && sqlite3_changes64(st->db) == 0)
+		e = ERR_NOT_FOUND;
+	return e;
+}
+
+enum err
+store_factor_activate(struct store *st, int64_t user_id, int64_t step)
+{
+	return id_int_one(st, S_FACTOR_ACTIVATE, user_id, step,
+	                  "activate second factor");
+}
+
+enum err
+store_factor_use(struct store *st, int64_t user_id, int64_t step)
+{
+	return id_int_one(st, S_FACTOR_USE, user_id, step, "use a code");
+}
+
+enum err
+store_factor_delete(struct store *st, int64_t user_id)
+{
+	enum err e;
+
+	if ((e = id_stmt(st, S_RECOVERY_DELETE, user_id,
+	                 "delete recovery codes")) != ERR_OK ||
+	    (e = id_stmt(st, S_PENDING_DELETE_USER, user_id,
+	                 "delete pending log-ins")) != ERR_OK)
+		return e;
+	return id_stmt(st, S_FACTOR_DELETE, user_id, "delete second factor");
+}
+
+enum err
+store_recovery_set(struct store *st, int64_t user_id,
+                   const char *const *digests, size_t n)
+{
+	enum err e;
+	size_t i;
+
+	e = id_stmt(st, S_RECOVERY_DELETE, user_id, "delete recovery codes");
+	for (i = 0; e == ERR_OK && i < n; i++)
+		e = id_text_stmt(st, S_RECOVERY_ADD, user_id, digests[i],
+		                 "store recovery code");
+	return e;
+}
+
+enum err
+store_recovery_use(struct store *st, int64_t user_id, const char *digest)
+{
+	enum err e;
+
+	e = id_text_stmt(st, S_RECOVERY_USE, user_id, digest,
+	                 "use a recovery code");
+	if (e == ERR_OK && sqlite3_changes64(st->db) == 0)
+		e = ERR_NOT_FOUND;
+	return e;
+}
+
+enum err
+store_recovery_count(struct store *st, int64_t user_id, int64_t *n)
+{
+	sqlite3_stmt *q = NULL;
+	enum err e;
+
+	if ((e = prepare(st, S_RECOVERY_COUNT, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_int64(q, 1, user_id);
+	return step_int(st, q, n, "count recovery codes");
+}
+
+enum err
+store_pending_put(struct store *st,
+                  const unsigned char digest[STORE_DIGEST_LEN], int64_t user_id,
+                  const unsigned char form[STORE_DIGEST_LEN], int64_t expires)
+{
+	sqlite3_stmt *q = NULL;
+	enum err e;
+
+	if ((e = prepare(st, S_PENDING_PUT, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_blob(q, 1, digest, STORE_DIGEST_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, user_id);
+	sqlite3_bind_blob(q, 3, form, STORE_DIGEST_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 4, expires);
+	return step_done(st, q, "store pending log-in");
+}
+
+enum err
+store_pending_find(struct store *st,
+                   const unsigned char digest[STORE_DIGEST_LEN],
+                   struct store_pending *out)
+{
+	struct store_pending pl;
+	sqlite3_stmt *q = NULL;
+	enum err e;
+	int rc;
+
+	if ((e = prepare(st, S_PENDING_FIND, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_blob(q, 1, digest, STORE_DIGEST_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_DONE) {
+		e = ERR_NOT_FOUND;
+	} else if (rc != SQLITE_ROW) {
+		e = fault(st, rc, "read pending log-in");
+	} else {
+		pl.user_id = sqlite3_column_int64(q, 0);
+		pl.expires = sqlite3_column_int64(q, 1);
+		if ((e = column_digest(q, 2, pl.digest)) == ERR_OK &&
+		    (e = column_digest(q, 3, pl.form)) == ERR_OK)
+			*out = pl;
+	}
+	finish(q);
+	return e;
+}
+
+enum err
+store_pending_delete(struct store *st,
+                     const unsigned char digest[STORE_DIGEST_LEN])
+{
+	enum err e;
+
+	e = digest_stmt(st, S_PENDING_DELETE, digest, NULL,
+	                "delete pending log-in");
+	if (e == ERR_OK && sqlite3_changes64(st->db) == 0)
+		e = ERR_NOT_FOUND;
 	return e;
 }

@@ -19,9 +19,10 @@
 #define STORE_CLIENT_MAX    64   /* a session's client address */
 #define STORE_AGENT_MAX     200  /* a session's user agent */
 #define STORE_KEY_MAX       128  /* a remembered client's key */
+#define STORE_SEALED_MAX    128  /* a second factor's sealed secret */
 
 /* The schema version this build writes; an older database is migrated. */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 struct store; /* an open database connection */
 
@@ -46,6 +47,7 @@ struct store_session {
 	int64_t user_id;
 	int64_t created;
 	int64_t last_seen;
+	bool second_factor; /* began with the account's second factor */
 	unsigned char digest[STORE_DIGEST_LEN];
 };
 
@@ -118,13 +120,19 @@ enum err store_user_set_unverified(struct store *st, int64_t id,
  * Start a session of user_id at now. public_id (STORE_PUBLIC_ID_LEN
  * characters, unique) names it in its owner's list; client and
  * user_agent (NULL: unknown) are what it was started from, at most
- * STORE_CLIENT_MAX and STORE_AGENT_MAX bytes (ERR_INVAL beyond).
+ * STORE_CLIENT_MAX and STORE_AGENT_MAX bytes (ERR_INVAL beyond);
+ * second_factor: it began with the account's second factor.
  */
 enum err store_session_insert(struct store *st,
                               const unsigned char digest[STORE_DIGEST_LEN],
                               int64_t user_id, int64_t now,
                               const char *public_id, const char *client,
-                              const char *user_agent);
+                              const char *user_agent, bool second_factor);
+
+/* Mark a session as one that has shown the second factor; a missing
+ * session is not an error. */
+enum err store_session_set_factor(struct store *st,
+                                  const unsigned char digest[STORE_DIGEST_LEN]);
 
 /* ERR_NOT_FOUND when no session has this digest. */
 enum err store_session_find(struct store *st,
@@ -247,6 +255,82 @@ enum err store_link_get(struct store *st, int64_t user_id,
 /* Delete the account's link; none is not an error. */
 enum err store_link_delete(struct store *st, int64_t user_id);
 
+/* ---- the second factor: at most one per account ----
+ *
+ * Its secret is sealed by the caller (the store never sees it in the
+ * clear). A new one waits, inactive, for its confirmation until it
+ * expires; an active one keeps the last time step used, so that a code
+ * works once. */
+
+struct store_factor {
+	unsigned char sealed[STORE_SEALED_MAX];
+	size_t sealed_len;
+	bool active;
+	int64_t last_step; /* the last time step used; 0 none */
+	int64_t expires;   /* an inactive one's end; 0 when active */
+};
+
+/* The account's factor; ERR_NOT_FOUND when it has none. */
+enum err store_factor_get(struct store *st, int64_t user_id,
+                          struct store_factor *out);
+
+/* Store a new, inactive factor of sealed[0..n) (at most
+ * STORE_SEALED_MAX bytes) until expires, replacing any older one. */
+enum err store_factor_put(struct store *st, int64_t user_id,
+                          const unsigned char *sealed, size_t n,
+                          int64_t expires);
+
+/* Activate the account's inactive factor, step being the time step of
+ * the code that confirmed it; ERR_NOT_FOUND when it has none inactive. */
+enum err store_factor_activate(struct store *st, int64_t user_id, int64_t step);
+
+/* Record that the code of time step step was used: ERR_NOT_FOUND, and
+ * nothing changes, when the account's factor is not active or a code of
+ * that step or a later one was used already (a replay). */
+enum err store_factor_use(struct store *st, int64_t user_id, int64_t step);
+
+/* Delete the account's factor with its recovery codes and pending
+ * log-ins; none is not an error. */
+enum err store_factor_delete(struct store *st, int64_t user_id);
+
+/* Replace the account's recovery codes by digests[0..n) (opaque text,
+ * for example keyed digests). */
+enum err store_recovery_set(struct store *st, int64_t user_id,
+                            const char *const *digests, size_t n);
+
+/* Spend the account's recovery code of digest; ERR_NOT_FOUND when it has
+ * none such (any more). */
+enum err store_recovery_use(struct store *st, int64_t user_id,
+                            const char *digest);
+
+/* *n is how many recovery codes the account has left. */
+enum err store_recovery_count(struct store *st, int64_t user_id, int64_t *n);
+
+/* ---- log-ins that wait for their second factor, keyed by the digest
+ * of their token, bound to the digest of a browser's form token ---- */
+
+struct store_pending {
+	int64_t user_id;
+	int64_t expires;
+	unsigned char digest[STORE_DIGEST_LEN];
+	unsigned char form[STORE_DIGEST_LEN];
+};
+
+enum err store_pending_put(struct store *st,
+                           const unsigned char digest[STORE_DIGEST_LEN],
+                           int64_t user_id,
+                           const unsigned char form[STORE_DIGEST_LEN],
+                           int64_t expires);
+
+/* ERR_NOT_FOUND when none has this digest. */
+enum err store_pending_find(struct store *st,
+                            const unsigned char digest[STORE_DIGEST_LEN],
+                            struct store_pending *out);
+
+/* Delete one; ERR_NOT_FOUND when it was not there (spent already). */
+enum err store_pending_delete(struct store *st,
+                              const unsigned char digest[STORE_DIGEST_LEN]);
+
 /* ---- client addresses an account has used, under opaque keys ----
  *
  * A key stands for an address (for example a keyed digest of it); the
@@ -307,9 +391,9 @@ enum err store_user_list(struct store *st,
                          int (*fn)(void *arg, const struct store_user_row *row),
                          void *arg);
 
-/* Delete an account with its sessions, reset token, email link and
- * remembered clients, in one transaction; ERR_NOT_FOUND when there is
- * none. */
+/* Delete an account with its sessions, reset token, email link,
+ * remembered clients and second factor, in one transaction; ERR_NOT_FOUND when
+ * there is none. */
 enum err store_user_delete(struct store *st, int64_t id);
 
 /* The number of rows the last statement changed. */
@@ -322,12 +406,15 @@ struct store_purged {
 	int64_t links;
 	int64_t throttles;
 	int64_t clients;
+	int64_t pending; /* log-ins and second factors that waited for a
+	                    code in vain */
 };
 
 /* Delete sessions unused since idle_before or started before
- * max_before, reset tokens and links expired at now, throttle events
- * older than window_before, locks that have ended by now and clients
- * last seen before clients_before. */
+ * max_before, reset tokens, links, pending log-ins and inactive second
+ * factors expired at now, throttle events older than window_before,
+ * locks that have ended by now and clients last seen before
+ * clients_before. */
 enum err store_purge(struct store *st, int64_t now, int64_t idle_before,
                      int64_t max_before, int64_t window_before,
                      int64_t clients_before, struct store_purged *out);

@@ -126,7 +126,7 @@ session_put(struct store *st, const unsigned char d[STORE_DIGEST_LEN],
 
 	for (i = 0; i < STORE_PUBLIC_ID_LEN / 2; i++)
 		snprintf(pub + 2 * i, 3, "%02x", d[i]);
-	return store_session_insert(st, d, uid, now, pub, NULL, NULL);
+	return store_session_insert(st, d, uid, now, pub, NULL, NULL, false);
 }
 
 /* ---- opening and the schema ---- */
@@ -1068,35 +1068,39 @@ test_store_session_list_and_public_id(void **state)
 	assert_int_equal(
 	    store_session_insert(f->st, d[0], a, 100,
 	                         "00000000000000000000000000000001",
-	                         "192.0.2.1", "Agent/1"),
+	                         "192.0.2.1", "Agent/1", false),
 	    ERR_OK);
-	assert_int_equal(store_session_insert(
-	                     f->st, d[1], a, 200,
-	                     "00000000000000000000000000000002", NULL, NULL),
-	                 ERR_OK);
+	assert_int_equal(
+	    store_session_insert(f->st, d[1], a, 200,
+	                         "00000000000000000000000000000002", NULL, NULL,
+	                         true),
+	    ERR_OK);
 	assert_int_equal(
 	    store_session_insert(f->st, d[2], a, 50,
-	                         "00000000000000000000000000000003", "x", "y"),
+	                         "00000000000000000000000000000003", "x", "y",
+	                         false),
 	    ERR_OK);
 	assert_int_equal(
 	    store_session_insert(f->st, d[3], b, 300,
 	                         "00000000000000000000000000000004",
-	                         "192.0.2.4", "Agent/4"),
+	                         "192.0.2.4", "Agent/4", false),
 	    ERR_OK);
 	/* A public id is unique; sizes are bounded. */
-	assert_int_equal(store_session_insert(
-	                     f->st, d[4], a, 1,
-	                     "00000000000000000000000000000004", NULL, NULL),
-	                 ERR_EXISTS);
 	assert_int_equal(
-	    store_session_insert(f->st, d[4], a, 1, "short", NULL, NULL),
+	    store_session_insert(f->st, d[4], a, 1,
+	                         "00000000000000000000000000000004", NULL, NULL,
+	                         false),
+	    ERR_EXISTS);
+	assert_int_equal(
+	    store_session_insert(f->st, d[4], a, 1, "short", NULL, NULL, false),
 	    ERR_INVAL);
 	memset(agent, 'u', sizeof(agent) - 1);
 	agent[sizeof(agent) - 1] = '\0';
-	assert_int_equal(store_session_insert(
-	                     f->st, d[4], a, 1,
-	                     "00000000000000000000000000000005", NULL, agent),
-	                 ERR_INVAL);
+	assert_int_equal(
+	    store_session_insert(f->st, d[4], a, 1,
+	                         "00000000000000000000000000000005", NULL,
+	                         agent, false),
+	    ERR_INVAL);
 	/* Touched, the first is the most recently seen. */
 	assert_int_equal(store_session_touch(f->st, d[0], 250), ERR_OK);
 	assert_int_equal(store_session_list(f->st, a, 60, 0, rows, 8, &n),
@@ -1126,6 +1130,11 @@ test_store_session_list_and_public_id(void **state)
 	                     f->st, a, "00000000000000000000000000000002"),
 	                 ERR_OK);
 	assert_int_equal(store_session_find(f->st, d[1], &s), ERR_NOT_FOUND);
+	assert_int_equal(store_session_find(f->st, d[0], &s), ERR_OK);
+	assert_false(s.second_factor);
+	assert_int_equal(store_session_set_factor(f->st, d[0]), ERR_OK);
+	assert_int_equal(store_session_find(f->st, d[0], &s), ERR_OK);
+	assert_true(s.second_factor);
 	/* All others of a end; a's kept one and b's stay. */
 	assert_int_equal(store_session_delete_others(f->st, a, d[0]), ERR_OK);
 	assert_int_equal(store_session_find(f->st, d[0], &s), ERR_OK);
@@ -1231,6 +1240,119 @@ test_store_lock_clear(void **state)
 	assert_int_equal(store_lock_clear(f->st, "none"), ERR_OK);
 }
 
+/* A second factor: set up (inactive, expiring), activated, its time
+ * steps used once, its recovery codes spent once; pending log-ins; and
+ * the account's deletion takes them all. */
+static void
+test_store_second_factor(void **state)
+{
+	struct fx *f = *state;
+	unsigned char sealed[60], big[STORE_SEALED_MAX + 1];
+	unsigned char d1[STORE_DIGEST_LEN], d2[STORE_DIGEST_LEN];
+	unsigned char form[STORE_DIGEST_LEN];
+	static const char *const codes[] = {"r1", "r2", "r3"};
+	struct store_factor fa;
+	struct store_pending pl;
+	struct store_purged p;
+	int64_t a, b, n = -1;
+
+	open_ok(f);
+	assert_int_equal(store_user_insert(f->st, "a@a", "$h", 1, &a), ERR_OK);
+	assert_int_equal(store_user_insert(f->st, "b@b", "$h", 1, &b), ERR_OK);
+	memset(sealed, 0xa5, sizeof(sealed));
+	memset(big, 1, sizeof(big));
+	assert_int_equal(store_factor_get(f->st, a, &fa), ERR_NOT_FOUND);
+	assert_int_equal(store_factor_put(f->st, a, big, sizeof(big), 10),
+	                 ERR_INVAL);
+	/* Not active yet: no code is used. */
+	assert_int_equal(
+	    store_factor_put(f->st, a, sealed, sizeof(sealed), 1000), ERR_OK);
+	assert_int_equal(store_factor_get(f->st, a, &fa), ERR_OK);
+	assert_false(fa.active);
+	assert_int_equal(fa.sealed_len, sizeof(sealed));
+	assert_memory_equal(fa.sealed, sealed, sizeof(sealed));
+	assert_int_equal(fa.expires, 1000);
+	assert_int_equal(store_factor_use(f->st, a, 5), ERR_NOT_FOUND);
+	assert_int_equal(store_factor_activate(f->st, a, 7), ERR_OK);
+	assert_int_equal(store_factor_activate(f->st, a, 8), ERR_NOT_FOUND);
+	assert_int_equal(store_factor_get(f->st, a, &fa), ERR_OK);
+	assert_true(fa.active);
+	assert_int_equal(fa.last_step, 7);
+	assert_int_equal(fa.expires, 0);
+	/* A step at or before the last one used is a replay. */
+	assert_int_equal(store_factor_use(f->st, a, 7), ERR_NOT_FOUND);
+	assert_int_equal(store_factor_use(f->st, a, 6), ERR_NOT_FOUND);
+	assert_int_equal(store_factor_use(f->st, a, 8), ERR_OK);
+	assert_int_equal(store_factor_use(f->st, a, 8), ERR_NOT_FOUND);
+	assert_int_equal(store_factor_get(f->st, a, &fa), ERR_OK);
+	assert_int_equal(fa.last_step, 8);
+	assert_int_equal(store_factor_use(f->st, b, 9), ERR_NOT_FOUND);
+
+	/* Recovery codes: replaced as a whole, each spent once. */
+	assert_int_equal(store_recovery_set(f->st, a, codes, 3), ERR_OK);
+	assert_int_equal(store_recovery_set(f->st, b, codes, 1), ERR_OK);
+	assert_int_equal(store_recovery_count(f->st, a, &n), ERR_OK);
+	assert_int_equal(n, 3);
+	assert_int_equal(store_recovery_use(f->st, a, "r2"), ERR_OK);
+	assert_int_equal(store_recovery_use(f->st, a, "r2"), ERR_NOT_FOUND);
+	assert_int_equal(store_recovery_use(f->st, a, "zz"), ERR_NOT_FOUND);
+	assert_int_equal(store_recovery_count(f->st, a, &n), ERR_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_recovery_set(f->st, a, codes + 2, 1), ERR_OK);
+	assert_int_equal(store_recovery_use(f->st, a, "r1"), ERR_NOT_FOUND);
+	assert_int_equal(store_recovery_count(f->st, b, &n), ERR_OK);
+	assert_int_equal(n, 1);
+
+	/* Pending log-ins: found by digest, deleted once. */
+	digest_fill(d1, 1);
+	digest_fill(d2, 2);
+	digest_fill(form, 9);
+	assert_int_equal(store_pending_put(f->st, d1, a, form, 300), ERR_OK);
+	assert_int_equal(store_pending_put(f->st, d2, b, form, 100), ERR_OK);
+	assert_int_equal(store_pending_find(f->st, d1, &pl), ERR_OK);
+	assert_int_equal(pl.user_id, a);
+	assert_int_equal(pl.expires, 300);
+	assert_memory_equal(pl.digest, d1, STORE_DIGEST_LEN);
+	assert_memory_equal(pl.form, form, STORE_DIGEST_LEN);
+	/* Purge at 200: b's pending log-in has expired. */
+	assert_int_equal(store_purge(f->st, 200, 0, 0, 0, 0, &p), ERR_OK);
+	assert_int_equal(p.pending, 1);
+	assert_int_equal(store_pending_find(f->st, d2, &pl), ERR_NOT_FOUND);
+	assert_int_equal(store_pending_delete(f->st, d1), ERR_OK);
+	assert_int_equal(store_pending_delete(f->st, d1), ERR_NOT_FOUND);
+
+	/* An inactive factor is purged once expired; an active one never. */
+	assert_int_equal(store_factor_put(f->st, b, sealed, 20, 400), ERR_OK);
+	assert_int_equal(store_purge(f->st, 300, 0, 0, 0, 0, &p), ERR_OK);
+	assert_int_equal(p.pending, 0);
+	assert_int_equal(store_purge(f->st, 400, 0, 0, 0, 0, &p), ERR_OK);
+	assert_int_equal(p.pending, 1);
+	assert_int_equal(store_factor_get(f->st, b, &fa), ERR_NOT_FOUND);
+	assert_int_equal(store_factor_get(f->st, a, &fa), ERR_OK);
+
+	/* Turned off: the codes and pending log-ins go with it. */
+	assert_int_equal(store_pending_put(f->st, d1, a, form, 900), ERR_OK);
+	assert_int_equal(store_factor_delete(f->st, a), ERR_OK);
+	assert_int_equal(store_factor_get(f->st, a, &fa), ERR_NOT_FOUND);
+	assert_int_equal(store_recovery_count(f->st, a, &n), ERR_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_pending_find(f->st, d1, &pl), ERR_NOT_FOUND);
+	assert_int_equal(store_recovery_count(f->st, b, &n), ERR_OK);
+	assert_int_equal(n, 1);
+
+	/* The account's deletion takes everything of it. */
+	assert_int_equal(store_factor_put(f->st, b, sealed, 20, 900), ERR_OK);
+	assert_int_equal(store_factor_activate(f->st, b, 1), ERR_OK);
+	assert_int_equal(store_pending_put(f->st, d2, b, form, 900), ERR_OK);
+	assert_int_equal(store_user_delete(f->st, b), ERR_OK);
+	assert_int_equal(
+	    raw_int(f->db.path, "SELECT count(*) FROM second_factors"), 0);
+	assert_int_equal(
+	    raw_int(f->db.path, "SELECT count(*) FROM recovery_codes"), 0);
+	assert_int_equal(
+	    raw_int(f->db.path, "SELECT count(*) FROM pending_logins"), 0);
+}
+
 static void
 test_store_close_null(void **state)
 {
@@ -1279,6 +1401,7 @@ main(void)
 	    T(test_store_session_list_and_public_id),
 	    T(test_store_user_links_and_clients),
 	    T(test_store_lock_clear),
+	    T(test_store_second_factor),
 	    T(test_store_close_null),
 	};
 
