@@ -1689,3 +1689,10 @@ store_pending_delete(struct store *st,
 		e = ERR_NOT_FOUND;
 	return e;
 }
+
+enum err
+store_pending_delete_user(struct store *st, int64_t user_id)
+{
+	return id_stmt(st, S_PENDING_DELETE_USER, user_id,
+	               "delete pending log-ins");
+}

@@ -331,6 +331,9 @@ enum err store_pending_find(struct store *st,
 enum err store_pending_delete(struct store *st,
                               const unsigned char digest[STORE_DIGEST_LEN]);
 
+/* Delete every pending log-in of an account (its password changed). */
+enum err store_pending_delete_user(struct store *st, int64_t user_id);
+
 /* ---- client addresses an account has used, under opaque keys ----
  *
  * A key stands for an address (for example a keyed digest of it); the

@@ -1320,6 +1320,12 @@ test_store_second_factor(void **state)
 	assert_int_equal(store_pending_find(f->st, d2, &pl), ERR_NOT_FOUND);
 	assert_int_equal(store_pending_delete(f->st, d1), ERR_OK);
 	assert_int_equal(store_pending_delete(f->st, d1), ERR_NOT_FOUND);
+	assert_int_equal(store_pending_put(f->st, d1, a, form, 300), ERR_OK);
+	assert_int_equal(store_pending_put(f->st, d2, b, form, 300), ERR_OK);
+	assert_int_equal(store_pending_delete_user(f->st, a), ERR_OK);
+	assert_int_equal(store_pending_find(f->st, d1, &pl), ERR_NOT_FOUND);
+	assert_int_equal(store_pending_find(f->st, d2, &pl), ERR_OK);
+	assert_int_equal(store_pending_delete(f->st, d2), ERR_OK);
 
 	/* An inactive factor is purged once expired; an active one never. */
 	assert_int_equal(store_factor_put(f->st, b, sealed, 20, 400), ERR_OK);
