@@ -1,52 +1,95 @@
 # authcgi: one CGI executable, cgi-bin/auth.cgi.
-#   make          build cgi-bin/auth.cgi
+#   make          build cgi-bin/auth.cgi, linked with Debian's shared libraries
+#   make check    build, then the unit and CGI suites (about a minute)
 #   make test     install what the tests need, build, run every suite
+#   make lint     cppcheck and clang-format
 #   make run      install what serving needs, build, serve on PORT
+#                 (DB=postgres: on a throwaway PostgreSQL cluster)
+#   make static   build/static/auth.cgi, one static file (musl); the first
+#                 time it fetches Debian's source packages of its libraries
+#   make install  install under DESTDIR PREFIX (make install-static: the
+#                 static executable instead)
+#   make bench    how fast (not part of make test)
 # See README.md.
+
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+CFLAGS     ?= -O2 -g
+CPPFLAGS   ?=
+LDFLAGS    ?=
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+CLANG      ?= clang
+MUSL_CC    ?= musl-gcc
 
 PORT      ?= 5000
 MODE      ?= cgi
 SERVER    ?= lighttpd
 DB        ?= sqlite
-PREFIX    ?= /usr/local
-DESTDIR   ?=
 STATE_DIR ?= $(CURDIR)/var
-CC        ?= cc
-CLANG     ?= clang
 FUZZ_SECONDS ?= 30
+Q ?= @
 
-# libpq: the PostgreSQL backend (src/store/pg.c); the static executable
-# is built without it, and says so when AUTHCGI_DB names PostgreSQL. The
-# executable loads it when it opens such a database (dlopen): linked only
-# where called directly (--as-needed: the store's tests).
-PKGS     := sqlite3 libxcrypt uuid libcjson libsodium fcgi libpq
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := -Wl,--as-needed $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# The libraries, by pkg-config name, and the Debian package of each .pc.
+# libpq: the PostgreSQL backend (src/store/pg.c). The executable loads it
+# when it opens such a database (dlopen): linked only where called
+# directly (--as-needed: the store's tests).
+PKGS := sqlite3 libxcrypt uuid libcjson libsodium fcgi liboath libqrencode \
+	libpq
+PKG_DEBS := sqlite3=libsqlite3-dev libxcrypt=libcrypt-dev uuid=uuid-dev \
+	libcjson=libcjson-dev libsodium=libsodium-dev fcgi=libfcgi-dev \
+	liboath=liboath-dev libqrencode=libqrencode-dev libpq=libpq-dev
+deb_of = $(foreach p,$1,$(patsubst $p=%,%,$(filter $p=%,$(PKG_DEBS))))
 
+# Goals that install packages with scripts/deps.sh and then run make
+# again: at this level they need no library. Any other goal asks
+# pkg-config now, and a missing .pc file stops the build here.
+WRAPPERS := deps test check lint run bench static install-static fuzz \
+	format clean
+ifneq ($(filter-out $(WRAPPERS),$(or $(MAKECMDGOALS),all)),)
+ifeq ($(shell command -v $(firstword $(PKG_CONFIG))),)
+$(error $(PKG_CONFIG) not found: apt-get install pkg-config (or: make deps))
+endif
+PKG_MISSING := $(strip $(foreach p,$(PKGS),$(if $(shell $(PKG_CONFIG) --exists $p && echo y),,$p)))
+ifneq ($(PKG_MISSING),)
+$(error $(PKG_CONFIG) finds no $(PKG_MISSING): apt-get install $(call deb_of,$(PKG_MISSING)) (or: make deps))
+endif
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS   := -Wl,--as-needed $(shell $(PKG_CONFIG) --libs $(PKGS))
+endif
+
+# Always on, whatever CFLAGS and LDFLAGS say: the warnings of STYLE.md and
+# the hardening of a release build.
 WARN := -std=c11 -Wall -Wextra -Werror -Wpedantic -Wshadow \
 	-Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wwrite-strings -Wvla
-HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
-# One section per function, so that the static link can gather the code
-# of the frequent requests in one place (see hot-text.ld below).
-SECTIONS_FLAG := -ffunction-sections
-CFLAGS ?= -O2 -g
-Q ?= @
-ALL_CFLAGS := $(WARN) -D_DEFAULT_SOURCE -Ibuild/gen $(PKG_CFLAGS) $(CFLAGS)
-LDHARDEN := -pie -Wl,-z,relro,-z,now
+HARDEN_CFLAGS  := -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2 \
+	-fstack-protector-strong -fPIE
+HARDEN_LDFLAGS := -pie -Wl,-z,relro,-z,now
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
+
+B := build
+GEN := $(B)/gen/common_passwords.inc $(B)/gen/pages.inc
+# CONFIG_FILE: a settings file read when it exists (README, Settings),
+# e.g. make CONFIG_FILE=/etc/authcgi/authcgi.conf; none by default.
+CONFIG_FILE ?=
+ALL_CPPFLAGS = -D_DEFAULT_SOURCE -I$(B)/gen $(PKG_CFLAGS) $(CPPFLAGS) \
+	$(if $(CONFIG_FILE),-DAUTHCGI_CONFIG_FILE='"$(CONFIG_FILE)"')
 
 LIB_SRC := $(wildcard src/common/*.c src/http/*.c src/app/*.c \
 	src/auth/*.c src/store/*.c)
 HDRS    := $(wildcard src/*/*.h)
 UNITS   := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
-
-B := build
-GEN := $(B)/gen/common_passwords.inc
 LIB_OBJ      := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRC))
 LIB_OBJ_ASAN := $(patsubst src/%.c,$(B)/asan/%.o,$(LIB_SRC))
 
-.PHONY: all deps test run check format fuzz clean unit-bins bench install
+# The goals that run make again (static, check, test, run, bench, fuzz)
+# build with one job per core unless make was given -j.
+SUBMAKE = $(MAKE) --no-print-directory \
+	$(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc 2>/dev/null || echo 1))
+
+.PHONY: all deps test check lint run bench static install install-static \
+	fuzz fuzz-bins unit-bins format clean
 
 all: cgi-bin/auth.cgi
 
@@ -54,53 +97,84 @@ deps:
 	@scripts/deps.sh build
 
 # The common-password list, compiled in (see data/README.md).
-$(GEN): data/common-passwords.txt scripts/gen-common.sh
+$(B)/gen/common_passwords.inc: data/common-passwords.txt scripts/gen-common.sh
 	@mkdir -p $(dir $@)
 	scripts/gen-common.sh data/common-passwords.txt > $@.tmp
+	@mv $@.tmp $@
+
+# The pages and their style sheet, compiled in (src/app/pages/README).
+$(B)/gen/pages.inc: $(wildcard src/app/pages/*.html src/app/pages/*.css) \
+		scripts/gen-pages.sh
+	@mkdir -p $(dir $@)
+	scripts/gen-pages.sh src/app/pages > $@.tmp
 	@mv $@.tmp $@
 
 $(B)/obj/%.o: src/%.c $(HDRS) $(GEN) Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(ALL_CFLAGS) $(HARDEN) $(SECTIONS_FLAG) -c -o $@ $<
+	$(Q)$(CC) $(WARN) $(HARDEN_CFLAGS) $(ALL_CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(B)/asan/%.o: src/%.c $(HDRS) $(GEN)
+$(B)/asan/%.o: src/%.c $(HDRS) $(GEN) Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC asan $<"
-	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN) -c -o $@ $<
+	$(Q)$(CC) $(WARN) $(ALL_CPPFLAGS) $(CFLAGS) -O1 $(SAN) -c -o $@ $<
 
-# The executable is linked statically (static-pie) by default: each CGI
-# request is a process start, and dynamic linking of seven libraries is
-# most of its cost. It is linked with musl (see "musl" below); failing
-# that, with glibc and Debian's static archives, which exist for every
-# library but cJSON, whose source comes from Debian's source package (see
-# scripts/debian-src.sh). LINK=dynamic links the shared libraries instead;
-# so does the build when the cJSON source cannot be fetched.
-LINK ?= static
-STATIC_LIBS := $(shell pkg-config --static --libs $(filter-out libcjson sqlite3 libpq,$(PKGS)) 2>/dev/null)
-SQLITE_STATIC_LIBS := $(shell pkg-config --static --libs sqlite3 2>/dev/null)
-CJSON_DIR := $(B)/cjson
+cgi-bin/auth.cgi: $(LIB_OBJ) $(B)/obj/main.o
+	@echo "  LD      $@"
+	$(Q)$(CC) $(HARDEN_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(CJSON_DIR)/src/cJSON.c:
-	@scripts/debian-src.sh cjson libcjson-dev $(CJSON_DIR) cJSON.c || \
-		echo "  (no cJSON source: linking the shared libcjson)"
+$(B)/asan/auth.cgi: $(LIB_OBJ_ASAN) $(B)/asan/main.o
+	@echo "  LD asan $@"
+	$(Q)$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(B)/obj/cjson.o: $(CJSON_DIR)/src/cJSON.c Makefile
-	@echo "  CC      $<"
-	$(Q)$(CC) -O2 -g $(HARDEN) $(SECTIONS_FLAG) -c -o $@ $<
+# Unit tests: one cmocka binary per layer, plain and sanitized.
+$(B)/unit/%: tests/unit/%.c $(LIB_OBJ) $(HDRS) $(wildcard tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(WARN) $(ALL_CPPFLAGS) -Isrc $(CFLAGS) $(LDFLAGS) -o $@ $< \
+		$(LIB_OBJ) $(PKG_LIBS) -lcmocka
 
-# SQLite, for the static executable, is compiled from Debian's own source
-# (scripts/sqlite-src.sh: the version and patches of libsqlite3-dev) with
-# only what this service uses. Debian's general-purpose build registers
-# full-text search, R-tree, JSON and other extensions in every new
-# connection and pre-allocates 20 cache pages; for a process that opens
-# the database to read two rows, that was 40 of its 100 page faults. The
-# options are SQLite's recommended ones for an embedded build; secure
-# delete is kept from Debian's build. The lookaside allocator is small
-# (64 slots of 128 bytes, 8 KiB): SQLite's default of 120 KiB is
-# written through when a connection opens, a page fault per 4 KiB, while
-# a short request's small allocations fit in 8 KiB (Debian's build has
-# none: every one of them then goes to malloc).
+$(B)/unit-asan/%: tests/unit/%.c $(LIB_OBJ_ASAN) $(HDRS) $(wildcard tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  LD asan $@"
+	$(Q)$(CC) $(WARN) $(ALL_CPPFLAGS) -Isrc $(CFLAGS) -O1 $(SAN) $(LDFLAGS) \
+		-o $@ $< $(LIB_OBJ_ASAN) $(PKG_LIBS) -lcmocka
+
+unit-bins: $(addprefix $(B)/unit/,$(UNITS)) \
+	$(addprefix $(B)/unit-asan/,$(UNITS))
+
+# libFuzzer targets (clang), one per parser plus a whole request.
+FUZZERS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -I$(B)/gen \
+	-std=c11 -D_DEFAULT_SOURCE
+$(B)/fuzz/%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(HDRS) $(GEN)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	$(Q)$(CLANG) $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS)
+
+fuzz-bins: $(addprefix $(B)/fuzz/,$(FUZZERS))
+
+# ------------------------------------------------------------ make static
+#
+# One static file for small devices: a static PIE linked with musl, the C
+# library made for static linking (glibc's start-up alone cost a CGI
+# process more than SQLite's work for a profile request: see
+# doc/PERFORMANCE.md). Debian ships libxcrypt, libuuid, libsodium and
+# libfcgi for glibc only, and no static cJSON: they are built with musl
+# from Debian's source packages of the installed -dev packages
+# (scripts/musl-libs.sh, scripts/debian-src.sh; the download needs the
+# network once, then stays in build/). So is SQLite (scripts/sqlite-src.sh),
+# compiled with only what this service uses: Debian's general-purpose
+# build registers full-text search, R-tree, JSON and other extensions in
+# every new connection and pre-allocates 20 cache pages, 40 of a profile
+# request's 100 page faults. The options are SQLite's recommended ones for
+# an embedded build; secure delete is kept from Debian's build; memsys5
+# serves the arena a CGI process gives SQLite (src/store/store.c). The
+# lookaside allocator is small (64 slots of 128 bytes): SQLite's default
+# 120 KiB would be written through, a page fault per 4 KiB, at every open.
+MUSL   := $(B)/musl
+STATIC := $(B)/static
+CJSON_DIR  := $(B)/cjson
 SQLITE_DIR := $(B)/sqlite
 SQLITE_OPTS := -D_HAVE_SQLITE_CONFIG_H -DSQLITE_THREADSAFE=0 \
 	-DSQLITE_DEFAULT_MEMSTATUS=0 -DSQLITE_DQS=0 \
@@ -111,212 +185,126 @@ SQLITE_OPTS := -D_HAVE_SQLITE_CONFIG_H -DSQLITE_THREADSAFE=0 \
 	-DSQLITE_DEFAULT_LOOKASIDE=128,64 -DSQLITE_DEFAULT_PCACHE_INITSZ=0 \
 	-DSQLITE_TEMP_STORE=3 -DSQLITE_MAX_MMAP_SIZE=0 -DSQLITE_SECURE_DELETE \
 	-DSQLITE_ENABLE_MEMSYS5
+# The second factor's libraries (liboath, libqrencode) are not built with
+# musl: the static executable has no second factor (an account that uses
+# one cannot log in with it: 503), as it has no PostgreSQL.
+STATIC_CPPFLAGS := -DAUTHCGI_NO_TOTP \
+	$(if $(CONFIG_FILE),-DAUTHCGI_CONFIG_FILE='"$(CONFIG_FILE)"')
+# musl has no _FORTIFY_SOURCE; the rest of the hardening is kept. The
+# link uses musl-gcc's specs changed for a static PIE (musl-libs.sh).
+STATIC_HARDEN := -fstack-protector-strong -fPIE
+STATIC_LD = gcc -specs $(MUSL)/static-pie.specs -static-pie \
+	-Wl,-z,relro,-z,now
+STATIC_OBJ := $(patsubst src/%.c,$(STATIC)/obj/%.o,$(LIB_SRC) src/main.c)
+# What the objects include: musl's builds of the libraries, cJSON, SQLite.
+STATIC_SRC := $(MUSL)/.done $(CJSON_DIR)/src/cJSON.c $(SQLITE_DIR)/amalg/sqlite3.c
 
-$(SQLITE_DIR)/amalg/sqlite3.c:
-	@scripts/sqlite-src.sh $(SQLITE_DIR) || \
-		echo "  (no SQLite source: linking Debian's libsqlite3.a)"
+static:
+	@scripts/deps.sh static
+	@$(SUBMAKE) $(STATIC)/auth.cgi
+	@echo "  static executable: $(STATIC)/auth.cgi (make install-static installs it)"
 
-$(B)/obj/sqlite3.o: $(SQLITE_DIR)/amalg/sqlite3.c Makefile
-	@echo "  CC      $<"
-	$(Q)$(CC) -O2 -g $(HARDEN) $(SECTIONS_FLAG) -I$(SQLITE_DIR)/amalg \
+$(MUSL)/.done: scripts/musl-libs.sh scripts/debian-src.sh
+	@scripts/musl-libs.sh $(MUSL)
+
+$(CJSON_DIR)/src/cJSON.c: scripts/debian-src.sh
+	@scripts/debian-src.sh cjson libcjson-dev $(CJSON_DIR) cJSON.c
+
+$(SQLITE_DIR)/amalg/sqlite3.c: scripts/sqlite-src.sh scripts/debian-src.sh
+	@scripts/sqlite-src.sh $(SQLITE_DIR)
+
+$(STATIC)/obj/%.o: src/%.c $(HDRS) $(GEN) Makefile | $(STATIC_SRC)
+	@mkdir -p $(dir $@)
+	@echo "  CC musl $<"
+	$(Q)$(MUSL_CC) $(WARN) $(STATIC_HARDEN) -D_DEFAULT_SOURCE -I$(B)/gen \
+		-I$(MUSL)/include -I$(CJSON_DIR)/src -I$(SQLITE_DIR)/amalg \
+		$(STATIC_CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(STATIC)/sqlite3.o: $(SQLITE_DIR)/amalg/sqlite3.c Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC musl $<"
+	$(Q)$(MUSL_CC) -O2 -g $(STATIC_HARDEN) -I$(SQLITE_DIR)/amalg \
 		$(SQLITE_OPTS) -c -o $@ $<
 
-# The functions that the most frequent requests run (data/hot-text.txt,
-# made by scripts/hot-text.sh with callgrind) go first in the static
-# executable, together: a profile request then maps 40% fewer pages of
-# code (each page mapped, and unmapped at exit, is kernel work in every
-# CGI process). Static archives contribute the members that define them.
-$(B)/hot-text.ld: data/hot-text.txt scripts/hot-text-ld.sh
-	@echo "  GEN     $@"
-	$(Q)scripts/hot-text-ld.sh data/hot-text.txt $$(for l in c sodium \
-		crypt uuid fcgi; do $(CC) -print-file-name=lib$$l.a; done) >$@.tmp
-	@mv $@.tmp $@
-
-# The static executable is built with musl, the C library made for static
-# linking: glibc's start-up alone (probing the CPU, self-relocation, its
-# allocator's set-up) cost a CGI process more than all of SQLite's work
-# for a profile request (see README, Performance). The four libraries
-# Debian ships only for glibc are built with musl from Debian's source
-# packages (scripts/musl-libs.sh). Without musl-tools or those sources the
-# static executable is linked with glibc, as below.
-MUSL_CC  ?= musl-gcc
-# The link, with musl-gcc's specs changed for a static PIE (musl-libs.sh).
-MUSL_LD  ?= gcc -specs $(MUSL)/static-pie.specs
-MUSL     := $(B)/musl
-MUSL_OBJ := $(patsubst src/%.c,$(MUSL)/obj/%.o,$(LIB_SRC) src/main.c)
-MUSL_CFLAGS := $(WARN) -D_DEFAULT_SOURCE -Ibuild/gen -I$(MUSL)/include \
-	-I$(CJSON_DIR)/src -I$(SQLITE_DIR)/amalg $(CFLAGS) \
-	-fstack-protector-strong -fPIE $(SECTIONS_FLAG) -DRECYCLE_WRAP
-# Every call of malloc, calloc, realloc and free in the executable (ours,
-# SQLite's, cJSON's, libfcgi's, the C library's own) goes to a cache of
-# freed blocks in front of musl's allocator (src/common/recycle.h).
-RECYCLE_LD := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
-
-$(MUSL)/obj/%.o: src/%.c $(HDRS) $(GEN) Makefile
+$(STATIC)/cjson.o: $(CJSON_DIR)/src/cJSON.c Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC musl $<"
-	$(Q)$(MUSL_CC) $(MUSL_CFLAGS) -c -o $@ $<
+	$(Q)$(MUSL_CC) -O2 -g $(STATIC_HARDEN) -c -o $@ $<
 
-$(MUSL)/obj/sqlite3.o: $(SQLITE_DIR)/amalg/sqlite3.c Makefile
-	@mkdir -p $(dir $@)
-	@echo "  CC musl $<"
-	$(Q)$(MUSL_CC) -O2 -g -fstack-protector-strong -fPIE $(SECTIONS_FLAG) \
-		-I$(SQLITE_DIR)/amalg $(SQLITE_OPTS) -c -o $@ $<
+$(STATIC)/auth.cgi: $(STATIC_OBJ) $(STATIC)/sqlite3.o $(STATIC)/cjson.o \
+		$(MUSL)/.done
+	@echo "  LD      $@ (static, musl)"
+	$(Q)$(STATIC_LD) -o $@ $(STATIC_OBJ) $(STATIC)/sqlite3.o \
+		$(STATIC)/cjson.o -L$(MUSL)/lib -lcrypt -luuid -lsodium -lfcgi
 
-$(MUSL)/obj/cjson.o: $(CJSON_DIR)/src/cJSON.c Makefile
-	@mkdir -p $(dir $@)
-	@echo "  CC musl $<"
-	$(Q)$(MUSL_CC) -O2 -g -fstack-protector-strong -fPIE $(SECTIONS_FLAG) \
-		-c -o $@ $<
+# ------------------------------------------------------------- make bench
 
-$(MUSL)/hot-text.ld: data/hot-text.txt scripts/hot-text-ld.sh
-	@echo "  GEN     $@"
-	$(Q)scripts/hot-text-ld.sh data/hot-text.txt \
-		$$($(MUSL_CC) -print-file-name=libc.a) \
-		$(MUSL)/lib/libsodium.a $(MUSL)/lib/libcrypt.a \
-		$(MUSL)/lib/libuuid.a $(MUSL)/lib/libfcgi.a >$@.tmp
-	@mv $@.tmp $@
-
-$(MUSL)/auth.cgi: $(MUSL_OBJ) $(MUSL)/obj/sqlite3.o $(MUSL)/obj/cjson.o \
-		$(MUSL)/hot-text.ld $(MUSL)/.done
-	@echo "  LD      cgi-bin/auth.cgi (static, musl)"
-	$(Q)$(MUSL_LD) -static-pie -Wl,-z,relro,-z,now $(RECYCLE_LD) \
-		-Wl,-T,$(MUSL)/hot-text.ld -o $@ $(MUSL_OBJ) \
-		$(MUSL)/obj/sqlite3.o $(MUSL)/obj/cjson.o -L$(MUSL)/lib \
-		-lcrypt -luuid -lsodium -lfcgi
-
-ifeq ($(LINK),static)
-cgi-bin/auth.cgi: $(LIB_OBJ) $(B)/obj/main.o $(CJSON_DIR)/src/cJSON.c \
-		$(SQLITE_DIR)/amalg/sqlite3.c $(B)/hot-text.ld scripts/musl-libs.sh
-	@if [ -f $(CJSON_DIR)/src/cJSON.c ] && \
-	    [ -f $(SQLITE_DIR)/amalg/sqlite3.c ] && \
-	    { scripts/musl-libs.sh $(MUSL) || \
-	      { echo "  (no musl libraries: linking with glibc)"; false; }; }; \
-	then \
-		$(MAKE) -s --no-print-directory $(MUSL)/auth.cgi && \
-		cp $(MUSL)/auth.cgi $@; \
-	elif [ -f $(CJSON_DIR)/src/cJSON.c ]; then \
-		sqlite="$(SQLITE_STATIC_LIBS)"; \
-		if [ -f $(SQLITE_DIR)/amalg/sqlite3.c ]; then \
-			$(MAKE) -s --no-print-directory $(B)/obj/sqlite3.o && \
-			sqlite="$(B)/obj/sqlite3.o -lm"; \
-		fi; \
-		$(MAKE) -s --no-print-directory $(B)/obj/cjson.o && \
-		echo "  LD      $@ (static)" && \
-		$(CC) -static-pie -Wl,-z,relro,-z,now \
-		    -Wl,-T,$(B)/hot-text.ld -o $@ $(LIB_OBJ) \
-		    $(B)/obj/main.o $(B)/obj/cjson.o $$sqlite $(STATIC_LIBS) \
-		    2>&1 | grep -v "statically linked applications requires\|: in function " >&2; \
-		test -x $@ && [ $@ -nt $(B)/obj/main.o ]; \
-	else \
-		echo "  LD      $@ (dynamic)"; \
-		$(CC) $(LDHARDEN) -o $@ $(LIB_OBJ) $(B)/obj/main.o $(PKG_LIBS); \
-	fi
-else
-cgi-bin/auth.cgi: $(LIB_OBJ) $(B)/obj/main.o
-	@echo "  LD      $@ (dynamic)"
-	$(Q)$(CC) $(LDHARDEN) -o $@ $^ $(PKG_LIBS)
-endif
-
-# A dynamically linked twin of auth.cgi: valgrind cannot follow the heap
-# of a static one.
-$(B)/dyn/auth.cgi: $(LIB_OBJ) $(B)/obj/main.o
-	@mkdir -p $(dir $@)
-	@echo "  LD      $@ (dynamic, for valgrind)"
-	$(Q)$(CC) $(LDHARDEN) -o $@ $^ $(PKG_LIBS)
-
-# A bare CGI for the benchmark, linked statically with the default C
-# library (glibc): the reference of the service's targets.
+# A bare CGI, linked statically with glibc: the reference of the
+# service's targets.
 $(B)/bench/bare.cgi: tests/bench/bare.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CC) -std=c11 -Wall -Wextra -Werror -Wpedantic -O2 $(HARDEN) \
-		$(if $(filter static,$(LINK)),-static-pie,-pie) \
-		-Wl,-z,relro,-z,now -o $@ $<
+	$(Q)$(CC) -std=c11 -Wall -Wextra -Werror -Wpedantic -O2 \
+		$(HARDEN_CFLAGS) -static-pie -Wl,-z,relro,-z,now -o $@ $<
 
-# A bare FastCGI responder for the benchmark: what lighttpd and the
-# protocol cost without the app. Its processes live long, so how it is
-# linked does not matter: dynamically, with Debian's libfcgi.
+# The same bare CGI linked with musl, as make static links.
+$(B)/bench/bare-musl.cgi: tests/bench/bare.c $(MUSL)/.done
+	@mkdir -p $(dir $@)
+	@echo "  CC musl $@"
+	$(Q)$(MUSL_CC) -std=c11 -Wall -Wextra -Werror -Wpedantic -O2 \
+		$(STATIC_HARDEN) -c -o $@.o $<
+	$(Q)$(STATIC_LD) -o $@ $@.o
+
+# A bare FastCGI responder: what lighttpd and the protocol cost without
+# the app.
 $(B)/bench/bare-fcgi: tests/bench/bare-fcgi.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CC) -std=c11 -Wall -Wextra -Werror -Wpedantic -O2 $(HARDEN) \
-		$(LDHARDEN) -o $@ $< -lfcgi
+	$(Q)$(CC) -std=c11 -Wall -Wextra -Werror -Wpedantic -O2 \
+		$(HARDEN_CFLAGS) $(HARDEN_LDFLAGS) -o $@ $< -lfcgi
 
-# The same bare CGI linked with musl, like auth.cgi (when the musl build
-# is there): what a process start costs without glibc's.
-$(B)/bench/bare-musl.cgi: tests/bench/bare.c cgi-bin/auth.cgi
-	@mkdir -p $(dir $@)
-	$(Q)if [ -f $(MUSL)/static-pie.specs ]; then \
-		echo "  CC musl $@"; \
-		$(MUSL_CC) -std=c11 -Wall -Wextra -Werror -Wpedantic -O2 \
-		    -fstack-protector-strong -fPIE -c -o $@.o $< && \
-		$(MUSL_LD) -static-pie -Wl,-z,relro,-z,now -o $@ $@.o; \
-	else \
-		echo "  (no musl build: no musl bare CGI)"; rm -f $@; \
-	fi
-
-$(B)/asan/auth.cgi: $(LIB_OBJ_ASAN) $(B)/asan/main.o
-	@echo "  LD asan $@"
-	$(Q)$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
-
-# Unit tests: one cmocka binary per layer, plain and sanitized.
-$(B)/unit/%: tests/unit/%.c $(LIB_OBJ) $(HDRS) $(wildcard tests/unit/*.h)
-	@mkdir -p $(dir $@)
-	@echo "  LD      $@"
-	$(Q)$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(LIB_OBJ) $(PKG_LIBS) -lcmocka
-
-$(B)/unit-asan/%: tests/unit/%.c $(LIB_OBJ_ASAN) $(HDRS) $(wildcard tests/unit/*.h)
-	@mkdir -p $(dir $@)
-	@echo "  LD asan $@"
-	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN) -Isrc -o $@ $< $(LIB_OBJ_ASAN) \
-		$(PKG_LIBS) -lcmocka
-
-unit-bins: $(addprefix $(B)/unit/,$(UNITS)) \
-	$(addprefix $(B)/unit-asan/,$(UNITS))
-
-# libFuzzer targets (clang), one per parser plus a whole request.
-FUZZERS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -I$(B)/gen \
-	-std=c11 -D_DEFAULT_SOURCE $(PKG_CFLAGS)
-$(B)/fuzz/%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(HDRS) $(GEN)
-	@mkdir -p $(dir $@)
-	@echo "  FUZZ    $@"
-	$(Q)$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS)
-
-fuzz-bins: $(addprefix $(B)/fuzz/,$(FUZZERS))
-
-fuzz:
-	@scripts/deps.sh fuzz
-	@$(MAKE) --no-print-directory fuzz-bins
-	@tests/fuzz/run.sh $(B)/fuzz $(FUZZ_SECONDS) $(FUZZERS)
+# ----------------------------------------------------- the wrapper goals
 
 test:
 	@scripts/deps.sh test
-	@$(MAKE) --no-print-directory all $(B)/asan/auth.cgi $(B)/dyn/auth.cgi \
-		unit-bins fuzz-bins
-	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run.sh
+	@$(SUBMAKE) all $(B)/asan/auth.cgi unit-bins \
+		fuzz-bins $(STATIC)/auth.cgi
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run.sh all
 
-# DB=postgres serves on a throwaway PostgreSQL cluster, AUTHCGI_DB on the
-# database it names: both with the dynamic executable (libpq).
-RUN_PG := $(filter postgres,$(DB))$(filter postgresql://% postgres://%,$(AUTHCGI_DB))
+check:
+	@scripts/deps.sh check
+	@$(SUBMAKE) all $(addprefix $(B)/unit/,$(UNITS))
+	@tests/run.sh quick
+
+lint:
+	@scripts/deps.sh lint
+	@tests/lint.sh
+
+# DB=postgres serves on a throwaway PostgreSQL cluster, AUTHCGI_DB from
+# the environment on the database it names.
 run:
 	@scripts/deps.sh $(if $(filter apache,$(SERVER)),run-apache,run)
 	@$(if $(filter postgres,$(DB)),scripts/deps.sh run-postgres)
-	@$(MAKE) --no-print-directory all $(if $(RUN_PG),LINK=dynamic)
+	@$(SUBMAKE) all
 	@MODE=$(MODE) SERVER=$(SERVER) DB=$(DB) scripts/serve.sh "$(PORT)" "$(STATE_DIR)"
 
 bench:
 	@scripts/deps.sh bench
-	@$(MAKE) --no-print-directory all $(B)/bench/bare.cgi \
-		$(B)/bench/bare-musl.cgi $(B)/bench/bare-fcgi
+	@$(SUBMAKE) all $(STATIC)/auth.cgi \
+		$(B)/bench/bare.cgi $(B)/bench/bare-musl.cgi $(B)/bench/bare-fcgi
 	@scripts/bench.sh
+	@scripts/bench-gate.sh
+
+fuzz:
+	@scripts/deps.sh fuzz
+	@$(SUBMAKE) fuzz-bins
+	@tests/fuzz/run.sh $(B)/fuzz $(FUZZ_SECONDS) $(FUZZERS)
 
 install: all
-	@scripts/install.sh "$(PREFIX)" "$(DESTDIR)"
+	@scripts/install.sh "$(PREFIX)" "$(DESTDIR)" cgi-bin/auth.cgi
 
-check: all
-	tests/checks.sh
+install-static: static
+	@scripts/install.sh "$(PREFIX)" "$(DESTDIR)" $(STATIC)/auth.cgi
 
 format:
 	clang-format -i src/*.c src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c

@@ -1,47 +1,50 @@
 #!/bin/bash
 # bench.sh: how fast is authcgi? Used by `make bench` (not part of make
-# test), which builds cgi-bin/auth.cgi and build/bench/bare.cgi first; this
-# script builds nothing.
+# test), which builds cgi-bin/auth.cgi, build/static/auth.cgi and the bare
+# programs below first; this script builds nothing.
 #
-# 1. Through lighttpd on loopback, with wrk, three servers one after the
+# 1. Through lighttpd on loopback, with wrk, six servers one after the
 #    other, all configured alike:
-#      authcgi CGI      conf/lighttpd.conf
-#      authcgi FastCGI  conf/lighttpd-fastcgi.conf
-#      bare CGI         conf/lighttpd.conf with build/bench/bare.cgi in the
-#                       place of auth.cgi: a CGI that prints a constant JSON
-#                       line (tests/bench/bare.c): the cost of lighttpd and
-#                       of a process start, without the app; linked with
-#                       the default C library (glibc), as the reference
-#                       the service's targets are set against
-#      bare CGI, musl   the same bare CGI linked with musl like auth.cgi
-#                       (build/bench/bare-musl.cgi), when musl is there:
-#                       the process start of a musl executable
-#      bare FastCGI     conf/lighttpd-fastcgi.conf with build/bench/bare-fcgi
-#                       in the place of auth.cgi: a FastCGI responder that
-#                       answers a constant JSON line (tests/bench/bare-fcgi.c):
-#                       the cost of lighttpd and of the protocol, the
-#                       ceiling of a FastCGI app here
-#      authcgi CGI, PostgreSQL      the same two configurations on a
-#      authcgi FastCGI, PostgreSQL  database of a PostgreSQL cluster made
-#                       for the run (scripts/pg-cluster.sh, on a unix
-#                       socket), when auth.cgi has libpq (LINK=dynamic)
+#      authcgi CGI       conf/lighttpd.conf: cgi-bin/auth.cgi, the default
+#                        build (Debian's shared libraries)
+#      authcgi CGI, static   the same with build/static/auth.cgi (make
+#                        static: musl, the service's own SQLite)
+#      authcgi FastCGI   conf/lighttpd-fastcgi.conf: cgi-bin/auth.cgi
+#      bare CGI, glibc   conf/lighttpd.conf with build/bench/bare.cgi in the
+#                        place of auth.cgi: a CGI that prints a constant JSON
+#                        line (tests/bench/bare.c), linked statically with
+#                        glibc: the cost of lighttpd and of a process start
+#                        without the app, the reference the service's CGI
+#                        targets are set against
+#      bare CGI, musl    the same bare CGI linked with musl as make static
+#                        links (build/bench/bare-musl.cgi): the process
+#                        start of a musl executable
+#      bare FastCGI      conf/lighttpd-fastcgi.conf with build/bench/bare-fcgi
+#                        in the place of auth.cgi: a FastCGI responder that
+#                        answers a constant JSON line (tests/bench/bare-fcgi.c):
+#                        the cost of lighttpd and of the protocol, the
+#                        ceiling of a FastCGI app here
+#      authcgi CGI, PostgreSQL      the default build's CGI and FastCGI
+#      authcgi FastCGI, PostgreSQL  on a database of a PostgreSQL cluster
+#                        made for the run (scripts/pg-cluster.sh, on a
+#                        unix socket), when postgresql is installed
 #    and two requests each: GET /profile with a session cookie, and
 #    POST /sessions (a login: one password hash with the configured method;
-#    throttling off). The three servers take turns for BENCH_ROUNDS
-#    rounds, so that a slow spell of a shared machine does not fall on one
-#    of them only; each figure is the median of its rounds. Prints req/s,
-#    p50, p99 and the ratios authcgi CGI / bare, FastCGI / CGI, FastCGI /
-#    1,900 req/s (the original Flask service's figure), FastCGI / bare
-#    FastCGI.
-# 2. Without a server: the median wall time of one exec of cgi-bin/auth.cgi
-#    answering GET /profile (CGI variables, BENCH_EXECS = 200 runs) and of
-#    bare.cgi; the peak RSS of both requests (/usr/bin/time -v); and the
-#    median time of one password hash: a login exec minus a profile exec
-#    (20 runs).
+#    throttling off). The servers take turns for BENCH_ROUNDS rounds, so
+#    that a slow spell of a shared machine does not fall on one of them
+#    only; each figure is the median of its rounds. Prints req/s, p50, p99
+#    and the ratios, with the targets: static CGI / bare CGI, glibc
+#    (>= 0.75) and FastCGI / bare FastCGI (>= 0.8); and FastCGI / CGI,
+#    FastCGI / 1,900 req/s (the original Flask service's figure).
+# 2. Without a server: the median wall time of one exec answering
+#    GET /profile (CGI variables, BENCH_EXECS = 200 runs) of both builds
+#    of auth.cgi and of the bare CGIs; the peak RSS of the profile and login
+#    requests (/usr/bin/time -v); and the median time of one password
+#    hash: a login exec minus a profile exec (20 runs).
 #
 # Usage: scripts/bench.sh
 #   BENCH_DURATION  seconds per wrk run (5)
-#   BENCH_ROUNDS    rounds of the three servers (3)
+#   BENCH_ROUNDS    rounds of the servers (3)
 #   BENCH_CONNECTIONS, BENCH_THREADS   wrk -c and -t (16, 2)
 #   BENCH_EXECS     direct execs for the medians (200)
 #   AUTHCGI_*       reach the app, e.g. AUTHCGI_HASH_METHOD='$2b$'
@@ -51,6 +54,7 @@ set -u
 
 root=$(cd "$(dirname "$0")/.." && pwd -P)
 cgi=$root/cgi-bin/auth.cgi
+static=$root/build/static/auth.cgi
 bare=$root/build/bench/bare.cgi
 bare_musl=$root/build/bench/bare-musl.cgi
 bare_fcgi=$root/build/bench/bare-fcgi
@@ -62,7 +66,7 @@ EXECS=${BENCH_EXECS:-200}
 ORIGINAL_RPS=1900
 lighttpd=${LIGHTTPD:-$(command -v lighttpd || echo /usr/sbin/lighttpd)}
 
-for f in "$cgi" "$bare" "$bare_fcgi"; do
+for f in "$cgi" "$static" "$bare" "$bare_musl" "$bare_fcgi"; do
 	if [ ! -x "$f" ]; then
 		echo "$0: $f is missing: run make bench (it builds them)" >&2
 		exit 1
@@ -107,7 +111,7 @@ BODY="email=bench%40example.com&password=$PW"
 start() {
 	local name=$1 conf=$2 state=$tmp/$1 _
 	mkdir -p "$state"
-	AUTHCGI_DB=${AUTHCGI_DB:-$state/auth.db} "$cgi" init >/dev/null
+	AUTHCGI_DB=${AUTHCGI_DB:-$state/auth.db} "$cgi" init >/dev/null 2>"$state/init.err"
 	PORT=$(free_port) || return 1
 	URL=http://127.0.0.1:$PORT
 	SERVE_PORT=$PORT SERVE_STATE_DIR=$state SERVE_PROJECT_DIR=$root \
@@ -123,25 +127,22 @@ start() {
 	return 1
 }
 
-# bare_conf CGI OUT: a variant of conf/lighttpd.conf that runs the bare
-# CGI at path CGI instead of auth.cgi.
-bare_conf() {
+# cgi_conf CGI OUT: a variant of conf/lighttpd.conf that runs the CGI at
+# path CGI instead of cgi-bin/auth.cgi.
+cgi_conf() {
 	local name
 	name=$(basename "$1")
 	sed -e "s#project_dir + \"/cgi-bin/auth.cgi/\"#\"$1/\"#" \
 		-e "s#cgi.assign = (\"/auth.cgi\" => \"\")#cgi.assign = (\"/$name\" => \"\")#" \
 		"$root/conf/lighttpd.conf" >"$2"
 	if ! grep -q "\"$1/\"" "$2" || ! grep -q "\"/$name\" => \"\"" "$2"; then
-		echo "$0: could not make the bare CGI's configuration from conf/lighttpd.conf" >&2
+		echo "$0: could not make a CGI's configuration from conf/lighttpd.conf" >&2
 		exit 1
 	fi
 }
-bare_conf "$bare" "$tmp/lighttpd-bare.conf"
-servers="cgi fastcgi bare"
-if [ -x "$bare_musl" ]; then
-	bare_conf "$bare_musl" "$tmp/lighttpd-baremusl.conf"
-	servers="$servers baremusl"
-fi
+cgi_conf "$static" "$tmp/lighttpd-static.conf"
+cgi_conf "$bare" "$tmp/lighttpd-bare.conf"
+cgi_conf "$bare_musl" "$tmp/lighttpd-baremusl.conf"
 # conf/lighttpd-fastcgi.conf spawning the bare FastCGI responder.
 sed -e "s#project_dir + \"/cgi-bin/auth.cgi\"#\"$bare_fcgi\"#" \
 	"$root/conf/lighttpd-fastcgi.conf" >"$tmp/lighttpd-barefcgi.conf"
@@ -149,7 +150,7 @@ if ! grep -q "\"$bare_fcgi\"" "$tmp/lighttpd-barefcgi.conf"; then
 	echo "$0: could not make the bare FastCGI's configuration from conf/lighttpd-fastcgi.conf" >&2
 	exit 1
 fi
-servers="$servers barefcgi"
+servers="cgi static fastcgi bare baremusl barefcgi"
 [ -n "$PGURI" ] && servers="$servers pgcgi pgfastcgi"
 
 cat >"$tmp/login.lua" <<EOF
@@ -201,11 +202,9 @@ for round in $(seq 1 "$ROUNDS"); do
 		case $server in
 		cgi) conf=$root/conf/lighttpd.conf ;;
 		fastcgi) conf=$root/conf/lighttpd-fastcgi.conf ;;
-		bare) conf=$tmp/lighttpd-bare.conf ;;
-		baremusl) conf=$tmp/lighttpd-baremusl.conf ;;
-		barefcgi) conf=$tmp/lighttpd-barefcgi.conf ;;
 		pgcgi) conf=$root/conf/lighttpd.conf ;;
 		pgfastcgi) conf=$root/conf/lighttpd-fastcgi.conf ;;
+		*) conf=$tmp/lighttpd-$server.conf ;;
 		esac
 		unset AUTHCGI_DB AUTHCGI_SECRET_KEY_FILE
 		case $server in pg*)
@@ -213,7 +212,7 @@ for round in $(seq 1 "$ROUNDS"); do
 		esac
 		start "$server" "$conf" || exit 1
 		sid=""
-		if [ "$server" != "${server#pg}" ] || [ "$server" = cgi ] || [ "$server" = fastcgi ]; then
+		if [ "${server#bare}" = "$server" ]; then
 			sid=$(cookie)
 			if [ -z "$sid" ]; then
 				echo "$0: $server: could not log in" >&2
@@ -248,7 +247,7 @@ EOF
 state=$tmp/direct
 mkdir -p "$state"
 export AUTHCGI_DB=$state/auth.db
-"$cgi" init >/dev/null
+"$cgi" init >/dev/null 2>"$state/init.err"
 cgienv=(GATEWAY_INTERFACE=CGI/1.1 SCRIPT_NAME= SERVER_NAME=127.0.0.1
 	SERVER_PORT=80 SERVER_PROTOCOL=HTTP/1.1 REMOTE_ADDR=127.0.0.1 QUERY_STRING=)
 post=("${cgienv[@]}" REQUEST_METHOD=POST CONTENT_TYPE=application/x-www-form-urlencoded
@@ -262,22 +261,27 @@ if ! env "${profile[@]}" "$cgi" 2>/dev/null | grep -q '^Status: 200'; then
 	exit 1
 fi
 echo "  direct execs ..." >&2
-exec_profile=$(env "${profile[@]}" python3 "$tmp/execs.py" "$EXECS" "$cgi") || exit 1
-exec_bare=$(env "${profile[@]}" python3 "$tmp/execs.py" "$EXECS" "$bare") || exit 1
-exec_bare_musl=""
-if [ -x "$bare_musl" ]; then
-	exec_bare_musl=$(env "${profile[@]}" python3 "$tmp/execs.py" "$EXECS" "$bare_musl") || exit 1
-fi
-exec_login=$(env "${post[@]}" PATH_INFO=/sessions BENCH_BODY="$BODY" \
-	python3 "$tmp/execs.py" 20 "$cgi") || exit 1
+# measure KEY VALUE: one figure for the table.
+measure() { echo "$1 $2" >>"$tmp/execs"; }
+: >"$tmp/execs"
+for b in cgi static bare bare_musl; do
+	t=$(env "${profile[@]}" python3 "$tmp/execs.py" "$EXECS" "${!b}") || exit 1
+	measure "exec_$b" "$t"
+done
+for b in cgi static; do
+	t=$(env "${post[@]}" PATH_INFO=/sessions BENCH_BODY="$BODY" \
+		python3 "$tmp/execs.py" 20 "${!b}") || exit 1
+	measure "exec_login_$b" "$t"
+done
 # The same profile exec on PostgreSQL: what a connection per request costs.
-exec_profile_pg=""
 if [ -n "$PGURI" ]; then
 	pgsid=$(printf %s "$BODY" | env "${post[@]}" PATH_INFO=/sessions \
 		AUTHCGI_DB="$PGURI" AUTHCGI_SECRET_KEY_FILE="$tmp/pg.key" "$cgi" 2>/dev/null |
 		sed -n 's/^Set-Cookie: session_id=\([^;]*\).*/\1/p' | head -n 1)
-	exec_profile_pg=$(env "${profile[@]}" "HTTP_COOKIE=session_id=$pgsid" \
-		AUTHCGI_DB="$PGURI" python3 "$tmp/execs.py" "$EXECS" "$cgi") || exit 1
+	t=$(env "${profile[@]}" "HTTP_COOKIE=session_id=$pgsid" \
+		AUTHCGI_DB="$PGURI" AUTHCGI_SECRET_KEY_FILE="$tmp/pg.key" \
+		python3 "$tmp/execs.py" "$EXECS" "$cgi") || exit 1
+	measure exec_cgi_pg "$t"
 fi
 # rss NAME=VALUE... CMD: peak RSS in KiB of one run of CMD with those
 # variables (body from $RSS_BODY); time runs CMD itself, not env.
@@ -286,39 +290,36 @@ rss() {
 		env "${@:1:$#-1}" /usr/bin/time -v "${@: -1}" 2>&1 >/dev/null |
 		sed -n 's/.*Maximum resident set size (kbytes): \([0-9]*\).*/\1/p'
 }
-rss_profile=$(rss "${profile[@]}" "$cgi")
-rss_login=$(RSS_BODY=$BODY rss "${post[@]}" PATH_INFO=/sessions "$cgi")
-rss_bare=$(rss "${profile[@]}" "$bare")
+for b in cgi static bare bare_musl; do
+	measure "rss_$b" "$(rss "${profile[@]}" "${!b}")"
+done
+for b in cgi static; do
+	measure "rss_login_$b" "$(RSS_BODY=$BODY rss "${post[@]}" PATH_INFO=/sessions "${!b}")"
+done
 
 # ------------------------------------------------------------- table
 
 for k in "${!RES[@]}"; do
 	printf '%s\t%s\n' "$k" "${RES[$k]}"
 done >"$tmp/results"
-python3 - "$ORIGINAL_RPS" "$exec_profile" "$exec_bare" "$exec_login" \
-	"$rss_profile" "$rss_login" "$rss_bare" "$exec_bare_musl" \
-	"$tmp/results" "$servers" "$exec_profile_pg" <<'EOF'
+python3 - "$ORIGINAL_RPS" "$tmp/results" "$servers" "$tmp/execs" <<'EOF'
 import statistics, sys
-a = sys.argv[1:]
-orig = float(a[0])
-exec_profile, exec_bare, exec_login = map(float, a[1:4])
-rss_profile, rss_login, rss_bare = a[4:7]
-exec_bare_musl = float(a[7]) if a[7] else None
-exec_profile_pg = float(a[10]) if a[10] else None
-runs = dict(line.rstrip("\n").split("\t", 1) for line in open(a[8]))
-names = [f"{s}.{r}" for s in a[9].split() for r in ("profile", "login")]
+orig = float(sys.argv[1])
+runs = dict(line.rstrip("\n").split("\t", 1) for line in open(sys.argv[2]))
+servers = sys.argv[3].split()
+ex = dict(line.split() for line in open(sys.argv[4]))
+names = [f"{s}.{r}" for s in servers for r in ("profile", "login")]
 res, spread = {}, {}
 for k in names:
-    v = runs[k]
-    rounds = [r.split() for r in v.split(";") if r.strip()]
+    rounds = [r.split() for r in runs[k].split(";") if r.strip()]
     med = lambda i: statistics.median(float(r[i]) for r in rounds)
     res[k] = (med(0), med(1), med(2), sum(int(r[3]) for r in rounds))
     spread[k] = " ".join(f"{float(r[0]):.0f}" for r in rounds)
-label = {"cgi": "authcgi CGI", "fastcgi": "authcgi FastCGI", "bare": "bare CGI",
+label = {"cgi": "authcgi CGI", "static": "authcgi CGI, static",
+         "fastcgi": "authcgi FastCGI", "bare": "bare CGI, glibc",
          "baremusl": "bare CGI, musl", "barefcgi": "bare FastCGI",
          "pgcgi": "authcgi CGI, PostgreSQL",
          "pgfastcgi": "authcgi FastCGI, PostgreSQL"}
-servers = [s for s in label if s + ".profile" in res]
 req = {"profile": "GET /profile", "login": "POST /sessions"}
 print()
 print(f"{'server':<27} {'request':<15} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
@@ -331,37 +332,64 @@ for k in names:
 print("req/s of each round, GET /profile: " + "; ".join(
     f"{label[s]} {spread[s + '.profile']}" for s in servers))
 print()
+
+
 def ratio(x, y):
     if not y:
         return "n/a"
     return f"{x / y:.2f}" if x / y >= 0.1 else f"{x / y:.3f}"
-print(f"{'ratio (req/s)':<40} {'GET /profile':>13} {'POST /sessions':>15}")
-print("-" * 70)
-rows = [("authcgi CGI / bare CGI", lambda r: ratio(res["cgi." + r][0], res["bare." + r][0]))]
-if "baremusl.profile" in res:
-    rows.append(("authcgi CGI / bare CGI, musl",
-                 lambda r: ratio(res["cgi." + r][0], res["baremusl." + r][0])))
-for title, f in rows + [
-        ("authcgi FastCGI / authcgi CGI", lambda r: ratio(res["fastcgi." + r][0], res["cgi." + r][0])),
-        (f"authcgi FastCGI / original ({orig:.0f} req/s)", lambda r: ratio(res["fastcgi." + r][0], orig)),
-        ("authcgi FastCGI / bare FastCGI", lambda r: ratio(res["fastcgi." + r][0], res["barefcgi." + r][0]))] + ([
-        ("FastCGI PostgreSQL / FastCGI SQLite", lambda r: ratio(res["pgfastcgi." + r][0], res["fastcgi." + r][0])),
-        (f"FastCGI PostgreSQL / original ({orig:.0f})", lambda r: ratio(res["pgfastcgi." + r][0], orig)),
-        ("CGI PostgreSQL / CGI SQLite", lambda r: ratio(res["pgcgi." + r][0], res["cgi." + r][0]))]
-        if "pgfastcgi.profile" in res else []):
-    print(f"{title:<40} {f('profile'):>13} {f('login'):>15}")
+
+
+def rps(s, r):
+    return res[s + "." + r][0]
+
+
+rows = [("authcgi CGI / bare CGI, glibc", "cgi", "bare", ""),
+        ("authcgi CGI, static / bare CGI, glibc", "static", "bare", ">= 0.75"),
+        ("authcgi CGI, static / bare CGI, musl", "static", "baremusl", ""),
+        ("authcgi CGI, static / authcgi CGI", "static", "cgi", ""),
+        ("authcgi FastCGI / authcgi CGI", "fastcgi", "cgi", ""),
+        ("authcgi FastCGI / bare FastCGI", "fastcgi", "barefcgi", ">= 0.8")]
+if "pgfastcgi.profile" in res:
+    rows += [("FastCGI PostgreSQL / FastCGI SQLite", "pgfastcgi", "fastcgi", ""),
+             ("CGI PostgreSQL / CGI SQLite", "pgcgi", "cgi", "")]
+print(f"{'ratio (req/s)':<40} {'GET /profile':>13} {'POST /sessions':>15}  target")
+print("-" * 80)
+for title, a, b, target in rows:
+    print(f"{title:<40} {ratio(rps(a, 'profile'), rps(b, 'profile')):>13}"
+          f" {ratio(rps(a, 'login'), rps(b, 'login')):>15}  {target}")
+print(f"{f'authcgi FastCGI / original ({orig:.0f} req/s)':<40}"
+      f" {ratio(rps('fastcgi', 'profile'), orig):>13}"
+      f" {ratio(rps('fastcgi', 'login'), orig):>15}")
+if "pgfastcgi.profile" in res:
+    print(f"{f'FastCGI PostgreSQL / original ({orig:.0f})':<40}"
+          f" {ratio(rps('pgfastcgi', 'profile'), orig):>13}"
+          f" {ratio(rps('pgfastcgi', 'login'), orig):>15}")
 print()
 print(f"{'one exec, no server':<40} {'median ms':>10} {'peak RSS KiB':>13}")
 print("-" * 65)
-print(f"{'auth.cgi GET /profile':<40} {exec_profile:>10.3f} {rss_profile:>13}")
-if exec_profile_pg is not None:
-    print(f"{'auth.cgi GET /profile, PostgreSQL':<40} {exec_profile_pg:>10.3f} {'':>13}")
-    print(f"{'a PostgreSQL connection (the difference)':<40} {exec_profile_pg - exec_profile:>10.3f} {'':>13}")
-print(f"{'bare.cgi':<40} {exec_bare:>10.3f} {rss_bare:>13}")
-if exec_bare_musl is not None:
-    print(f"{'bare-musl.cgi':<40} {exec_bare_musl:>10.3f} {'':>13}")
-print(f"{'auth.cgi POST /sessions (login)':<40} {exec_login:>10.3f} {rss_login:>13}")
-print(f"{'one password hash (login - profile)':<40} {exec_login - exec_profile:>10.3f} {'':>13}")
+for title, key in (("auth.cgi GET /profile", "cgi"),
+                   ("auth.cgi, static, GET /profile", "static"),
+                   ("bare.cgi (glibc)", "bare"),
+                   ("bare-musl.cgi", "bare_musl")):
+    print(f"{title:<40} {float(ex['exec_' + key]):>10.3f} {ex.get('rss_' + key, ''):>13}")
+for title, key in (("auth.cgi POST /sessions (login)", "cgi"),
+                   ("auth.cgi, static, POST /sessions", "static")):
+    print(f"{title:<40} {float(ex['exec_login_' + key]):>10.3f} {ex.get('rss_login_' + key, ''):>13}")
+if "exec_cgi_pg" in ex:
+    pg_ms = float(ex["exec_cgi_pg"])
+    print(f"{'auth.cgi GET /profile, PostgreSQL':<40} {pg_ms:>10.3f}")
+    print(f"{'a PostgreSQL connection (the difference)':<40}"
+          f" {pg_ms - float(ex['exec_cgi']):>10.3f}")
+hash_ms = float(ex["exec_login_cgi"]) - float(ex["exec_cgi"])
+print(f"{'one password hash (login - profile)':<40} {hash_ms:>10.3f}")
+print()
+for title, a, b, target in rows:
+    if target:
+        v = rps(a, "profile") / rps(b, "profile")
+        t = float(target.split()[1])
+        print(f"target: {title}, GET /profile: {v:.2f} ({target}: "
+              f"{'met' if v >= t else 'not met'})")
 if any(v[3] != 0 for k, v in res.items()):
     print("\nwarning: some answers were errors (see the errors column)")
 EOF

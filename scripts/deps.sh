@@ -1,51 +1,103 @@
 #!/bin/sh
-# deps.sh: install the Debian packages a make target needs, when missing.
-# Usage: scripts/deps.sh build|run|run-apache|run-postgres|test|fuzz|bench
+# deps.sh: install the distribution packages a make target needs, when
+# missing (Debian, Ubuntu: apt).
+# Usage: scripts/deps.sh build|check|lint|static|run|run-apache|run-postgres|test|fuzz|bench
 set -eu
 
-build="make gcc pkg-config libsqlite3-dev libcrypt-dev uuid-dev libcjson-dev libsodium-dev libfcgi-dev libpq-dev dpkg-dev tcl musl-tools autoconf automake libtool"
+# make: the compiler and the -dev packages of the libraries (pkg-config).
+build="make gcc pkg-config libsqlite3-dev libcrypt-dev uuid-dev libcjson-dev libsodium-dev libfcgi-dev liboath-dev libqrencode-dev libpq-dev"
+# make check: the unit tests (cmocka) and the CGI suite's tools.
+check="$build libcmocka-dev python3 sqlite3 oathtool"
+lint="cppcheck clang-format"
+# make static: musl, and what builds the libraries from their sources.
+static="$build dpkg-dev tcl musl-tools autoconf automake libtool"
 run="$build lighttpd"
-# postgresql: the server of `make run DB=postgres` and of the tests.
+# postgresql: the server of `make run DB=postgres`, of the tests and of
+# the bench.
 run_postgres="$run postgresql"
 # apache2-bin: the server and its modules, without a service, without
 # /etc/apache2 and without anything listening on port 80.
 run_apache="$run apache2-bin libapache2-mod-fcgid"
-test="$run_apache postgresql clang libclang-rt-14-dev libcmocka-dev curl python3 python3-requests sqlite3 valgrind cppcheck clang-format util-linux chromium chromium-driver python3-selenium"
-fuzz="$build clang libclang-rt-14-dev"
-bench="$run postgresql wrk time curl python3"
+# The tests: PostgreSQL (the store's second backend), the servers of the
+# integration and gate suites (nginx, Caddy, spawn-fcgi and envsubst for
+# the gate), strace (the hardened reset's equal work), time (peak
+# memory), oathtool (second factor codes checked against an independent
+# implementation).
+test="$run_apache postgresql $check $lint $static clang curl python3-requests valgrind util-linux chromium chromium-driver python3-selenium nginx-light caddy spawn-fcgi gettext-base strace time oathtool"
+fuzz="$build clang"
+bench="$run postgresql $static wrk time curl python3"
 
-case "${1:-build}" in
+target=${1:-build}
+case "$target" in
 build) want=$build ;;
+check) want=$check ;;
+lint) want=$lint ;;
+static) want=$static ;;
 run) want=$run ;;
 run-apache) want=$run_apache ;;
 run-postgres) want=$run_postgres ;;
 test) want=$test ;;
 fuzz) want=$fuzz ;;
 bench) want=$bench ;;
-*) echo "usage: $0 build|run|run-apache|run-postgres|test|fuzz|bench" >&2; exit 2 ;;
+*) echo "usage: $0 build|check|lint|static|run|run-apache|run-postgres|test|fuzz|bench" >&2; exit 2 ;;
 esac
 
-missing=""
-for p in $want; do
-	s=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-	case "$s" in
-	*" installed") ;;
-	*) missing="$missing $p" ;;
-	esac
-done
-[ -z "$missing" ] && exit 0
-
-echo "installing Debian packages:$missing"
 if [ "$(id -u)" -eq 0 ]; then
 	sudo=""
 elif command -v sudo >/dev/null 2>&1; then
 	sudo="sudo"
 else
-	echo "deps.sh: not root and no sudo; install these by hand:$missing" >&2
-	exit 1
+	sudo="none"
 fi
-export DEBIAN_FRONTEND=noninteractive
-# A fresh machine's package lists may be empty or stale: refresh once.
-$sudo apt-get update -qq
+updated=""
+
+# install PACKAGE...: install those of them that are not installed.
+install() {
+	missing=""
+	for p in "$@"; do
+		s=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+		case "$s" in
+		*" installed") ;;
+		*) missing="$missing $p" ;;
+		esac
+	done
+	[ -z "$missing" ] && return 0
+	if [ "$sudo" = none ]; then
+		echo "deps.sh: not root and no sudo; install these by hand:$missing" >&2
+		exit 1
+	fi
+	echo "installing packages:$missing"
+	update
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+		--no-install-recommends $missing
+}
+
+# update: a fresh machine's package lists may be empty or stale: refresh
+# them once.
+update() {
+	[ -n "$updated" ] && return 0
+	[ "$sudo" = none ] || $sudo apt-get update -qq >&2
+	updated=1
+}
+
+# clang_runtime: the package of clang's runtime (sanitizers, libFuzzer)
+# when clang lacks it. Its name holds clang's major version
+# (libclang-rt-14-dev on Debian 12, libclang-rt-19-dev on Debian 13);
+# where no such package exists, the runtime comes with clang itself.
+clang_runtime() {
+	ls "$(clang -print-runtime-dir 2>/dev/null)"/libclang_rt.fuzzer*.a \
+		>/dev/null 2>&1 && return 0
+	v=$(clang -dumpversion 2>/dev/null | cut -d. -f1)
+	[ -n "$v" ] || return 0
+	update
+	if apt-cache show "libclang-rt-$v-dev" >/dev/null 2>&1; then
+		echo "libclang-rt-$v-dev"
+	fi
+}
+
 # shellcheck disable=SC2086
-$sudo apt-get install -y -qq --no-install-recommends $missing
+install $want
+case "$target" in
+test | fuzz) install $(clang_runtime) ;;
+esac

@@ -6,11 +6,11 @@
 # Installs DIR/lib/lib{crypt,uuid,sodium,fcgi}.a and their headers in
 # DIR/include, logs in DIR/log, and DIR/static-pie.specs: musl-gcc's own
 # specs (which link dynamically, with musl's loader) changed to link a
-# static PIE, started by musl's self-relocating rcrt1.o. Used by the
-# Makefile (see "musl" there).
+# static PIE, started by musl's self-relocating rcrt1.o. Used by make
+# static (see the Makefile).
 # Usage: scripts/musl-libs.sh DIR
-# Needs musl-tools, autoconf, automake, libtool, dpkg-dev. Exits non-zero
-# when it cannot: the build then links the static executable with glibc.
+# Needs musl-tools, autoconf, automake, libtool, dpkg-dev, and the network
+# the first time (debian-src.sh). Exits non-zero when it cannot.
 set -eu
 dir=$1
 # DIR/.done holds this script's checksum: a changed script builds again.
@@ -100,7 +100,7 @@ step libfcgi ./autogen.sh
 step libfcgi ./configure --disable-shared
 step libfcgi make -j"$jobs" -C libfcgi libfcgi.la
 cp libfcgi/.libs/libfcgi.a "$dir/lib/"
-cp include/fcgiapp.h "$dir/include/"
+cp include/fcgiapp.h include/fastcgi.h "$dir/include/"
 
 echo "$stamp" >"$dir/.done"
 echo "musl-libs.sh: libcrypt, libuuid, libsodium, libfcgi (musl) in $dir/lib"

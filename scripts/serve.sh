@@ -29,10 +29,11 @@
 # Apache started as root (as in CI) refuses to serve as root: its children
 # and the app run as SERVE_USER (default www-data; SERVE_GROUP defaults to
 # that user's group). This script then gives STATE_DIR (and the database in
-# it) to that user, and checks that the user can reach cgi-bin/auth.cgi and
-# STATE_DIR: every directory above them must be searchable by it (o+x). A
-# checkout under /work or /root/... with mode 755 directories works; one
-# under a private (0700) directory does not: say so and stop.
+# it) to that user. That user must reach STATE_DIR and cgi-bin/auth.cgi
+# (every directory above them searchable); when it cannot (a checkout in
+# root's home, mode 0700), this script serves, and says so on stdout:
+#   - from a new state dir under /tmp instead of STATE_DIR;
+#   - a copy of cgi-bin/auth.cgi in STATE_DIR/app/cgi-bin/, owned by root.
 set -eu
 
 usage() {
@@ -83,6 +84,29 @@ mkdir -p "$state_dir"
 # The server runs the app from elsewhere: every path it is given is absolute.
 state_dir=$(cd "$state_dir" && pwd -P)
 
+# Who Apache's children and the app run as (only when started as root).
+SERVE_USER=${SERVE_USER:-www-data}
+SERVE_GROUP=${SERVE_GROUP:-$(id -gn "$SERVE_USER" 2>/dev/null || echo "$SERVE_USER")}
+export SERVE_USER SERVE_GROUP
+drop_privileges=""
+if [ "$server" = apache ] && [ "$(id -u)" -eq 0 ]; then
+	if ! id "$SERVE_USER" >/dev/null 2>&1; then
+		echo "$0: no user '$SERVE_USER' to run Apache's children as: set SERVE_USER" >&2
+		exit 1
+	fi
+	# as_user CMD...: run a test as that user (setpriv: util-linux).
+	as_user() {
+		setpriv --reuid="$SERVE_USER" --regid="$SERVE_GROUP" \
+			--clear-groups -- "$@"
+	}
+	drop_privileges=1
+	if ! as_user test -x "$(dirname "$state_dir")"; then
+		new=$(mktemp -d /tmp/authcgi-state.XXXXXX)
+		echo "authcgi: $SERVE_USER cannot reach $state_dir: the state dir (database, logs) is $new instead"
+		state_dir=$new
+	fi
+fi
+
 # The database: AUTHCGI_DB from the environment, a throwaway PostgreSQL
 # cluster (DB=postgres), or the state dir's SQLite file.
 pg_dir=""
@@ -119,7 +143,7 @@ postgresql://* | postgres://*)
 	# Create or migrate the database before the first request; a build
 	# without libpq says so here.
 	if ! "$cgi" init >/dev/null; then
-		echo "$0: '$cgi init' failed on $AUTHCGI_DB (a static build has no PostgreSQL: make LINK=dynamic)" >&2
+		echo "$0: '$cgi init' failed on $AUTHCGI_DB (make static's executable has no PostgreSQL)" >&2
 		exit 1
 	fi
 	;;
@@ -176,28 +200,21 @@ if [ "$mode" = fastcgi ] &&
 fi
 conf=$project_dir/conf/apache.conf
 
-# Who the children and the app run as (only used when started as root).
-SERVE_USER=${SERVE_USER:-www-data}
-SERVE_GROUP=${SERVE_GROUP:-$(id -gn "$SERVE_USER" 2>/dev/null || echo "$SERVE_USER")}
-export SERVE_USER SERVE_GROUP
-if [ "$(id -u)" -eq 0 ]; then
-	if ! id "$SERVE_USER" >/dev/null 2>&1; then
-		echo "$0: no user '$SERVE_USER' to run Apache's children as: set SERVE_USER" >&2
-		exit 1
-	fi
-	# as_user CMD...: run a test as that user (setpriv: util-linux).
-	as_user() {
-		setpriv --reuid="$SERVE_USER" --regid="$SERVE_GROUP" \
-			--clear-groups -- "$@"
-	}
-	chown -R "$SERVE_USER:$SERVE_GROUP" "$state_dir"
-	if ! as_user test -x "$cgi"; then
-		echo "$0: user $SERVE_USER cannot run $cgi: make every directory above it searchable (chmod o+x) or set SERVE_USER" >&2
-		exit 1
-	fi
+if [ -n "$drop_privileges" ]; then
+	# Everything but a cluster of ours, which stays its server's.
+	find "$state_dir" -path "$state_dir/pg" -prune -o \
+		-exec chown "$SERVE_USER:$SERVE_GROUP" {} +
 	if ! as_user test -w "$state_dir" || ! as_user test -x "$state_dir"; then
 		echo "$0: user $SERVE_USER cannot write $state_dir: make every directory above it searchable (chmod o+x) or set SERVE_USER" >&2
 		exit 1
+	fi
+	if ! as_user test -x "$cgi"; then
+		# Root's, so that the app cannot change what it runs.
+		rm -rf "$state_dir/app"
+		install -d -m 0755 "$state_dir/app" "$state_dir/app/cgi-bin"
+		install -m 0755 "$cgi" "$state_dir/app/cgi-bin/auth.cgi"
+		echo "authcgi: $SERVE_USER cannot reach $cgi: serving a copy, $state_dir/app/cgi-bin/auth.cgi"
+		export SERVE_PROJECT_DIR="$state_dir/app"
 	fi
 fi
 

@@ -2,11 +2,12 @@
 # sqlite-src.sh: make SQLite's single-file source (sqlite3.c, sqlite3.h and
 # the configure results in sqlite_cfg.h) in DIR/amalg from Debian's own
 # sqlite3 source package, the same version and patches as libsqlite3-dev.
-# The Makefile compiles it with the options this service wants (see
-# SQLITE_OPTS there) instead of linking Debian's general-purpose build.
+# make static compiles it with the options this service wants (see
+# SQLITE_OPTS in the Makefile) instead of Debian's general-purpose build.
 # Usage: scripts/sqlite-src.sh DIR
-# Needs dpkg-dev and tcl (tclsh runs SQLite's own generator scripts).
-# Exits non-zero when it cannot: the build then links libsqlite3.a.
+# Needs dpkg-dev and tcl (tclsh runs SQLite's own generator scripts), and
+# the network the first time (debian-src.sh). Exits non-zero when it
+# cannot.
 set -eu
 dir=$1
 [ -f "$dir/amalg/sqlite3.c" ] && [ -f "$dir/amalg/sqlite_cfg.h" ] && exit 0

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fastcgi.h>
 #include <fcgiapp.h>
 
 #include "app/app.h"
@@ -117,10 +118,28 @@ respond_unavailable(const char *msg, write_fn wr, void *arg)
 	return rc;
 }
 
-/* One request, from its variables and body to its written answer. */
+/* The value of variable name in envp, or NULL. */
+static const char *
+env_get(char *const *envp, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; envp != NULL && *envp != NULL; envp++)
+		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return NULL;
+}
+
+/*
+ * One request, from its variables and body to its written answer. An
+ * authorizer request (FCGI_ROLE=AUTHORIZER) gets no body and is answered
+ * by the gate's decision alone; the rule of its location comes with it,
+ * as the variable AUTHCGI_REQUIRE, when the server's configuration sets
+ * one.
+ */
 static int
 answer(struct app *app, const struct app_settings *set, char *const *envp,
-       http_read_fn rd, void *rdarg, write_fn wr, void *warg)
+       bool authorizer, http_read_fn rd, void *rdarg, write_fn wr, void *warg)
 {
 	struct http_response resp;
 	struct http_request req;
@@ -128,12 +147,28 @@ answer(struct app *app, const struct app_settings *set, char *const *envp,
 	int rc;
 
 	http_response_init(&resp);
-	e = http_request_read(&req, envp, &set->limits, rd, rdarg);
-	app_handle(app, &req, e, &resp);
+	if (authorizer) {
+		e = http_request_read(&req, envp, &set->limits, NULL, NULL);
+		app_authorize(app, &req, e, env_get(envp, "AUTHCGI_REQUIRE"),
+		              &resp);
+	} else {
+		e = http_request_read(&req, envp, &set->limits, rd, rdarg);
+		app_handle(app, &req, e, &resp);
+	}
 	rc = respond(&resp, req.method == HTTP_HEAD, wr, warg);
 	http_response_clear(&resp);
 	http_request_clear(&req);
 	return rc;
+}
+
+/* Is the request an authorizer's (the FastCGI role, also honoured in
+ * CGI mode so that a shell can ask the gate as a server would)? */
+static bool
+authorizer_role(char *const *envp)
+{
+	const char *role = env_get(envp, "FCGI_ROLE");
+
+	return role != NULL && strcmp(role, "AUTHORIZER") == 0;
 }
 
 static int
@@ -153,7 +188,8 @@ serve_cgi(const struct app_settings *set)
 		           ? 1
 		           : 0;
 	}
-	rc = answer(app, set, environ, read_body, &fd, write_stdout, NULL);
+	rc = answer(app, set, environ, authorizer_role(environ), read_body, &fd,
+	            write_stdout, NULL);
 	app_free(app);
 	return rc ? 1 : 0;
 }
@@ -215,14 +251,19 @@ listener_is_unix(void)
  * safe and does not wait; libfcgi calls that a detached request. (A
  * server that keeps the connection for more requests closes nothing.)
  * Looking for the end of stdin may read the server's last, empty stdin
- * record; every server sends it, and the request's alarm, still set,
- * bounds the wait for one that does not.
+ * record; every server sends it to a responder, and the request's alarm,
+ * still set, bounds the wait for one that does not. An authorizer owns no
+ * input: the server keeps the body for the handler after it, and sends
+ * nothing more (lighttpd ends an authorizer's stdin, in the same write as
+ * its parameters, only when the request has no body; Apache never sends
+ * one): its answer is closed at once, without looking.
  */
 static void
 finish_fastcgi(FCGX_Request *r, bool unix_socket)
 {
 	if (unix_socket && !r->keepConnection &&
-	    (FCGX_HasSeenEOF(r->in) == EOF || FCGX_GetChar(r->in) == EOF))
+	    (r->role == FCGI_AUTHORIZER || FCGX_HasSeenEOF(r->in) == EOF ||
+	     FCGX_GetChar(r->in) == EOF))
 		FCGX_Detach(r);
 	FCGX_Finish_r(r);
 }
@@ -253,8 +294,8 @@ serve_fastcgi(const struct app_settings *set)
 			respond_unavailable("service unavailable", fcgi_write,
 			                    r.out);
 		else
-			answer(app, set, r.envp, fcgi_read, r.in, fcgi_write,
-			       r.out);
+			answer(app, set, r.envp, r.role == FCGI_AUTHORIZER,
+			       fcgi_read, r.in, fcgi_write, r.out);
 		finish_fastcgi(&r, unix_socket);
 		alarm(0);
 	}

@@ -15,27 +15,44 @@
 struct app_settings {
 	struct http_limits limits;
 	struct auth_config auth;
-	bool hardened;               /* AUTHCGI_PROFILE=hardened */
-	const char *cookie_name;     /* "session_id", or "__Host-session_id"
-	                                when hardened */
-	bool cookie_secure;          /* Secure on every cookie, not only
-	                                under HTTPS */
-	const char *allowed_origins; /* space- or comma-separated origins
-	                                that may send cookie-authenticated
-	                                changes; NULL: the request's own */
-	unsigned request_timeout;    /* seconds one request may take */
-	const char *log_path;        /* NULL: stderr */
-	const char *audit_path;      /* NULL: stderr */
+	bool hardened;                /* AUTHCGI_PROFILE=hardened */
+	const char *cookie_name;      /* "session_id"; hardened:
+	                                 "__Host-session_id", or
+	                                 "__Secure-session_id" with a
+	                                 cookie_domain */
+	bool cookie_secure;           /* Secure on every cookie, not only
+	                                 under HTTPS */
+	const char *allowed_origins;  /* space- or comma-separated origins
+	                                 that may send cookie-authenticated
+	                                 changes; NULL: the request's own */
+	const char *cookie_path;      /* the cookies' Path; NULL: the mount
+	                                 point ("/" when hardened without a
+	                                 domain, as __Host- asks) */
+	const char *cookie_domain;    /* the cookies' Domain, NULL: none */
+	const char *trusted_proxies;  /* addresses (and CIDR prefixes) whose
+	                                 X-Forwarded-* and X-Original-URL
+	                                 are believed; NULL: none */
+	const char *redirect_origins; /* origins a log-in may send the
+	                                 browser back to, besides its own */
+	const char *gate_require;     /* the authorizer's rule when the
+	                                 server passes none (auth.h) */
+	unsigned request_timeout;     /* seconds one request may take */
+	const char *log_path;         /* NULL: stderr */
+	const char *audit_path;       /* NULL: stderr */
 };
 
 /*
  * Fill s from the process environment (getenv), with the documented
- * default for every variable that is unset or empty. A value that does
- * not parse or is out of range is ERR_INVAL, logged with the variable's
- * name; s is then left with defaults. Strings in s are borrowed from the
- * environment.
+ * default for every variable that is unset or empty (the hardened
+ * profile's own defaults with AUTHCGI_PROFILE=hardened). A value that
+ * does not parse or is out of range is ERR_INVAL, logged with the
+ * variable's name; s is then left with the default profile's defaults.
+ * Strings in s are borrowed from the environment (or static).
  */
 enum err app_settings_load(struct app_settings *s);
+
+/* List every setting, its help line and its default(s) on out. */
+void app_settings_help(FILE *out);
 
 struct app; /* one per process; serves any number of requests */
 
@@ -50,11 +67,25 @@ enum err app_init_db(struct app *app);
 
 /*
  * Run one administration command, argv[0] being its name ("init",
- * "users", "delete-user", "end-sessions", "purge", "import-original",
- * "copy-db", "--help"): results on out, errors on err. Returns the
- * process exit status: 0 done, 1 failed, 2 usage error.
+ * "users", "delete-user", "end-sessions", "sessions", "unlock",
+ * "disable", "enable", "group", "purge", "import-original", "copy-db",
+ * "--help"): results on out, errors on err. Returns the process exit
+ * status: 0 done, 1 failed, 2 usage error.
  */
 int app_admin(struct app *app, int argc, char **argv, FILE *out, FILE *err);
+
+/*
+ * Answer one FastCGI authorizer request (FCGI_ROLE=AUTHORIZER: lighttpd's
+ * "authorizer" mode, Apache's mod_authnz_fcgi) into resp: 200 with
+ * Variable-REMOTE_USER, Variable-AUTHCGI_USER and Variable-AUTHCGI_GROUPS
+ * when the request's session may see it; otherwise the answer the server
+ * sends to the client (401 JSON, a browser's 302 to the log-in page, 403,
+ * or 503 when the decision cannot be made). rule is what the location
+ * requires (auth.h's rule language; NULL: the gate_require setting); req
+ * was read without a body.
+ */
+void app_authorize(struct app *app, struct http_request *req, enum err read_err,
+                   const char *rule, struct http_response *resp);
 
 /* Answer 503 {"message": msg} with every header an answer carries, for
  * when the service cannot even be set up (no context exists). https: the

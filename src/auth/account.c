@@ -10,6 +10,30 @@
  * reading a profile is not a database write each time. */
 #define TOUCH_INTERVAL 60
 
+/* Store a new account in one transaction: its row, its client address
+ * remembered, and with verify_email the mark that it waits for its link
+ * and the link itself (token). ERR_EXISTS when the email is taken. */
+static enum err
+register_commit(struct auth *a, struct auth_call *call, struct store *st,
+                const char *email, const char *hash, int64_t *id,
+                char token[AUTH_TOKEN_LEN + 1])
+{
+	bool notify;
+	enum err e;
+
+	if ((e = store_begin(st)) != ERR_OK)
+		return e;
+	if ((e = store_user_insert(st, email, hash, auth_now(a), id)) !=
+	        ERR_OK ||
+	    (a->cfg.verify_email &&
+	     ((e = store_user_set_unverified(st, *id, true)) != ERR_OK ||
+	      (e = auth_link_make(a, st, *id, email, token)) != ERR_OK)) ||
+	    (e = auth_client_remember(a, st, *id, call, &notify)) != ERR_OK ||
+	    (e = store_commit(st)) != ERR_OK)
+		store_rollback(st);
+	return e;
+}
+
 /*
  * Registration. An email that is taken is a failure counted against the
  * caller's address, like a wrong password (a client that tries emails to
@@ -24,13 +48,13 @@ enum err
 auth_register(struct auth *a, struct auth_call *call, const char *email,
               const char *password, struct auth_user *out)
 {
-	char hash[STORE_HASH_MAX + 1] = "";
+	char hash[STORE_HASH_MAX + 1] = "", token[AUTH_TOKEN_LEN + 1] = "";
 	struct auth_attempt at;
 	enum auth_pw_problem why;
 	struct store_user su;
 	struct store *st;
 	enum err e;
-	int64_t id;
+	int64_t id = 0;
 
 	if ((e = auth_check_email(email)) != ERR_OK)
 		return e;
@@ -69,7 +93,7 @@ auth_register(struct auth *a, struct auth_call *call, const char *email,
 	if (e != ERR_OK)
 		return e;
 	if ((e = auth_hash_password(a, password, hash)) == ERR_OK)
-		e = store_user_insert(st, email, hash, auth_now(a), &id);
+		e = register_commit(a, call, st, email, hash, &id, token);
 	explicit_bzero(hash, sizeof(hash));
 	if (e == ERR_EXISTS) {
 		/* Taken meanwhile by a racing request: a failure too. */
@@ -80,6 +104,15 @@ auth_register(struct auth *a, struct auth_call *call, const char *email,
 	if (e != ERR_OK)
 		return e;
 	log_audit("register", id, auth_client(call));
+	if (a->cfg.verify_email) {
+		/* The link goes to the address it verifies; a failure to
+		 * hand it on is logged, and another can be asked for. */
+		if (auth_mail_send(a, AUTH_MAIL_VERIFY, email, token, NULL,
+		                   true) != ERR_OK)
+			log_error("deliver: a verification link was not handed"
+			          " on");
+		explicit_bzero(token, AUTH_TOKEN_LEN + 1);
+	}
 	out->id = id;
 	memcpy(out->email, email, strlen(email) + 1);
 	return ERR_OK;
@@ -97,10 +130,8 @@ login_failed(struct auth *a, struct auth_call *call,
 	return e != ERR_OK ? e : ERR_CREDENTIALS;
 }
 
-/* Is the account's stored hash still the one su holds? ERR_CREDENTIALS
- * when it has changed or the account is gone. */
-static enum err
-hash_unchanged(struct store *st, const struct store_user *su)
+enum err
+auth_hash_unchanged(struct store *st, const struct store_user *su)
 {
 	struct store_user now;
 	size_t n = strlen(su->hash);
@@ -122,18 +153,29 @@ hash_unchanged(struct store *st, const struct store_user *su)
 static enum err
 login_commit(struct auth *a, struct auth_call *call, struct store *st,
              const struct store_user *su, const struct auth_attempt *at,
-             const char *new_hash, const unsigned char digest[STORE_DIGEST_LEN])
+             const char *new_hash, const unsigned char digest[STORE_DIGEST_LEN],
+             bool *new_client)
 {
+	char pub[AUTH_PUBLIC_ID_LEN + 1], client[AUTH_CLIENT_MAX + 1];
+	char agent[AUTH_AGENT_MAX + 1];
 	int64_t now = auth_now(a);
 	enum err e;
 
+	auth_public_id_new(a, pub);
+	auth_clean_text(client, sizeof(client), auth_client(call));
+	auth_clean_text(agent, sizeof(agent),
+	                call != NULL ? call->user_agent : NULL);
 	if ((e = store_begin(st)) != ERR_OK)
 		return e;
 	/* The password was checked against su->hash without the lock: a
 	 * password change that committed meanwhile ended every session and
 	 * must not be undone by this one (nor its hash by an upgrade). */
-	if ((e = hash_unchanged(st, su)) != ERR_OK ||
-	    (e = store_session_insert(st, digest, su->id, now)) != ERR_OK ||
+	if ((e = auth_hash_unchanged(st, su)) != ERR_OK ||
+	    (e = store_session_insert(
+	         st, digest, su->id, now, pub, *client != '\0' ? client : NULL,
+	         *agent != '\0' ? agent : NULL, false)) != ERR_OK ||
+	    (e = auth_client_remember(a, st, su->id, call, new_client)) !=
+	        ERR_OK ||
 	    (e = store_user_set_login(st, su->id, now)) != ERR_OK ||
 	    (new_hash != NULL &&
 	     (e = store_user_set_hash(st, su->id, new_hash)) != ERR_OK) ||
@@ -163,6 +205,7 @@ auth_login(struct auth *a, struct auth_call *call, const char *email,
 	struct store_user su;
 	struct store *st;
 	bool known, taken = false, match = false, upgrade = false;
+	bool new_client = false;
 	enum err e;
 
 	if (strlen(email) > AUTH_EMAIL_MAX)
@@ -199,6 +242,24 @@ auth_login(struct auth *a, struct auth_call *call, const char *email,
 		e = login_failed(a, call, &at, su.id);
 		goto out;
 	}
+	/* A disabled account answers like a wrong password, after the same
+	 * work, and counts alike. */
+	if (su.disabled) {
+		log_audit("login_refused_disabled", su.id, auth_client(call));
+		e = auth_throttle_failed(a, call, &at, su.id, true);
+		if (e == ERR_OK)
+			e = ERR_CREDENTIALS;
+		goto out;
+	}
+	/* The right password of an account that waits for its email link:
+	 * told only now, to whoever has the password; not a failure. */
+	if (su.unverified) {
+		log_audit("login_refused_unverified", su.id, auth_client(call));
+		e = auth_throttle_release(a, call, &at, true);
+		if (e == ERR_OK)
+			e = ERR_UNVERIFIED;
+		goto out;
+	}
 	/* The password is right: a hash made by another method or cost
 	 * (bcrypt from the original service, say) is replaced now, while
 	 * the plain password is at hand. */
@@ -207,7 +268,8 @@ auth_login(struct auth *a, struct auth_call *call, const char *email,
 		goto out;
 	auth_token_new(a, token);
 	auth_token_digest(token, digest);
-	e = login_commit(a, call, st, &su, &at, upgrade ? hash : NULL, digest);
+	e = login_commit(a, call, st, &su, &at, upgrade ? hash : NULL, digest,
+	                 &new_client);
 	if (e == ERR_CREDENTIALS) {
 		/* Its password changed while it was checked: a failure,
 		 * counted as one. */
@@ -219,6 +281,13 @@ auth_login(struct auth *a, struct auth_call *call, const char *email,
 	log_audit("login", su.id, auth_client(call));
 	if (upgrade)
 		log_audit("password_rehash", su.id, auth_client(call));
+	if (new_client) {
+		char client[AUTH_CLIENT_MAX + 1];
+
+		auth_clean_text(client, sizeof(client), auth_client(call));
+		log_audit("login_new_client", su.id, auth_client(call));
+		auth_notice(a, AUTH_MAIL_NEW_CLIENT, su.email, client);
+	}
 	auth_user_of(&su, user);
 	memcpy(sid, token, sizeof(token));
 out:
@@ -234,11 +303,9 @@ done:
 	return e;
 }
 
-/* Find the live session of sid (and, with email, its account's email);
- * an expired one is deleted on the way. */
-static enum err
-session_live(struct auth *a, const char *sid, struct store_session *out,
-             char *email)
+enum err
+auth_session_live(struct auth *a, struct auth_call *call, const char *sid,
+                  struct store_session *out, char *email, char *groups)
 {
 	unsigned char digest[STORE_DIGEST_LEN];
 	struct store_session s;
@@ -251,8 +318,12 @@ session_live(struct auth *a, const char *sid, struct store_session *out,
 	if ((e = auth_store(a, &st)) != ERR_OK)
 		return e;
 	auth_token_digest(sid, digest);
-	e = email != NULL ? store_session_find_user(st, digest, &s, email)
-	                  : store_session_find(st, digest, &s);
+	if (groups != NULL)
+		e = store_session_gate(st, digest, &s, email, groups);
+	else if (email != NULL)
+		e = store_session_find_user(st, digest, &s, email);
+	else
+		e = store_session_find(st, digest, &s);
 	if (e == ERR_NOT_FOUND)
 		return ERR_NO_SESSION;
 	if (e != ERR_OK)
@@ -264,6 +335,7 @@ session_live(struct auth *a, const char *sid, struct store_session *out,
 	    now - s.created >= a->cfg.session_max) {
 		if ((e = store_session_delete(st, digest)) != ERR_OK)
 			return e;
+		log_audit("session_expired", s.user_id, auth_client(call));
 		return ERR_NO_SESSION;
 	}
 	touch = a->cfg.session_idle / 2 < TOUCH_INTERVAL
@@ -286,8 +358,7 @@ auth_session_user(struct auth *a, struct auth_call *call, const char *sid,
 	struct store_session s;
 	enum err e;
 
-	(void)call;
-	if ((e = session_live(a, sid, &s, email)) != ERR_OK)
+	if ((e = auth_session_live(a, call, sid, &s, email, NULL)) != ERR_OK)
 		return e;
 	out->id = s.user_id;
 	memcpy(out->email, email, sizeof(out->email));
@@ -300,7 +371,7 @@ auth_logout(struct auth *a, struct auth_call *call, const char *sid)
 	struct store_session s;
 	enum err e;
 
-	if ((e = session_live(a, sid, &s, NULL)) != ERR_OK)
+	if ((e = auth_session_live(a, call, sid, &s, NULL, NULL)) != ERR_OK)
 		return e;
 	if ((e = store_session_delete(a->st, s.digest)) != ERR_OK)
 		return e;

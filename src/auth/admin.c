@@ -17,15 +17,23 @@ struct list_ctx {
 static int
 list_row(void *arg, const struct store_user_row *row)
 {
+	char groups[STORE_GROUPS_MAX + 1];
 	struct list_ctx *ctx = arg;
 	struct auth_user_info u;
+	struct store *st;
+	int64_t n;
 
 	u.id = row->id;
 	u.email = row->email;
 	u.created = row->created;
 	u.last_login = row->last_login;
+	u.groups = groups;
 	ctx->e =
 	    auth_throttle_locked_until(ctx->a, row->email, &u.locked_until);
+	if (ctx->e == ERR_OK)
+		ctx->e = auth_store(ctx->a, &st);
+	if (ctx->e == ERR_OK)
+		ctx->e = store_groups_of(st, row->id, groups, &n);
 	if (ctx->e != ERR_OK)
 		return 1;
 	return ctx->fn(ctx->arg, &u);
@@ -88,6 +96,57 @@ auth_end_sessions(struct auth *a, const char *email, int64_t *ended)
 }
 
 enum err
+auth_unlock(struct auth *a, const char *email)
+{
+	struct store_user su;
+	struct store *st;
+	enum err e;
+
+	if ((e = find(a, email, &st, &su)) != ERR_OK)
+		return e;
+	explicit_bzero(su.hash, sizeof(su.hash));
+	if ((e = auth_throttle_unlock(a, su.email)) == ERR_OK)
+		log_audit("account_unlocked", su.id, NULL);
+	return e;
+}
+
+enum err
+auth_set_disabled(struct auth *a, const char *email, bool disabled,
+                  int64_t *ended)
+{
+	struct store_user su;
+	struct store *st;
+	enum err e;
+
+	*ended = 0;
+	if ((e = find(a, email, &st, &su)) != ERR_OK)
+		return e;
+	explicit_bzero(su.hash, sizeof(su.hash));
+	if ((e = store_begin(st)) != ERR_OK)
+		return e;
+	if ((e = store_user_set_disabled(st, su.id, disabled)) != ERR_OK)
+		goto out;
+	if (disabled) {
+		if ((e = store_session_delete_user(st, su.id)) != ERR_OK)
+			goto out;
+		*ended = store_changes(st);
+		if ((e = store_reset_delete(st, su.id)) != ERR_OK ||
+		    (e = store_link_delete(st, su.id)) != ERR_OK)
+			goto out;
+	}
+	e = store_commit(st);
+out:
+	if (e != ERR_OK) {
+		store_rollback(st);
+		*ended = 0;
+		return e;
+	}
+	log_audit(disabled ? "account_disabled" : "account_enabled", su.id,
+	          NULL);
+	return ERR_OK;
+}
+
+enum err
 auth_purge(struct auth *a, struct auth_purged *out)
 {
 	struct store_purged p;
@@ -97,14 +156,16 @@ auth_purge(struct auth *a, struct auth_purged *out)
 
 	if ((e = auth_store(a, &st)) != ERR_OK)
 		return e;
-	e = store_purge(st, now, now - a->cfg.session_idle,
-	                now - a->cfg.session_max,
-	                now - a->cfg.throttle.window + 1, &p);
+	e = store_purge(
+	    st, now, now - a->cfg.session_idle, now - a->cfg.session_max,
+	    now - a->cfg.throttle.window + 1, now - a->cfg.client_memory, &p);
 	if (e != ERR_OK)
 		return e;
 	out->sessions = p.sessions;
 	out->reset_tokens = p.reset_tokens;
+	out->links = p.links;
 	out->throttles = p.throttles;
+	out->clients = p.clients;
 	return ERR_OK;
 }
 
@@ -166,6 +227,7 @@ auth_copy_db(struct auth *a, const char *from, const char *to,
 	live.idle_before = now - a->cfg.session_idle;
 	live.max_before = now - a->cfg.session_max;
 	live.window_start = now - a->cfg.throttle.window + 1;
+	live.clients_since = now - a->cfg.client_memory;
 	if ((e = store_copy(src, dst, &live, &n)) != ERR_OK)
 		goto out;
 	out->accounts = n.users;
@@ -174,6 +236,11 @@ auth_copy_db(struct auth *a, const char *from, const char *to,
 	out->reset_tokens = n.reset_tokens;
 	out->throttle_events = n.throttle_events;
 	out->throttle_locks = n.throttle_locks;
+	out->groups = n.groups;
+	out->links = n.links;
+	out->clients = n.clients;
+	out->factors = n.factors;
+	out->recovery_codes = n.recovery_codes;
 	log_audit("database_copied", 0, NULL);
 out:
 	store_close(dst);

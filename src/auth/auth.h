@@ -1,5 +1,7 @@
 /* auth.h: the rules of the service: registration, password hashing and
- * checks, sessions and reset tokens. Talks to the store; knows no HTTP. */
+ * checks, sessions, reset tokens, what a signed-in account does to itself,
+ * email links and the mail the service sends. Talks to the store; knows
+ * no HTTP. */
 #ifndef AUTHCGI_AUTH_H
 #define AUTHCGI_AUTH_H
 
@@ -9,8 +11,16 @@
 
 #include "../common/err.h"
 
-#define AUTH_EMAIL_MAX 254 /* RFC 5321 path limit, less the brackets */
-#define AUTH_TOKEN_LEN 36  /* canonical UUID text, without the NUL */
+#define AUTH_EMAIL_MAX     254 /* RFC 5321 path limit, less the brackets */
+#define AUTH_TOKEN_LEN     36  /* canonical UUID text, without the NUL */
+#define AUTH_PUBLIC_ID_LEN 32  /* a session's public id: 32 hex digits */
+#define AUTH_CLIENT_MAX    64  /* a session's client address, as kept */
+#define AUTH_AGENT_MAX     200 /* a session's user agent, as kept */
+#define AUTH_SESSIONS_MAX  100 /* most sessions an account's list shows */
+#define AUTH_GROUP_MAX     32  /* bytes of a group's name */
+#define AUTH_GROUPS_MAX    16  /* groups an account may be in */
+/* An account's groups, comma-separated, fit in this many bytes. */
+#define AUTH_GROUPS_LEN (AUTH_GROUPS_MAX * (AUTH_GROUP_MAX + 1))
 
 /* Sources of time and randomness; tests replace them to control expiry
  * and tokens. NULL members mean the system clock and libuuid. */
@@ -33,6 +43,14 @@ struct auth_throttle {
 	int64_t lockout;
 };
 
+/* The second factor's codes (RFC 6238, HMAC-SHA-1). */
+struct auth_totp {
+	unsigned digits;    /* digits of a code */
+	unsigned period;    /* seconds of a time step */
+	unsigned skew;      /* time steps accepted either side of now */
+	const char *issuer; /* shown by authenticator apps */
+};
+
 struct auth_config {
 	const char *db_path;     /* database location: a SQLite file, or
 	                            a PostgreSQL connection URI */
@@ -51,17 +69,28 @@ struct auth_config {
 	int64_t reset_ttl;       /* seconds a reset token stays valid */
 	struct auth_throttle throttle;
 	bool reject_common;          /* refuse passwords on the common list */
-	const char *deliver_command; /* NULL: reset tokens are returned to
-	                                the caller; else a shell command
-	                                that gets the message on stdin */
-	const char *reset_url;    /* public address of the service, for a link
-	                             in the delivered message, or NULL */
-	bool reset_ends_sessions; /* a password reset ends every session
-	                             of the account */
+	const char *deliver_command; /* the service's outgoing mail. NULL:
+	                                reset tokens are returned to the
+	                                caller and nothing is mailed; else a
+	                                shell command that gets each message
+	                                (reset tokens, links, notices) on
+	                                stdin */
+	const char *reset_url;       /* public address of the service, for the
+	                                links in messages, or NULL */
+	bool reset_ends_sessions;    /* a password reset ends every session
+	                                of the account */
 	const char *secret_key_file; /* the service's secret key: made, mode
 	                                0600, at its first use when missing;
 	                                NULL: none (counting failures then
 	                                fails with ERR_DB) */
+	bool verify_email;     /* registration mails a link to the address,
+	                          and log-in waits until it is followed
+	                          (needs deliver_command) */
+	int64_t link_ttl;      /* seconds an email link stays valid */
+	int64_t client_memory; /* seconds a client address is remembered (as
+	                          a keyed digest) for the new-address
+	                          notice; 0: none */
+	struct auth_totp totp;
 	struct auth_hooks hooks;
 };
 
@@ -77,8 +106,9 @@ struct auth_user {
  * NULL (no address known, nothing reported back).
  */
 struct auth_call {
-	const char *client;  /* in: client address (REMOTE_ADDR) or NULL */
-	int64_t retry_after; /* out, with ERR_THROTTLED: seconds to wait */
+	const char *client;     /* in: client address (REMOTE_ADDR) or NULL */
+	int64_t retry_after;    /* out, with ERR_THROTTLED: seconds to wait */
+	const char *user_agent; /* in: the client's User-Agent, or NULL */
 };
 
 /* Why a password was refused. */
@@ -126,7 +156,9 @@ size_t auth_password_max(const struct auth *a);
  * must be new regardless of letter case (ERR_EXISTS); the password is
  * checked (ERR_PASSWORD) and stored hashed. An email already taken is a
  * failure counted against the caller's address like a wrong password,
- * and a locked address is ERR_THROTTLED. On success *out is the account.
+ * and a locked address is ERR_THROTTLED. With verify_email, the account
+ * waits for the link mailed to it before it can log in. On success *out
+ * is the account.
  */
 enum err auth_register(struct auth *a, struct auth_call *call,
                        const char *email, const char *password,
@@ -134,9 +166,13 @@ enum err auth_register(struct auth *a, struct auth_call *call,
 
 /*
  * Check email and password and start a new session. An unknown email, a
- * wrong password and a password longer than the configured maximum all
- * give ERR_CREDENTIALS after the same hashing work, counted alike. A
- * locked account or address is ERR_THROTTLED, before any hashing.
+ * wrong password, a password longer than the configured maximum and a
+ * disabled account all give ERR_CREDENTIALS after the same hashing work,
+ * counted alike. A locked account or address is ERR_THROTTLED, before
+ * any hashing. The right password of an account that waits for its email
+ * link is ERR_UNVERIFIED (and no failure). The session keeps the caller's
+ * address and user agent; a log-in from an address the account has not
+ * used within client_memory is told to the account by mail.
  * A hash made with another method or cost than the configured ones is
  * replaced by a fresh one. On success *user is the account and sid holds the
  * new session id (a fresh UUID4, NUL-terminated), which only the client keeps:
@@ -170,11 +206,102 @@ enum err auth_reset_request(struct auth *a, struct auth_call *call,
  * live token of the account of email, whatever the password; then
  * ERR_PASSWORD for a password out of bounds (the token stays usable).
  * On success the token is spent, every session of the account ends when
- * reset_ends_sessions is set, and *user is the account.
+ * reset_ends_sessions is set, the account is told by mail, and *user is
+ * the account.
  */
 enum err auth_reset_update(struct auth *a, struct auth_call *call,
                            const char *email, const char *token,
                            const char *password, struct auth_user *user);
+
+/* ---- self-service: what the holder of a live session sid does to its
+ * own account. Each one is ERR_NO_SESSION first when sid is not a live
+ * session. Those that take the account's password check it before
+ * anything else (authorise, then validate): counted like a log-in
+ * (ERR_THROTTLED before any hash when the account or the address is
+ * locked), with the same hashing work for any password, a wrong one
+ * being ERR_WRONG_PW and a failure toward the lockout. ---- */
+
+/*
+ * Change the password: password is the current one; then new_password
+ * must fit the rules (ERR_PASSWORD). On success every other session of
+ * the account ends, this one stays, a pending reset token is spent, the
+ * account is told by mail, and *user is the account.
+ */
+enum err auth_password_change(struct auth *a, struct auth_call *call,
+                              const char *sid, const char *password,
+                              const char *new_password, struct auth_user *user);
+
+/* One session in its account's list. */
+struct auth_session_info {
+	char id[AUTH_PUBLIC_ID_LEN + 1];     /* public: neither the session id
+	                                        nor made from it */
+	int64_t created;                     /* Unix seconds */
+	int64_t last_seen;                   /* Unix seconds */
+	char client[AUTH_CLIENT_MAX + 1];    /* "" when unknown */
+	char user_agent[AUTH_AGENT_MAX + 1]; /* "" when unknown */
+	bool current;                        /* the caller's own */
+};
+
+/* An account as its holder sees it. */
+struct auth_account {
+	struct auth_user user;
+	char pending_email[AUTH_EMAIL_MAX + 1]; /* an address waiting for
+	                                           its link, or "" */
+	size_t nsessions;
+	struct auth_session_info sessions[AUTH_SESSIONS_MAX]; /* live ones,
+	                                           most recently seen first */
+};
+
+/* The account of session sid, with its live sessions (at most
+ * AUTH_SESSIONS_MAX) into *out. */
+enum err auth_account_get(struct auth *a, struct auth_call *call,
+                          const char *sid, struct auth_account *out);
+
+/* End the account's session of public id id (the caller's own one too:
+ * then *current is true); ERR_SESSION_ID when the account has no
+ * session by that id (another account's is no different). */
+enum err auth_session_end(struct auth *a, struct auth_call *call,
+                          const char *sid, const char *id, bool *current);
+
+/*
+ * Change the email to new_email, checked (ERR_EMAIL) and new regardless
+ * of case (ERR_EXISTS, counted against the address as at registration).
+ * With outgoing mail, the change waits for the link mailed to the new
+ * address (*pending true; *user is the account as it is); without, it is
+ * made now (*pending false; *user has the new email). The account's reset
+ * token is spent when its email changes.
+ */
+enum err auth_email_change(struct auth *a, struct auth_call *call,
+                           const char *sid, const char *password,
+                           const char *new_email, struct auth_user *user,
+                           bool *pending);
+
+/* Delete the account with its sessions, tokens and links; it is told by
+ * mail. *user is the account as it was. */
+enum err auth_account_delete(struct auth *a, struct auth_call *call,
+                             const char *sid, const char *password,
+                             struct auth_user *user);
+
+/* ---- email links ---- */
+
+/*
+ * Mail a new verification link to the account of email if it waits for
+ * one. The same work and the same ERR_OK whether it does or not (or the
+ * email is unknown): requests are throttled like reset requests
+ * (ERR_THROTTLED). Without outgoing mail nothing is sent.
+ */
+enum err auth_link_request(struct auth *a, struct auth_call *call,
+                           const char *email);
+
+/*
+ * Follow a link: token must be a live link's (ERR_LINK otherwise). It
+ * verifies the address it was sent to, which becomes the account's email
+ * when it was an email change (ERR_EXISTS if another account took it
+ * meanwhile; the old address is told by mail). The link is spent; *user
+ * is the account as it is now.
+ */
+enum err auth_link_follow(struct auth *a, struct auth_call *call,
+                          const char *token, struct auth_user *user);
 
 /* A fresh random token (a UUID4 in canonical text) for the caller's own
  * use, e.g. an anti-forgery token. */
@@ -183,6 +310,68 @@ void auth_random_token(struct auth *a, char out[AUTH_TOKEN_LEN + 1]);
 /* Are a and b the same token? Compared in constant time; NULL or a
  * length other than AUTH_TOKEN_LEN is never equal. */
 bool auth_token_equal(const char *a, const char *b);
+
+/* ---- the gate: who may see a protected location ---- */
+
+#define AUTH_RULE_TERMS 16
+
+/*
+ * What a protected location requires: any of its terms. Parsed from text
+ * by auth_rule_parse():
+ *
+ *   rule = [term *( ("," / " ") term )]     any term that matches allows
+ *   term = "user"                 any signed-in account (also an empty rule)
+ *        / "group:" NAME          an account in that group
+ *        / "email:" EMAIL         that account (ASCII letters without case)
+ *        / "domain:" DOMAIN       any account whose email is @DOMAIN
+ */
+struct auth_rule {
+	size_t n; /* terms; 0: any signed-in account */
+	struct {
+		enum {
+			AUTH_TERM_USER,
+			AUTH_TERM_GROUP,
+			AUTH_TERM_EMAIL,
+			AUTH_TERM_DOMAIN
+		} kind;
+		char value[AUTH_EMAIL_MAX + 1];
+	} term[AUTH_RULE_TERMS];
+};
+
+/* Parse text (NULL: any signed-in account) into *out. ERR_INVAL for
+ * anything it cannot read (an unknown term, a malformed name, too many
+ * terms): a rule that cannot be read must refuse, never allow. */
+enum err auth_rule_parse(const char *text, struct auth_rule *out);
+
+/* A signed-in account as the gate passes it on. */
+struct auth_gate_user {
+	struct auth_user user;
+	char groups[AUTH_GROUPS_LEN + 1]; /* sorted, comma-separated */
+};
+
+/*
+ * The gate's decision: may the holder of session sid see a location that
+ * requires rule? ERR_OK (and *out) when it may; ERR_NO_SESSION without a
+ * live session; ERR_FORBIDDEN when the session's account does not match
+ * the rule (audited); faults as everywhere. No password hash; one read
+ * of the store, and a write only when the session's last use is old
+ * enough to record.
+ */
+enum err auth_gate(struct auth *a, struct auth_call *call, const char *sid,
+                   const struct auth_rule *rule, struct auth_gate_user *out);
+
+/* Is name a group's name: 1 to AUTH_GROUP_MAX bytes of lower-case
+ * letters, digits, "_", "-" and ".", starting with a letter or digit? */
+bool auth_group_name_ok(const char *name);
+
+/* Put the account of email in group (ERR_INVAL: not a group's name, or
+ * the account has AUTH_GROUPS_MAX already; ERR_NOT_FOUND: no account). */
+enum err auth_group_add(struct auth *a, const char *email, const char *group);
+
+/* Take the account of email out of group; ERR_NOT_FOUND when there is
+ * no such account or it was not in the group. */
+enum err auth_group_remove(struct auth *a, const char *email,
+                           const char *group);
 
 /* ---- administration (the command-line tool) ---- */
 
@@ -193,6 +382,7 @@ struct auth_user_info {
 	int64_t created;      /* Unix seconds */
 	int64_t last_login;   /* Unix seconds; 0 never */
 	int64_t locked_until; /* Unix seconds while logins are locked; 0 */
+	const char *groups;   /* comma-separated; borrowed likewise */
 };
 
 /* Call fn for every account in id order; fn returning non-zero stops. */
@@ -207,15 +397,32 @@ enum err auth_delete_user(struct auth *a, const char *email);
 /* End every session of the account of email; *ended is how many. */
 enum err auth_end_sessions(struct auth *a, const char *email, int64_t *ended);
 
+/* The account of email with its live sessions (none marked current). */
+enum err auth_account_of(struct auth *a, const char *email,
+                         struct auth_account *out);
+
+/* End the lockouts of the account of email (log-ins, reset requests,
+ * link requests) and forget its counted failures. */
+enum err auth_unlock(struct auth *a, const char *email);
+
+/* Disable (or enable) the account of email. A disabled account's
+ * sessions, reset token and link end (*ended: how many sessions), and its
+ * log-ins answer like a wrong password. */
+enum err auth_set_disabled(struct auth *a, const char *email, bool disabled,
+                           int64_t *ended);
+
 /* What auth_purge() removed. */
 struct auth_purged {
 	int64_t sessions;
 	int64_t reset_tokens;
+	int64_t links;
 	int64_t throttles;
+	int64_t clients;
 };
 
-/* Remove expired sessions and reset tokens and finished throttle
- * counters: nothing that still has an effect. */
+/* Remove expired sessions, reset tokens and links, finished throttle
+ * counters and client addresses remembered longer than client_memory:
+ * nothing that still has an effect. */
 enum err auth_purge(struct auth *a, struct auth_purged *out);
 
 /* Does the database answer? ERR_OK when it does (opening it now if it
@@ -231,18 +438,27 @@ struct auth_copied {
 	int64_t reset_tokens;
 	int64_t throttle_events; /* failures in the lockout window */
 	int64_t throttle_locks;
+	int64_t groups;         /* group memberships */
+	int64_t links;          /* email links not expired */
+	int64_t clients;        /* addresses remembered (client_memory) */
+	int64_t factors;        /* second factors, active or being set up */
+	int64_t recovery_codes; /* recovery codes left */
 };
 
 /*
- * Copy the accounts, the live sessions and reset tokens (by the
- * configured lifetimes) and the throttle state (failures in the window,
- * locks not ended) of the database named from into the one named to,
- * each named as db_path is (a SQLite path or a PostgreSQL URI), in either
- * direction. to is created or migrated as needed; from must exist
- * (ERR_NOT_FOUND). Accounts are matched by email, letter case aside; the
- * copy is one transaction on to, and repeating it changes nothing more.
- * The throttle state is keyed by digests under the secret key: hosts
- * that serve to must use the same key file as those of from.
+ * Copy the accounts (with their flags and groups), the live sessions,
+ * reset tokens and email links (by the configured lifetimes), the
+ * remembered client addresses, the second factors with their recovery
+ * codes, and the throttle state (failures in the window, locks not
+ * ended) of the database named from into the one named to, each named
+ * as db_path is (a SQLite path or a PostgreSQL URI), in either
+ * direction; log-ins that wait for their second factor are not copied
+ * (they last minutes). to is created or migrated as needed; from must
+ * exist (ERR_NOT_FOUND). Accounts are matched by email, letter case
+ * aside; the copy is one transaction on to, and repeating it changes
+ * nothing more. The throttle state, the remembered clients and the
+ * sealed second factors are keyed by the secret key: hosts that serve to
+ * must use the same key file as those of from.
  */
 enum err auth_copy_db(struct auth *a, const char *from, const char *to,
                       struct auth_copied *out);

@@ -25,6 +25,19 @@ bool auth_token_shaped(const char *token);
 void auth_user_of(const struct store_user *su, struct auth_user *out);
 const char *auth_client(const struct auth_call *call);
 
+/* A session's public id: 16 random bytes (from the uuid hook in tests)
+ * as 32 hex digits, drawn apart from its token. */
+void auth_public_id_new(const struct auth *a, char out[AUTH_PUBLIC_ID_LEN + 1]);
+
+/* src as kept for display (a client address, a user agent): printable
+ * ASCII, anything else a '?', cut to size - 1 bytes; NULL is "". */
+void auth_clean_text(char *dst, size_t size, const char *src);
+
+/* account.c: is the account's stored hash still the one su holds (read
+ * in the caller's transaction)? ERR_CREDENTIALS when it has changed or
+ * the account is gone. */
+enum err auth_hash_unchanged(struct store *st, const struct store_user *su);
+
 /* password.c */
 enum err auth_hash_password(const struct auth *a, const char *password,
                             char out[STORE_HASH_MAX + 1]);
@@ -48,11 +61,61 @@ enum err auth_secret(struct auth *a, const unsigned char **key);
 enum err auth_keyed_digest(struct auth *a, const char *purpose,
                            const char *text, char out[AUTH_DIGEST_HEX + 1]);
 
+/* account.c: the live session of sid (with email and groups, its
+ * account's email and groups: buffers of STORE_EMAIL_MAX + 1 and
+ * STORE_GROUPS_MAX + 1 bytes, or NULL). An expired one is deleted on the
+ * way (audited), and ERR_NO_SESSION; its last use is recorded when old
+ * enough. */
+enum err auth_session_live(struct auth *a, struct auth_call *call,
+                           const char *sid, struct store_session *out,
+                           char *email, char *groups);
+
+/* totp.c: the second factor's secrets, codes and recovery codes. */
+#define AUTH_TOTP_KEY_LEN    20 /* bytes of a secret: 160 bits */
+#define AUTH_TOTP_B32_LEN    32 /* its base32 text */
+#define AUTH_TOTP_SEALED_LEN 60 /* a nonce, a tag and the secret */
+#define AUTH_RECOVERY_LEN    14 /* "xxxx-xxxx-xxxx" */
+
+/* A new random secret. */
+void auth_totp_secret_new(unsigned char secret[AUTH_TOTP_KEY_LEN]);
+
+/* Seal a secret for the database (libsodium's secretbox under a key
+ * derived from the secret key file), and open one: ERR_DB when it does
+ * not open (another key file). */
+enum err auth_totp_seal(struct auth *a,
+                        const unsigned char secret[AUTH_TOTP_KEY_LEN],
+                        unsigned char out[AUTH_TOTP_SEALED_LEN]);
+enum err auth_totp_open(struct auth *a, const unsigned char *sealed, size_t n,
+                        unsigned char secret[AUTH_TOTP_KEY_LEN]);
+
+/* The secret as base32 text, as authenticator apps take it. */
+enum err auth_totp_base32(const unsigned char secret[AUTH_TOTP_KEY_LEN],
+                          char out[AUTH_TOTP_B32_LEN + 1]);
+
+/* The otpauth:// URI of a secret for email, into out[size]. */
+enum err auth_totp_uri(const struct auth *a, const char *email,
+                       const char b32[AUTH_TOTP_B32_LEN + 1], char *out,
+                       size_t size);
+
+/* Is code the secret's code now, within the configured skew, and of a
+ * time step after `after` (a code works once)? On ERR_OK *step is its
+ * time step; ERR_CREDENTIALS when it is not. */
+enum err auth_totp_verify(const struct auth *a,
+                          const unsigned char secret[AUTH_TOTP_KEY_LEN],
+                          const char *code, int64_t after, int64_t *step);
+
+/* A new recovery code, and the keyed digest the database keeps of one
+ * (any case, dashes or not; ERR_CREDENTIALS when too long). */
+void auth_recovery_new(char code[AUTH_RECOVERY_LEN + 1]);
+enum err auth_recovery_digest(struct auth *a, const char *code,
+                              char out[AUTH_DIGEST_HEX + 1]);
+
 /* throttle.c: what is counted, and against which limits. */
 enum auth_count {
 	AUTH_COUNT_LOGIN,    /* log-ins: account and address */
 	AUTH_COUNT_RESET,    /* reset requests: account and address */
 	AUTH_COUNT_REGISTER, /* registrations: the address's log-in count */
+	AUTH_COUNT_LINK,     /* email link requests: account and address */
 };
 
 /* One attempt's place in the counts, from auth_throttle_take() (or
@@ -99,14 +162,64 @@ enum err auth_throttle_release(struct auth *a, struct auth_call *call,
 enum err auth_throttle_locked_until(struct auth *a, const char *email,
                                     int64_t *until);
 
+/* End every lock of the account of email (log-ins, reset and link
+ * requests) and forget its failures. */
+enum err auth_throttle_unlock(struct auth *a, const char *email);
+
 /*
- * deliver.c: hand a reset token for email to the configured command, in
- * a process detached from the request. The request does the same work
- * whether send is true or not (no such account): the same message is
- * built, the same bytes written and the same process started, which then
- * sends nothing.
+ * reset.c: the start of a request for a mailed token (a reset token, an
+ * email link), the same for a known email or not: a transaction begun
+ * here, the request counted (kind) for email and the caller's address,
+ * the account looked up (*known, and *su when known). ERR_OK leaves the
+ * transaction open for the caller; ERR_THROTTLED has committed the count
+ * (and a new lock); any other error has rolled it back.
  */
-enum err auth_deliver_token(const struct auth *a, const char *email,
-                            const char *token, bool send);
+enum err auth_mailed_request(struct auth *a, struct auth_call *call,
+                             struct store *st, enum auth_count kind,
+                             const char *email, struct store_user *su,
+                             bool *known);
+
+/* links.c: in the caller's transaction, a new link for account uid to
+ * email, replacing any older one, valid for link_ttl seconds; token is
+ * its token, which only the mail to email carries. */
+enum err auth_link_make(struct auth *a, struct store *st, int64_t uid,
+                        const char *email, char token[AUTH_TOKEN_LEN + 1]);
+
+/* clients.c: in the caller's transaction, remember that account uid used
+ * the caller's address now (as a keyed digest, for client_memory
+ * seconds). *notify: the account has remembered addresses and this one
+ * is not among them. Nothing is kept without an address or memory. */
+enum err auth_client_remember(struct auth *a, struct store *st, int64_t uid,
+                              const struct auth_call *call, bool *notify);
+
+/* deliver.c: the kinds of message the service mails. Only the reset
+ * token, the verification and the email-change links carry a token, and
+ * only to the address it was made for. */
+enum auth_mail {
+	AUTH_MAIL_RESET,         /* token: the reset token */
+	AUTH_MAIL_PASSWORD,      /* the password was changed or reset */
+	AUTH_MAIL_EMAIL_CHANGED, /* to the old address; detail: the new */
+	AUTH_MAIL_EMAIL_CONFIRM, /* to the new address; token: its link's */
+	AUTH_MAIL_VERIFY,        /* token: the verification link's */
+	AUTH_MAIL_NEW_CLIENT,    /* detail: the new client address */
+	AUTH_MAIL_DELETED,       /* the account was deleted */
+	AUTH_MAIL__MAX
+};
+
+/*
+ * Hand a message of kind to the configured command, in a process detached
+ * from the request. The request does the same work whether send is true
+ * or not (no such account): the same message is built, the same bytes
+ * written and the same process started, which then sends nothing. The
+ * command's failure is logged there, never returned.
+ */
+enum err auth_mail_send(const struct auth *a, enum auth_mail kind,
+                        const char *to, const char *token, const char *detail,
+                        bool send);
+
+/* A notice of kind to to, when outgoing mail is configured; a failure to
+ * hand it on is logged, not returned: it never changes an answer. */
+void auth_notice(const struct auth *a, enum auth_mail kind, const char *to,
+                 const char *detail);
 
 #endif

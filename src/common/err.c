@@ -20,11 +20,17 @@ static const char *const names[ERR__MAX] = {
     [ERR_NO_SESSION] = "no valid session",
     [ERR_TOKEN] = "invalid reset token",
     [ERR_ORIGIN] = "cross-site request",
+    [ERR_FORBIDDEN] = "not allowed",
     [ERR_THROTTLED] = "too many attempts",
+    [ERR_WRONG_PW] = "wrong password",
+    [ERR_UNVERIFIED] = "email not verified",
+    [ERR_SESSION_ID] = "no such session",
+    [ERR_LINK] = "invalid link",
     [ERR_BUSY] = "database busy",
     [ERR_FULL] = "database full",
     [ERR_DB] = "database unavailable",
     [ERR_INTERNAL] = "internal error",
+    [ERR_UNSUPPORTED] = "not in this build",
 };
 
 const char *
@@ -39,5 +45,5 @@ bool
 err_is_fault(enum err e)
 {
 	return e == ERR_NOMEM || e == ERR_BUSY || e == ERR_FULL ||
-	       e == ERR_DB || e == ERR_INTERNAL;
+	       e == ERR_DB || e == ERR_INTERNAL || e == ERR_UNSUPPORTED;
 }

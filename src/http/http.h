@@ -64,8 +64,19 @@ struct http_request {
 	char *origin;       /* HTTP_ORIGIN */
 	char *referer;      /* HTTP_REFERER */
 	char *accept;       /* HTTP_ACCEPT */
-	bool https;         /* HTTPS is "on" (any case) or "1" */
-	char *body;         /* exactly CONTENT_LENGTH bytes, plus a NUL */
+	char *request_uri;  /* REQUEST_URI: the path and query as sent */
+	/* What a reverse proxy says of the original request (X-Forwarded-For,
+	 * -Proto, -Host, -Uri; X-Original-URL): as the client sent them,
+	 * trusted only by whoever knows the proxy. */
+	char *forwarded_for;
+	char *forwarded_proto;
+	char *forwarded_host;
+	char *forwarded_uri;
+	char *original_url;
+	char *user_agent; /* HTTP_USER_AGENT; NULL as well when longer than
+	                     the header limit */
+	bool https;       /* HTTPS is "on" (any case) or "1" */
+	char *body;       /* exactly CONTENT_LENGTH bytes, plus a NUL */
 	size_t body_len;
 	struct http_fields fields; /* filled by http_request_decode() */
 	char *strings;             /* owns the strings above, but for body */
@@ -91,7 +102,8 @@ ssize_t http_read_fd(void *arg, void *buf, size_t n);
 
 /*
  * Fill req from the CGI variables in envp (a NULL-terminated "NAME=value"
- * array such as environ) and read the body with rd.
+ * array such as environ) and read the body with rd; rd NULL reads no
+ * body whatever CONTENT_LENGTH says (req->body is then "").
  *
  * CONTENT_LENGTH is checked against lim->max_body before any byte is
  * stored (ERR_TOO_LARGE; a body over the limit of at most HTTP_DRAIN_MAX
@@ -104,8 +116,9 @@ ssize_t http_read_fd(void *arg, void *buf, size_t n);
  * is read to the end of input, more than lim->max_body being
  * ERR_TOO_LARGE (and up to HTTP_DRAIN_MAX more bytes are thrown away).
  * HTTP_COOKIE (and the other header variables:
- * CONTENT_TYPE, QUERY_STRING, REMOTE_ADDR and the HTTP_* ones read here)
- * longer than lim->max_header is ERR_HEADER_SIZE. A read error is
+ * CONTENT_TYPE, QUERY_STRING, REMOTE_ADDR and the HTTP_* ones read here,
+ * but HTTP_USER_AGENT, which is then left out) longer than
+ * lim->max_header is ERR_HEADER_SIZE. A read error is
  * ERR_SHORT_BODY too. On success req->body is never NULL.
  *
  * req is always initialised, even on error: method_name, path and
@@ -218,6 +231,7 @@ struct http_cookie {
 	bool secure;
 	bool http_only;
 	const char *same_site; /* "Lax", "Strict", or NULL */
+	const char *domain;    /* NULL: no Domain attribute (host-only) */
 };
 
 /* Status 200, no headers, no body. */

@@ -25,6 +25,13 @@ enum cgi_var {
 	V_ORIGIN,
 	V_REFERER,
 	V_ACCEPT,
+	V_REQUEST_URI,
+	V_FORWARDED_FOR,
+	V_FORWARDED_PROTO,
+	V_FORWARDED_HOST,
+	V_FORWARDED_URI,
+	V_ORIGINAL_URL,
+	V_USER_AGENT,
 	V_STRINGS,
 	V_HTTPS = V_STRINGS,
 	V_TRANSFER_ENCODING,
@@ -51,6 +58,13 @@ static const struct {
     VAR("HTTP_ORIGIN"),
     VAR("HTTP_REFERER"),
     VAR("HTTP_ACCEPT"),
+    VAR("REQUEST_URI"),
+    VAR("HTTP_X_FORWARDED_FOR"),
+    VAR("HTTP_X_FORWARDED_PROTO"),
+    VAR("HTTP_X_FORWARDED_HOST"),
+    VAR("HTTP_X_FORWARDED_URI"),
+    VAR("HTTP_X_ORIGINAL_URL"),
+    VAR("HTTP_USER_AGENT"),
     VAR("HTTPS"),
     VAR("HTTP_TRANSFER_ENCODING"),
     VAR("CONTENT_LENGTH"),
@@ -97,9 +111,15 @@ strings_copy(struct http_request *req, const char *const val[V_COUNT],
              size_t max)
 {
 	char **const dst[V_STRINGS] = {
-	    &req->method_name,  &req->path,    &req->script_name, &req->query,
-	    &req->content_type, &req->cookie,  &req->remote_addr, &req->host,
-	    &req->origin,       &req->referer, &req->accept};
+	    &req->method_name,    &req->path,
+	    &req->script_name,    &req->query,
+	    &req->content_type,   &req->cookie,
+	    &req->remote_addr,    &req->host,
+	    &req->origin,         &req->referer,
+	    &req->accept,         &req->request_uri,
+	    &req->forwarded_for,  &req->forwarded_proto,
+	    &req->forwarded_host, &req->forwarded_uri,
+	    &req->original_url,   &req->user_agent};
 	const char *src[V_STRINGS];
 	size_t len[V_STRINGS], i, total = 0;
 	char *p;
@@ -115,7 +135,10 @@ strings_copy(struct http_request *req, const char *const val[V_COUNT],
 		len[i] = src[i] != NULL ? strlen(src[i]) : 0;
 		if (i > V_SCRIPT && src[i] != NULL && len[i] > max) {
 			src[i] = NULL;
-			e = ERR_HEADER_SIZE;
+			/* The user agent is only ever shown: one that long
+			 * is left out, not an error. */
+			if (i != V_USER_AGENT)
+				e = ERR_HEADER_SIZE;
 		}
 		/* Each string is bounded by the environment's size. */
 		if (src[i] != NULL)
@@ -305,7 +328,8 @@ http_read_fd(void *arg, void *buf, size_t n)
  * lim->max_body before a byte is stored. A CONTENT_LENGTH that is absent
  * or empty means no body: stdin is not touched (a server sends none),
  * unless HTTP_TRANSFER_ENCODING says chunked: then the body is read to
- * its end, up to lim->max_body.
+ * its end, up to lim->max_body. Without rd, no body is read whatever
+ * the variables say (a FastCGI authorizer gets none).
  */
 enum err
 http_request_read(struct http_request *req, char *const *envp,
@@ -323,6 +347,11 @@ http_request_read(struct http_request *req, char *const *envp,
 	    s != NULL && (strcasecmp(s, "on") == 0 || strcmp(s, "1") == 0);
 	if ((e = strings_copy(req, val, lim->max_header)) != ERR_OK)
 		goto out;
+	if (rd == NULL) {
+		len = 0;
+		e = body_read(rd, rdarg, len, &req->body);
+		goto out;
+	}
 	s = val[V_TRANSFER_ENCODING];
 	if ((val[V_CONTENT_LENGTH] == NULL || *val[V_CONTENT_LENGTH] == '\0') &&
 	    s != NULL && strcasecmp(s, "chunked") == 0) {

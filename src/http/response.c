@@ -75,6 +75,30 @@ path_ok(const char *s)
 	return true;
 }
 
+/* RFC 6265 domain-value (section 4.1.1, RFC 1034 subdomain): labels of
+ * letters, digits and hyphens, separated by dots. */
+static bool
+domain_ok(const char *s)
+{
+	size_t i, label = 0;
+	unsigned char c;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		c = (unsigned char)s[i];
+		if (c == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+		} else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		           (c >= '0' && c <= '9') || c == '-') {
+			label++;
+		} else {
+			return false;
+		}
+	}
+	return i > 0 && label > 0 && i <= 253;
+}
+
 /* *total += n, false on overflow. */
 static bool
 add_len(size_t *total, size_t n)
@@ -151,15 +175,15 @@ http_response_header(struct http_response *resp, const char *name,
 
 /*
  * RFC 6265 section 4.1: "name=value" then the attributes in a fixed
- * order: Path, Max-Age, Expires (only with Max-Age=0, for user agents
- * that predate Max-Age), Secure, HttpOnly, SameSite. Deliberately
- * skipped: Domain (host-only cookies are what we want) and a quoted
- * value.
+ * order: Path, Domain (only when asked: host-only cookies are the
+ * default), Max-Age, Expires (only with Max-Age=0, for user agents that
+ * predate Max-Age), Secure, HttpOnly, SameSite. Deliberately skipped: a
+ * quoted value.
  */
 enum err
 http_response_cookie(struct http_response *resp, const struct http_cookie *c)
 {
-	const char *part[12];
+	const char *part[14];
 	char age[32], *buf = NULL, *p;
 	const char *ss = c->same_site;
 	size_t np = 0, i, n, total = 1;
@@ -169,6 +193,8 @@ http_response_cookie(struct http_response *resp, const struct http_cookie *c)
 		goto out;
 	if (c->path != NULL && !path_ok(c->path))
 		goto out;
+	if (c->domain != NULL && !domain_ok(c->domain))
+		goto out;
 	if (ss != NULL && strcmp(ss, "Lax") != 0 && strcmp(ss, "Strict") != 0)
 		goto out;
 	part[np++] = c->name;
@@ -177,6 +203,10 @@ http_response_cookie(struct http_response *resp, const struct http_cookie *c)
 	if (c->path != NULL) {
 		part[np++] = "; Path=";
 		part[np++] = c->path;
+	}
+	if (c->domain != NULL) {
+		part[np++] = "; Domain=";
+		part[np++] = c->domain;
 	}
 	if (c->max_age >= 0) {
 		snprintf(age, sizeof(age), "; Max-Age=%ld", c->max_age);

@@ -1,6 +1,7 @@
 /* store.c: the front of store.h: the backend chosen by the database's
- * name, the checks of arguments, and every operation built of the
- * backends' statements (backend.h), the same for SQLite and PostgreSQL. */
+ * name, the checks of arguments, and the operations on accounts,
+ * sessions, reset tokens and throttling, built of the backends'
+ * statements (backend.h), the same for SQLite and PostgreSQL. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,41 +15,83 @@ const char *const store_stmt_what[S__MAX] = {
     [S_USER_BY_ID] = "read user",
     [S_USER_SET_HASH] = "update password",
     [S_USER_SET_LOGIN] = "record login",
+    [S_USER_SET_EMAIL] = "change email",
+    [S_USER_SET_DISABLED] = "disable account",
+    [S_USER_SET_UNVERIFIED] = "mark account verified",
     [S_SESSION_INSERT] = "insert session",
     [S_SESSION_FIND] = "read session",
     [S_SESSION_FIND_USER] = "read session",
+    [S_SESSION_GATE] = "read session",
+    [S_SESSION_SET_FACTOR] = "mark session",
     [S_SESSION_TOUCH] = "touch session",
     [S_SESSION_DELETE] = "delete session",
     [S_SESSION_DELETE_USER] = "end sessions",
+    [S_SESSION_DELETE_OTHERS] = "end other sessions",
+    [S_SESSION_DELETE_PUBLIC] = "end a session",
+    [S_SESSION_LIST] = "list sessions",
     [S_RESET_PUT] = "store reset token",
     [S_RESET_GET] = "read reset token",
     [S_RESET_DELETE] = "delete reset token",
+    [S_GROUP_ADD] = "add to group",
+    [S_GROUP_REMOVE] = "remove from group",
+    [S_GROUPS_OF] = "read groups",
+    [S_GROUPS_DELETE_USER] = "delete groups",
+    [S_LINK_PUT] = "store email link",
+    [S_LINK_FIND] = "read email link",
+    [S_LINK_GET] = "read email link",
+    [S_LINK_DELETE] = "delete email link",
+    [S_CLIENT_COUNT] = "count known clients",
+    [S_CLIENT_SEEN] = "read a known client",
+    [S_CLIENT_PUT] = "remember a client",
+    [S_CLIENT_DELETE_USER] = "forget clients",
+    [S_FACTOR_GET] = "read second factor",
+    [S_FACTOR_PUT] = "store second factor",
+    [S_FACTOR_ACTIVATE] = "activate second factor",
+    [S_FACTOR_USE] = "use a code",
+    [S_FACTOR_DELETE] = "delete second factor",
+    [S_RECOVERY_ADD] = "store recovery code",
+    [S_RECOVERY_USE] = "use a recovery code",
+    [S_RECOVERY_COUNT] = "count recovery codes",
+    [S_RECOVERY_DELETE] = "delete recovery codes",
+    [S_PENDING_PUT] = "store pending log-in",
+    [S_PENDING_FIND] = "read pending log-in",
+    [S_PENDING_DELETE] = "delete pending log-in",
+    [S_PENDING_DELETE_USER] = "delete pending log-ins",
     [S_THROTTLE_COUNT] = "count failures",
     [S_THROTTLE_ADD] = "count a failure",
     [S_THROTTLE_REMOVE] = "uncount a failure",
     [S_THROTTLE_CLEAR] = "clear failures",
     [S_LOCK_GET] = "read lock",
     [S_LOCK_PUT] = "write lock",
+    [S_LOCK_DELETE] = "remove a lock",
     [S_USER_LIST] = "list users",
     [S_USER_DELETE] = "delete user",
     [S_PURGE_SESSIONS] = "purge sessions",
     [S_PURGE_RESETS] = "purge reset tokens",
     [S_PURGE_THROTTLE] = "purge failures",
     [S_PURGE_LOCKS] = "purge locks",
+    [S_PURGE_LINKS] = "purge email links",
+    [S_PURGE_CLIENTS] = "purge known clients",
+    [S_PURGE_PENDING] = "purge pending log-ins",
+    [S_PURGE_FACTORS] = "purge second factors",
     [S_USER_IMPORT] = "import user",
     [S_COPY_USERS] = "read users",
     [S_COPY_SESSIONS] = "read sessions",
     [S_COPY_RESETS] = "read reset tokens",
+    [S_COPY_GROUPS] = "read groups",
+    [S_COPY_LINKS] = "read email links",
+    [S_COPY_CLIENTS] = "read known clients",
+    [S_COPY_FACTORS] = "read second factors",
+    [S_COPY_RECOVERY] = "read recovery codes",
     [S_COPY_EVENTS] = "read failures",
     [S_COPY_LOCKS] = "read locks",
     [S_USER_PUT_ID] = "copy user",
     [S_USER_PUT] = "copy user",
     [S_USER_UPDATE] = "copy user",
     [S_SESSION_PUT] = "copy session",
+    [S_FACTOR_COPY] = "copy second factor",
     [S_USER_IDS_SYNC] = "advance user ids",
 };
-
-#define NARGS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 /* Is path a PostgreSQL connection URI? */
 static bool
@@ -58,18 +101,28 @@ is_uri(const char *path)
 	       strncmp(path, "postgres://", 11) == 0;
 }
 
-static enum err
-run(struct store *st, enum store_stmt s, const struct store_val *args,
-    int nargs, store_row_fn fn, void *arg)
+enum err
+store_run(struct store *st, enum store_stmt s, const struct store_val *args,
+          int nargs, store_row_fn fn, void *arg)
 {
 	return st->ops->run(st, s, args, nargs, fn, arg);
 }
 
+enum err
+store_run_one(struct store *st, enum store_stmt s, const struct store_val *args,
+              int nargs)
+{
+	enum err e = store_run(st, s, args, nargs, NULL, NULL);
+
+	if (e == ERR_OK && store_changes(st) == 0)
+		e = ERR_NOT_FOUND;
+	return e;
+}
+
 /* ---- reading columns ---- */
 
-/* Copy a text column into a fixed buffer; ERR_DB if it does not fit. */
-static enum err
-col_text(const struct store_val *v, char *dst, size_t size)
+enum err
+store_col_text(const struct store_val *v, char *dst, size_t size)
 {
 	size_t n;
 
@@ -83,9 +136,8 @@ col_text(const struct store_val *v, char *dst, size_t size)
 	return ERR_OK;
 }
 
-/* Copy a digest column; ERR_DB if it is not one. */
-static enum err
-col_digest(const struct store_val *v, unsigned char *dst)
+enum err
+store_col_digest(const struct store_val *v, unsigned char *dst)
 {
 	if (v->kind != STORE_BLOB || v->n != STORE_DIGEST_LEN)
 		return ERR_DB;
@@ -93,24 +145,18 @@ col_digest(const struct store_val *v, unsigned char *dst)
 	return ERR_OK;
 }
 
-static int64_t
-col_int(const struct store_val *v)
+int64_t
+store_col_int(const struct store_val *v)
 {
 	return v->kind == STORE_INT ? v->i : 0;
 }
 
-/* The first row's first column as an integer; 0 when there is none. */
-struct one_int {
-	int64_t v;
-	bool found;
-};
-
-static int
-one_int_row(void *arg, const struct store_val *col, int ncol)
+int
+store_one_int_row(void *arg, const struct store_val *col, int ncol)
 {
-	struct one_int *o = arg;
+	struct store_one_int *o = arg;
 
-	o->v = ncol > 0 ? col_int(&col[0]) : 0;
+	o->v = ncol > 0 ? store_col_int(&col[0]) : 0;
 	o->found = true;
 	return 1;
 }
@@ -136,10 +182,11 @@ store_close(struct store *st)
 enum err
 store_version(struct store *st, int *version)
 {
-	struct one_int o = {0, false};
+	struct store_one_int o = {0, false};
 	enum err e;
 
-	if ((e = run(st, S_VERSION, NULL, 0, one_int_row, &o)) == ERR_OK)
+	if ((e = store_run(st, S_VERSION, NULL, 0, store_one_int_row, &o)) ==
+	    ERR_OK)
 		*version = (int)o.v;
 	return e;
 }
@@ -198,13 +245,13 @@ store_user_insert(struct store *st, const char *email, const char *hash,
 {
 	struct store_val a[] = {store_text(email), store_text(hash),
 	                        store_int(now)};
-	struct one_int o = {0, false};
+	struct store_one_int o = {0, false};
 	enum err e;
 
 	if (strlen(email) > STORE_EMAIL_MAX || strlen(hash) > STORE_HASH_MAX)
 		return ERR_INVAL;
-	if ((e = run(st, S_USER_INSERT, a, NARGS(a), one_int_row, &o)) !=
-	    ERR_OK)
+	if ((e = store_run(st, S_USER_INSERT, a, STORE_NARGS(a),
+	                   store_one_int_row, &o)) != ERR_OK)
 		return e;
 	if (!o.found)
 		return ERR_DB;
@@ -225,19 +272,21 @@ user_row(void *arg, const struct store_val *col, int ncol)
 	struct user_read *r = arg;
 
 	r->found = true;
-	if (ncol < 5 ||
-	    (r->e = col_text(&col[1], r->u.email, sizeof(r->u.email))) !=
+	if (ncol < 7 ||
+	    (r->e = store_col_text(&col[1], r->u.email, sizeof(r->u.email))) !=
 	        ERR_OK ||
-	    (r->e = col_text(&col[2], r->u.hash, sizeof(r->u.hash))) !=
+	    (r->e = store_col_text(&col[2], r->u.hash, sizeof(r->u.hash))) !=
 	        ERR_OK) {
 		r->e = ERR_DB;
 		log_error("database: user %lld has a malformed row",
-		          ncol > 0 ? (long long)col_int(&col[0]) : -1LL);
+		          ncol > 0 ? (long long)store_col_int(&col[0]) : -1LL);
 		return 1;
 	}
-	r->u.id = col_int(&col[0]);
-	r->u.created = col_int(&col[3]);
-	r->u.last_login = col_int(&col[4]);
+	r->u.id = store_col_int(&col[0]);
+	r->u.created = store_col_int(&col[3]);
+	r->u.last_login = store_col_int(&col[4]);
+	r->u.disabled = store_col_int(&col[5]) != 0;
+	r->u.unverified = store_col_int(&col[6]) != 0;
 	return 1;
 }
 
@@ -249,7 +298,7 @@ user_get(struct store *st, enum store_stmt s, struct store_val key,
 	enum err e;
 
 	memset(&r, 0, sizeof(r));
-	e = run(st, s, &key, 1, user_row, &r);
+	e = store_run(st, s, &key, 1, user_row, &r);
 	if (e == ERR_OK)
 		e = r.e;
 	if (e == ERR_OK && !r.found)
@@ -279,7 +328,7 @@ store_user_set_hash(struct store *st, int64_t id, const char *hash)
 
 	if (strlen(hash) > STORE_HASH_MAX)
 		return ERR_INVAL;
-	return run(st, S_USER_SET_HASH, a, NARGS(a), NULL, NULL);
+	return store_run(st, S_USER_SET_HASH, a, STORE_NARGS(a), NULL, NULL);
 }
 
 enum err
@@ -287,7 +336,35 @@ store_user_set_login(struct store *st, int64_t id, int64_t now)
 {
 	struct store_val a[] = {store_int(id), store_int(now)};
 
-	return run(st, S_USER_SET_LOGIN, a, NARGS(a), NULL, NULL);
+	return store_run(st, S_USER_SET_LOGIN, a, STORE_NARGS(a), NULL, NULL);
+}
+
+enum err
+store_user_set_email(struct store *st, int64_t id, const char *email)
+{
+	struct store_val a[] = {store_int(id), store_text(email)};
+
+	if (strlen(email) > STORE_EMAIL_MAX)
+		return ERR_INVAL;
+	return store_run(st, S_USER_SET_EMAIL, a, STORE_NARGS(a), NULL, NULL);
+}
+
+enum err
+store_user_set_disabled(struct store *st, int64_t id, bool disabled)
+{
+	struct store_val a[] = {store_int(id), store_int(disabled ? 1 : 0)};
+
+	return store_run(st, S_USER_SET_DISABLED, a, STORE_NARGS(a), NULL,
+	                 NULL);
+}
+
+enum err
+store_user_set_unverified(struct store *st, int64_t id, bool unverified)
+{
+	struct store_val a[] = {store_int(id), store_int(unverified ? 1 : 0)};
+
+	return store_run(st, S_USER_SET_UNVERIFIED, a, STORE_NARGS(a), NULL,
+	                 NULL);
 }
 
 /* ---- sessions ---- */
@@ -295,18 +372,40 @@ store_user_set_login(struct store *st, int64_t id, int64_t now)
 enum err
 store_session_insert(struct store *st,
                      const unsigned char digest[STORE_DIGEST_LEN],
-                     int64_t user_id, int64_t now)
+                     int64_t user_id, int64_t now, const char *public_id,
+                     const char *client, const char *user_agent,
+                     bool second_factor)
 {
 	struct store_val a[] = {store_blob(digest, STORE_DIGEST_LEN),
-	                        store_int(user_id), store_int(now)};
+	                        store_int(user_id),
+	                        store_int(now),
+	                        store_text(public_id),
+	                        store_text_or_null(client),
+	                        store_text_or_null(user_agent),
+	                        store_int(second_factor ? 1 : 0)};
 
-	return run(st, S_SESSION_INSERT, a, NARGS(a), NULL, NULL);
+	if (strlen(public_id) != STORE_PUBLIC_ID_LEN ||
+	    (client != NULL && strlen(client) > STORE_CLIENT_MAX) ||
+	    (user_agent != NULL && strlen(user_agent) > STORE_AGENT_MAX))
+		return ERR_INVAL;
+	return store_run(st, S_SESSION_INSERT, a, STORE_NARGS(a), NULL, NULL);
 }
 
-/* Reads one session row (and, with email, its account's email). */
+enum err
+store_session_set_factor(struct store *st,
+                         const unsigned char digest[STORE_DIGEST_LEN])
+{
+	struct store_val a = store_blob(digest, STORE_DIGEST_LEN);
+
+	return store_run(st, S_SESSION_SET_FACTOR, &a, 1, NULL, NULL);
+}
+
+/* Reads one session row (and, with email, its account's email; with
+ * groups, its groups). */
 struct session_read {
 	struct store_session s;
 	char *email;
+	char *groups;
 	bool found;
 	enum err e;
 };
@@ -317,23 +416,30 @@ session_row(void *arg, const struct store_val *col, int ncol)
 	struct session_read *r = arg;
 
 	r->found = true;
-	if (ncol < 4 || (r->e = col_digest(&col[3], r->s.digest)) != ERR_OK ||
+	if (ncol < 5 ||
+	    (r->e = store_col_digest(&col[3], r->s.digest)) != ERR_OK ||
 	    (r->email != NULL &&
-	     (ncol < 5 || (r->e = col_text(&col[4], r->email,
-	                                   STORE_EMAIL_MAX + 1)) != ERR_OK))) {
+	     (ncol < 6 ||
+	      (r->e = store_col_text(&col[5], r->email, STORE_EMAIL_MAX + 1)) !=
+	          ERR_OK)) ||
+	    (r->groups != NULL &&
+	     (ncol < 7 ||
+	      (r->e = store_col_text(&col[6], r->groups,
+	                             STORE_GROUPS_MAX + 1)) != ERR_OK))) {
 		r->e = ERR_DB;
 		return 1;
 	}
-	r->s.user_id = col_int(&col[0]);
-	r->s.created = col_int(&col[1]);
-	r->s.last_seen = col_int(&col[2]);
+	r->s.user_id = store_col_int(&col[0]);
+	r->s.created = store_col_int(&col[1]);
+	r->s.last_seen = store_col_int(&col[2]);
+	r->s.second_factor = store_col_int(&col[4]) != 0;
 	return 1;
 }
 
 static enum err
 session_get(struct store *st, enum store_stmt s,
             const unsigned char digest[STORE_DIGEST_LEN],
-            struct store_session *out, char *email)
+            struct store_session *out, char *email, char *groups)
 {
 	struct store_val a = store_blob(digest, STORE_DIGEST_LEN);
 	struct session_read r;
@@ -341,7 +447,8 @@ session_get(struct store *st, enum store_stmt s,
 
 	memset(&r, 0, sizeof(r));
 	r.email = email;
-	e = run(st, s, &a, 1, session_row, &r);
+	r.groups = groups;
+	e = store_run(st, s, &a, 1, session_row, &r);
 	if (e == ERR_OK)
 		e = r.e;
 	if (e == ERR_OK && !r.found)
@@ -356,7 +463,7 @@ store_session_find(struct store *st,
                    const unsigned char digest[STORE_DIGEST_LEN],
                    struct store_session *out)
 {
-	return session_get(st, S_SESSION_FIND, digest, out, NULL);
+	return session_get(st, S_SESSION_FIND, digest, out, NULL, NULL);
 }
 
 enum err
@@ -365,7 +472,16 @@ store_session_find_user(struct store *st,
                         struct store_session *out,
                         char email[STORE_EMAIL_MAX + 1])
 {
-	return session_get(st, S_SESSION_FIND_USER, digest, out, email);
+	return session_get(st, S_SESSION_FIND_USER, digest, out, email, NULL);
+}
+
+enum err
+store_session_gate(struct store *st,
+                   const unsigned char digest[STORE_DIGEST_LEN],
+                   struct store_session *out, char email[STORE_EMAIL_MAX + 1],
+                   char groups[STORE_GROUPS_MAX + 1])
+{
+	return session_get(st, S_SESSION_GATE, digest, out, email, groups);
 }
 
 enum err
@@ -375,7 +491,7 @@ store_session_touch(struct store *st,
 	struct store_val a[] = {store_blob(digest, STORE_DIGEST_LEN),
 	                        store_int(now)};
 
-	return run(st, S_SESSION_TOUCH, a, NARGS(a), NULL, NULL);
+	return store_run(st, S_SESSION_TOUCH, a, STORE_NARGS(a), NULL, NULL);
 }
 
 enum err
@@ -384,7 +500,7 @@ store_session_delete(struct store *st,
 {
 	struct store_val a = store_blob(digest, STORE_DIGEST_LEN);
 
-	return run(st, S_SESSION_DELETE, &a, 1, NULL, NULL);
+	return store_run(st, S_SESSION_DELETE, &a, 1, NULL, NULL);
 }
 
 enum err
@@ -392,7 +508,81 @@ store_session_delete_user(struct store *st, int64_t user_id)
 {
 	struct store_val a = store_int(user_id);
 
-	return run(st, S_SESSION_DELETE_USER, &a, 1, NULL, NULL);
+	return store_run(st, S_SESSION_DELETE_USER, &a, 1, NULL, NULL);
+}
+
+enum err
+store_session_delete_others(struct store *st, int64_t user_id,
+                            const unsigned char keep[STORE_DIGEST_LEN])
+{
+	struct store_val a[] = {store_int(user_id),
+	                        store_blob(keep, STORE_DIGEST_LEN)};
+
+	return store_run(st, S_SESSION_DELETE_OTHERS, a, STORE_NARGS(a), NULL,
+	                 NULL);
+}
+
+enum err
+store_session_delete_public(struct store *st, int64_t user_id,
+                            const char *public_id)
+{
+	struct store_val a[] = {store_int(user_id), store_text(public_id)};
+
+	return store_run_one(st, S_SESSION_DELETE_PUBLIC, a, STORE_NARGS(a));
+}
+
+/* Reads the listed sessions into out[0..max). */
+struct list_read {
+	struct store_session_row *out;
+	size_t max, n;
+	enum err e;
+};
+
+static int
+session_list_row(void *arg, const struct store_val *col, int ncol)
+{
+	struct list_read *l = arg;
+	struct store_session_row *r;
+
+	if (l->n >= l->max)
+		return 1;
+	r = &l->out[l->n];
+	memset(r, 0, sizeof(*r));
+	if (ncol < 6 ||
+	    (l->e = store_col_text(&col[0], r->public_id,
+	                           sizeof(r->public_id))) != ERR_OK ||
+	    (l->e = store_col_text(&col[3], r->client, sizeof(r->client))) !=
+	        ERR_OK ||
+	    (l->e = store_col_text(&col[4], r->user_agent,
+	                           sizeof(r->user_agent))) != ERR_OK ||
+	    (l->e = store_col_digest(&col[5], r->digest)) != ERR_OK) {
+		l->e = ERR_DB;
+		return 1;
+	}
+	r->created = store_col_int(&col[1]);
+	r->last_seen = store_col_int(&col[2]);
+	l->n++;
+	return 0;
+}
+
+enum err
+store_session_list(struct store *st, int64_t user_id, int64_t seen_after,
+                   int64_t created_after, struct store_session_row *out,
+                   size_t max, size_t *n)
+{
+	struct store_val a[] = {store_int(user_id), store_int(seen_after),
+	                        store_int(created_after),
+	                        store_int((int64_t)max)};
+	struct list_read l = {out, max, 0, ERR_OK};
+	enum err e;
+
+	e = store_run(st, S_SESSION_LIST, a, STORE_NARGS(a), session_list_row,
+	              &l);
+	if (e == ERR_OK)
+		e = l.e;
+	if (e == ERR_OK)
+		*n = l.n;
+	return e;
 }
 
 /* ---- reset tokens ---- */
@@ -405,7 +595,7 @@ store_reset_put(struct store *st, int64_t user_id,
 	                        store_blob(digest, STORE_DIGEST_LEN),
 	                        store_int(expires)};
 
-	return run(st, S_RESET_PUT, a, NARGS(a), NULL, NULL);
+	return store_run(st, S_RESET_PUT, a, STORE_NARGS(a), NULL, NULL);
 }
 
 struct reset_read {
@@ -420,12 +610,13 @@ reset_row(void *arg, const struct store_val *col, int ncol)
 	struct reset_read *r = arg;
 
 	r->found = true;
-	if (ncol < 3 || (r->e = col_digest(&col[2], r->r.digest)) != ERR_OK) {
+	if (ncol < 3 ||
+	    (r->e = store_col_digest(&col[2], r->r.digest)) != ERR_OK) {
 		r->e = ERR_DB;
 		return 1;
 	}
-	r->r.user_id = col_int(&col[0]);
-	r->r.expires = col_int(&col[1]);
+	r->r.user_id = store_col_int(&col[0]);
+	r->r.expires = store_col_int(&col[1]);
 	return 1;
 }
 
@@ -437,7 +628,7 @@ store_reset_get(struct store *st, int64_t user_id, struct store_reset *out)
 	enum err e;
 
 	memset(&r, 0, sizeof(r));
-	e = run(st, S_RESET_GET, &a, 1, reset_row, &r);
+	e = store_run(st, S_RESET_GET, &a, 1, reset_row, &r);
 	if (e == ERR_OK)
 		e = r.e;
 	if (e == ERR_OK && !r.found)
@@ -452,7 +643,7 @@ store_reset_delete(struct store *st, int64_t user_id)
 {
 	struct store_val a = store_int(user_id);
 
-	return run(st, S_RESET_DELETE, &a, 1, NULL, NULL);
+	return store_run(st, S_RESET_DELETE, &a, 1, NULL, NULL);
 }
 
 /* ---- throttling ---- */
@@ -462,11 +653,11 @@ store_throttle_count(struct store *st, const char *key, int64_t since,
                      int64_t *n)
 {
 	struct store_val a[] = {store_text(key), store_int(since)};
-	struct one_int o = {0, false};
+	struct store_one_int o = {0, false};
 	enum err e;
 
-	if ((e = run(st, S_THROTTLE_COUNT, a, NARGS(a), one_int_row, &o)) ==
-	    ERR_OK)
+	if ((e = store_run(st, S_THROTTLE_COUNT, a, STORE_NARGS(a),
+	                   store_one_int_row, &o)) == ERR_OK)
 		*n = o.v;
 	return e;
 }
@@ -476,7 +667,7 @@ store_throttle_add(struct store *st, const char *key, int64_t at)
 {
 	struct store_val a[] = {store_text(key), store_int(at)};
 
-	return run(st, S_THROTTLE_ADD, a, NARGS(a), NULL, NULL);
+	return store_run(st, S_THROTTLE_ADD, a, STORE_NARGS(a), NULL, NULL);
 }
 
 enum err
@@ -484,17 +675,18 @@ store_throttle_remove(struct store *st, const char *key, int64_t at)
 {
 	struct store_val a[] = {store_text(key), store_int(at)};
 
-	return run(st, S_THROTTLE_REMOVE, a, NARGS(a), NULL, NULL);
+	return store_run(st, S_THROTTLE_REMOVE, a, STORE_NARGS(a), NULL, NULL);
 }
 
 enum err
 store_lock_get(struct store *st, const char *key, int64_t *until)
 {
 	struct store_val a = store_text(key);
-	struct one_int o = {0, false};
+	struct store_one_int o = {0, false};
 	enum err e;
 
-	if ((e = run(st, S_LOCK_GET, &a, 1, one_int_row, &o)) == ERR_OK)
+	if ((e = store_run(st, S_LOCK_GET, &a, 1, store_one_int_row, &o)) ==
+	    ERR_OK)
 		*until = o.v;
 	return e;
 }
@@ -504,395 +696,16 @@ store_lock_put(struct store *st, const char *key, int64_t until)
 {
 	struct store_val a[] = {store_text(key), store_int(until)};
 
-	return run(st, S_LOCK_PUT, a, NARGS(a), NULL, NULL);
-}
-
-/* ---- administration ---- */
-
-struct list_ctx {
-	int (*fn)(void *arg, const struct store_user_row *row);
-	void *arg;
-};
-
-static int
-list_row(void *arg, const struct store_val *col, int ncol)
-{
-	struct list_ctx *l = arg;
-	struct store_user_row row;
-
-	if (ncol < 4)
-		return 1;
-	row.id = col_int(&col[0]);
-	row.email = col[1].kind == STORE_TEXT ? col[1].s : "";
-	row.created = col_int(&col[2]);
-	row.last_login = col_int(&col[3]);
-	return l->fn(l->arg, &row);
+	return store_run(st, S_LOCK_PUT, a, STORE_NARGS(a), NULL, NULL);
 }
 
 enum err
-store_user_list(struct store *st,
-                int (*fn)(void *arg, const struct store_user_row *row),
-                void *arg)
+store_lock_clear(struct store *st, const char *key)
 {
-	struct list_ctx l = {fn, arg};
-
-	return run(st, S_USER_LIST, NULL, 0, list_row, &l);
-}
-
-enum err
-store_user_delete(struct store *st, int64_t id)
-{
-	struct store_val a = store_int(id);
+	struct store_val a = store_text(key);
 	enum err e;
 
-	if ((e = store_begin(st)) != ERR_OK)
+	if ((e = store_run(st, S_LOCK_DELETE, &a, 1, NULL, NULL)) != ERR_OK)
 		return e;
-	if ((e = run(st, S_SESSION_DELETE_USER, &a, 1, NULL, NULL)) != ERR_OK ||
-	    (e = run(st, S_RESET_DELETE, &a, 1, NULL, NULL)) != ERR_OK ||
-	    (e = run(st, S_USER_DELETE, &a, 1, NULL, NULL)) != ERR_OK)
-		goto out;
-	if (store_changes(st) == 0) {
-		e = ERR_NOT_FOUND;
-		goto out;
-	}
-	e = store_commit(st);
-out:
-	if (e != ERR_OK)
-		store_rollback(st);
-	return e;
-}
-
-/* Run a purge statement bound to args; count what it removed. */
-static enum err
-purge_one(struct store *st, enum store_stmt s, const struct store_val *args,
-          int nargs, int64_t *count)
-{
-	enum err e;
-
-	if ((e = run(st, s, args, nargs, NULL, NULL)) == ERR_OK)
-		*count = store_changes(st);
-	return e;
-}
-
-enum err
-store_purge(struct store *st, int64_t now, int64_t idle_before,
-            int64_t max_before, int64_t window_before, struct store_purged *out)
-{
-	struct store_val idle[] = {store_int(idle_before),
-	                           store_int(max_before)};
-	struct store_val at_now = store_int(now),
-	                 window = store_int(window_before);
-	struct store_purged p;
-	int64_t locks = 0;
-	enum err e;
-
-	if ((e = store_begin(st)) != ERR_OK)
-		return e;
-	if ((e = purge_one(st, S_PURGE_SESSIONS, idle, NARGS(idle),
-	                   &p.sessions)) != ERR_OK ||
-	    (e = purge_one(st, S_PURGE_RESETS, &at_now, 1, &p.reset_tokens)) !=
-	        ERR_OK ||
-	    (e = purge_one(st, S_PURGE_THROTTLE, &window, 1, &p.throttles)) !=
-	        ERR_OK ||
-	    (e = purge_one(st, S_PURGE_LOCKS, &at_now, 1, &locks)) != ERR_OK ||
-	    (e = store_commit(st)) != ERR_OK) {
-		store_rollback(st);
-		return e;
-	}
-	p.throttles += locks;
-	*out = p;
-	return ERR_OK;
-}
-
-/* ---- importing the original service's accounts ---- */
-
-struct import_ctx {
-	struct store *st;
-	int64_t now;
-	int64_t done;
-	enum err e;
-};
-
-static int
-import_row(void *arg, const struct store_val *col, int ncol)
-{
-	struct import_ctx *c = arg;
-	struct store_val a[3];
-
-	if (ncol < 2 || col[0].kind != STORE_TEXT || col[1].kind != STORE_TEXT)
-		return 0;
-	a[0] = col[0];
-	a[1] = col[1];
-	a[2] = store_int(c->now);
-	if ((c->e = run(c->st, S_USER_IMPORT, a, 3, NULL, NULL)) != ERR_OK)
-		return 1;
-	c->done += store_changes(c->st);
-	return 0;
-}
-
-enum err
-store_import_original(struct store *st, const char *path, int64_t now,
-                      int64_t *imported, int64_t *skipped)
-{
-	struct import_ctx c = {st, now, 0, ERR_OK};
-	int64_t total = 0;
-	enum err e;
-
-	if ((e = store_begin(st)) != ERR_OK)
-		return e;
-	e = store_sqlite_original(path, import_row, &c, &total);
-	if (e == ERR_OK)
-		e = c.e;
-	if (e == ERR_OK)
-		e = store_commit(st);
-	if (e != ERR_OK) {
-		store_rollback(st);
-		return e;
-	}
-	*imported = c.done;
-	*skipped = total - c.done;
-	return ERR_OK;
-}
-
-/* ---- copying between databases ---- */
-
-/* The id each copied account has in the target, by its id in the source
- * (the source's accounts come in id order: a sorted array). */
-struct id_pair {
-	int64_t from, to;
-};
-
-struct copy_ctx {
-	struct store *to;
-	struct id_pair *ids;
-	size_t nids, cap;
-	char *last_key; /* the key whose events are being copied */
-	struct store_copied n;
-	enum err e;
-};
-
-/* The target's id of the source's account id; false when it was not
- * copied (a session or token of an account that is gone). */
-static bool
-id_map(const struct copy_ctx *c, int64_t from, int64_t *to)
-{
-	size_t lo = 0, hi = c->nids;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (c->ids[mid].from == from) {
-			*to = c->ids[mid].to;
-			return true;
-		}
-		if (c->ids[mid].from < from)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
-}
-
-static enum err
-id_add(struct copy_ctx *c, int64_t from, int64_t to)
-{
-	struct id_pair *p;
-
-	if (c->nids > 0 && c->ids[c->nids - 1].from >= from)
-		return ERR_DB; /* not in id order */
-	if (c->nids == c->cap) {
-		size_t cap = c->cap != 0 ? 2 * c->cap : 256;
-
-		if ((p = realloc(c->ids, cap * sizeof(*p))) == NULL)
-			return ERR_NOMEM;
-		c->ids = p;
-		c->cap = cap;
-	}
-	c->ids[c->nids].from = from;
-	c->ids[c->nids].to = to;
-	c->nids++;
-	return ERR_OK;
-}
-
-/* One account of the source: (id, email, hash, created, last_login). */
-static int
-copy_user(void *arg, const struct store_val *col, int ncol)
-{
-	struct copy_ctx *c = arg;
-	struct store_user u;
-	struct store_val a[5];
-	struct one_int o = {0, false};
-	int64_t id;
-
-	if (ncol < 5 || col[1].kind != STORE_TEXT ||
-	    col[2].kind != STORE_TEXT) {
-		c->e = ERR_DB;
-		log_error("database: copy: user %lld has a malformed row",
-		          ncol > 0 ? (long long)col_int(&col[0]) : -1LL);
-		return 1;
-	}
-	id = col_int(&col[0]);
-	a[0] = store_int(id);
-	memcpy(&a[1], &col[1], 4 * sizeof(a[0]));
-	c->e = user_get(c->to, S_USER_BY_EMAIL, col[1], &u);
-	if (c->e == ERR_OK) {
-		/* The same account, by the uniqueness rule: now as in the
-		 * source, under the target's id. */
-		explicit_bzero(u.hash, sizeof(u.hash));
-		a[0] = store_int(u.id);
-		c->e = run(c->to, S_USER_UPDATE, a, 5, NULL, NULL);
-	} else if (c->e == ERR_NOT_FOUND) {
-		/* New: its own id when the target has no account with it. */
-		c->e = run(c->to, S_USER_PUT_ID, a, 5, one_int_row, &o);
-		if (c->e == ERR_OK && !o.found)
-			c->e =
-			    run(c->to, S_USER_PUT, a + 1, 4, one_int_row, &o);
-		if (c->e == ERR_OK && !o.found)
-			c->e = ERR_DB;
-		u.id = o.v;
-		c->n.users_new++;
-	}
-	/* Its sessions and token are the source's, copied below: one
-	 * ended or spent there since an earlier copy goes here too. */
-	a[0] = store_int(u.id);
-	if (c->e == ERR_OK)
-		c->e = run(c->to, S_SESSION_DELETE_USER, a, 1, NULL, NULL);
-	if (c->e == ERR_OK)
-		c->e = run(c->to, S_RESET_DELETE, a, 1, NULL, NULL);
-	if (c->e == ERR_OK)
-		c->e = id_add(c, id, u.id);
-	if (c->e == ERR_OK)
-		c->n.users++;
-	return c->e != ERR_OK;
-}
-
-/* One live session: (digest, user_id, created, last_seen). */
-static int
-copy_session(void *arg, const struct store_val *col, int ncol)
-{
-	struct copy_ctx *c = arg;
-	struct store_val a[4];
-	int64_t to;
-
-	if (ncol < 4 || col[0].kind != STORE_BLOB ||
-	    col[0].n != STORE_DIGEST_LEN)
-		return 0;
-	if (!id_map(c, col_int(&col[1]), &to))
-		return 0;
-	memcpy(a, col, sizeof(a));
-	a[1] = store_int(to);
-	if ((c->e = run(c->to, S_SESSION_PUT, a, 4, NULL, NULL)) != ERR_OK)
-		return 1;
-	c->n.sessions++;
-	return 0;
-}
-
-/* One live reset token: (user_id, digest, expires). */
-static int
-copy_reset(void *arg, const struct store_val *col, int ncol)
-{
-	struct copy_ctx *c = arg;
-	struct store_val a[3];
-	int64_t to;
-
-	if (ncol < 3 || col[1].kind != STORE_BLOB ||
-	    col[1].n != STORE_DIGEST_LEN)
-		return 0;
-	if (!id_map(c, col_int(&col[0]), &to))
-		return 0;
-	memcpy(a, col, sizeof(a));
-	a[0] = store_int(to);
-	if ((c->e = run(c->to, S_RESET_PUT, a, 3, NULL, NULL)) != ERR_OK)
-		return 1;
-	c->n.reset_tokens++;
-	return 0;
-}
-
-/* One throttle event, (key, at), by key: a key's first event clears the
- * target's events of that key, which the source's then replace. */
-static int
-copy_event(void *arg, const struct store_val *col, int ncol)
-{
-	struct copy_ctx *c = arg;
-
-	if (ncol < 2 || col[0].kind != STORE_TEXT)
-		return 0;
-	if (c->last_key == NULL || strcmp(c->last_key, col[0].s) != 0) {
-		free(c->last_key);
-		if ((c->last_key = strdup(col[0].s)) == NULL) {
-			c->e = ERR_NOMEM;
-			return 1;
-		}
-		if ((c->e = run(c->to, S_THROTTLE_CLEAR, col, 1, NULL, NULL)) !=
-		    ERR_OK)
-			return 1;
-	}
-	if ((c->e = run(c->to, S_THROTTLE_ADD, col, 2, NULL, NULL)) != ERR_OK)
-		return 1;
-	c->n.throttle_events++;
-	return 0;
-}
-
-/* One live lock: (key, until). */
-static int
-copy_lock(void *arg, const struct store_val *col, int ncol)
-{
-	struct copy_ctx *c = arg;
-
-	if (ncol < 2 || col[0].kind != STORE_TEXT)
-		return 0;
-	if ((c->e = run(c->to, S_LOCK_PUT, col, 2, NULL, NULL)) != ERR_OK)
-		return 1;
-	c->n.throttle_locks++;
-	return 0;
-}
-
-/* Run the source's statement s, each row copied by fn; a fault of either
- * side ends the copy. */
-static enum err
-copy_rows(struct store *from, struct copy_ctx *c, enum store_stmt s,
-          const struct store_val *args, int nargs, store_row_fn fn)
-{
-	enum err e = run(from, s, args, nargs, fn, c);
-
-	return e != ERR_OK ? e : c->e;
-}
-
-enum err
-store_copy(struct store *from, struct store *to, const struct store_live *live,
-           struct store_copied *out)
-{
-	struct store_val idle[] = {store_int(live->idle_before),
-	                           store_int(live->max_before)};
-	struct store_val now = store_int(live->now),
-	                 window = store_int(live->window_start);
-	struct copy_ctx c;
-	enum err e;
-
-	memset(&c, 0, sizeof(c));
-	c.to = to;
-	if ((e = from->ops->begin(from, false)) != ERR_OK)
-		return e;
-	if ((e = store_begin(to)) != ERR_OK)
-		goto out;
-	if ((e = copy_rows(from, &c, S_COPY_USERS, NULL, 0, copy_user)) !=
-	        ERR_OK ||
-	    (e = run(to, S_USER_IDS_SYNC, NULL, 0, NULL, NULL)) != ERR_OK ||
-	    (e = copy_rows(from, &c, S_COPY_SESSIONS, idle, NARGS(idle),
-	                   copy_session)) != ERR_OK ||
-	    (e = copy_rows(from, &c, S_COPY_RESETS, &now, 1, copy_reset)) !=
-	        ERR_OK ||
-	    (e = copy_rows(from, &c, S_COPY_EVENTS, &window, 1, copy_event)) !=
-	        ERR_OK ||
-	    (e = copy_rows(from, &c, S_COPY_LOCKS, &now, 1, copy_lock)) !=
-	        ERR_OK ||
-	    (e = store_commit(to)) != ERR_OK)
-		store_rollback(to);
-out:
-	store_rollback(from);
-	free(c.ids);
-	free(c.last_key);
-	if (e == ERR_OK)
-		*out = c.n;
-	return e;
+	return store_run(st, S_THROTTLE_CLEAR, &a, 1, NULL, NULL);
 }

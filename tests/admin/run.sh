@@ -2,12 +2,12 @@
 # shellcheck disable=SC2016 # '$2b$' and the hash patterns are literal
 # run.sh: tests of the admin commands of cgi-bin/auth.cgi (run from a shell,
 # without REQUEST_METHOD): --help, usage errors, init, users, delete-user,
-# end-sessions, purge, import-original. Accounts, sessions and tokens are
+# end-sessions, sessions, unlock, disable, enable, purge, import-original. Accounts, sessions and tokens are
 # made by running the executable as a CGI (no web server); the database is
 # inspected with sqlite3.
 # Usage: tests/admin/run.sh [EXECUTABLE]   (default cgi-bin/auth.cgi)
 # Last line: "N passed, N failed"; exit 1 on failure. VERBOSE=1 prints
-# passes too. Takes about 10 s (two sleeps of 2 s for expiry, bcrypt).
+# passes too. Takes about 10 s.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd -P)
@@ -94,6 +94,12 @@ check_eq "--help: exit 0" "$A_RC" 0
 check_match "--help: usage on stdout" "$A_OUT" '^usage: auth\.cgi'
 check_match "--help: lists the commands" "$A_OUT" 'import-original FILE'
 check_eq "--help: nothing on stderr" "$A_ERR" ""
+# The settings are one table in the executable, which --help lists: the
+# manual page and README's table name the same ones (README with the same
+# defaults).
+check_eq "--help, auth.cgi(8) and README list the same settings" \
+	"$(printf '%s\n' "$A_OUT" | "$PY" "$root/tests/admin/settings_docs.py" \
+		"$root/doc/auth.cgi.8" "$root/README.md")" same
 admin -- -h
 check_eq "-h: exit 0" "$A_RC" 0
 admin --
@@ -113,6 +119,11 @@ done <<'EOF'
 delete-user
 end-sessions
 import-original
+sessions
+unlock
+disable
+enable
+sessions a@example.com b@example.com
 users extra
 init extra
 purge extra
@@ -126,13 +137,13 @@ admin -- init
 check_eq "init: exit 0" "$A_RC" 0
 check_match "init: says so" "$A_OUT" "database $DB is ready"
 check "init: database created" test -s "$DB"
-check_eq "init: user_version 3" "$(sql 'PRAGMA user_version')" 3
+check_eq "init: user_version 5" "$(sql 'PRAGMA user_version')" 5
 check_eq "init: tables" "$(sql "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name)")" \
-	"reset_tokens sessions throttle_events throttle_locks users"
+	"email_links groups known_clients reset_tokens sessions throttle_events throttle_locks users"
 check_match "init: the secret key file, mode 0600" "$(stat -c %a "$DB.key" 2>&1)" '^600$' 
 admin -- init
 check_eq "init again: exit 0" "$A_RC" 0
-check_eq "init again: user_version 3" "$(sql 'PRAGMA user_version')" 3
+check_eq "init again: user_version 5" "$(sql 'PRAGMA user_version')" 5
 admin AUTHCGI_DB="$tmp/no/such/dir/auth.db" -- init
 check_eq "init in a missing directory: exit 1" "$A_RC" 1
 check_match "init in a missing directory: message" "$A_ERR" 'auth\.cgi: init: '
@@ -152,8 +163,8 @@ ALICE_SID=$(sid)
 admin -- users
 check_eq "users: exit 0" "$A_RC" 0
 check_eq "users: one line per account" "$(printf '%s\n' "$A_OUT" | wc -l)" 5
-check_eq "users: 5 tab-separated fields" \
-	"$(printf '%s\n' "$A_OUT" | awk -F'\t' '{print NF}' | sort -u)" 5
+check_eq "users: 6 tab-separated fields" \
+	"$(printf '%s\n' "$A_OUT" | awk -F'\t' '{print NF}' | sort -u)" 6
 line_of() { printf '%s\n' "$A_OUT" | awk -F'\t' -v e="$1" '$2 == e'; }
 field() { line_of "$1" | cut -f "$2"; }
 check_eq "users: alice's id" "$(field alice@example.com 1)" \
@@ -163,6 +174,7 @@ check_match "users: alice's last login" "$(field alice@example.com 4)" "$ISO_RE"
 check_eq "users: bob never logged in" "$(field bob@example.com 4)" "-"
 check_eq "users: alice not locked" "$(field alice@example.com 5)" "no"
 check_eq "users: bob not locked" "$(field bob@example.com 5)" "no"
+check_eq "users: alice in no group" "$(field alice@example.com 6)" "-"
 for i in 1 2 3 4 5; do
 	cgi -- POST /sessions "email=bob%40example.com&password=wrong-$i"
 done
@@ -174,6 +186,32 @@ check_match "users: bob locked until a UTC time" "$(field bob@example.com 5)" "$
 check "users: bob's lock ends in the future" test \
 	"$(date -u -d "$(field bob@example.com 5 | sed 's/T/ /; s/Z$//')" +%s)" -gt "$(date +%s)"
 check_eq "users: alice still not locked" "$(field alice@example.com 5)" "no"
+
+# ------------------------------------------------------------------ group
+
+admin -- group add carol@example.com admins
+check_eq "group add: exit 0" "$A_RC" 0
+check_eq "group add: says so" "$A_OUT" "carol@example.com is in admins"
+admin -- group add carol@example.com a-team
+admin -- group add CAROL@example.com admins
+check_eq "group add again: exit 0 (already in it)" "$A_RC" 0
+admin -- users
+check_eq "users: carol's groups, sorted" "$(field carol@example.com 6)" "a-team,admins"
+admin -- group remove carol@example.com a-team
+check_eq "group remove: exit 0" "$A_RC" 0
+admin -- group remove carol@example.com a-team
+check_eq "group remove, not in it: exit 1" "$A_RC" 1
+check_match "group remove, not in it: says so" "$A_ERR" "not in group a-team"
+admin -- group add nobody@example.com admins
+check_eq "group add, no account: exit 1" "$A_RC" 1
+admin -- group add carol@example.com "Not A Name"
+check_eq "group add, bad name: exit 2" "$A_RC" 2
+admin -- group join carol@example.com admins
+check_eq "group join: usage, exit 2" "$A_RC" 2
+admin -- group add carol@example.com
+check_eq "group with 2 arguments: usage, exit 2" "$A_RC" 2
+admin -- users
+check_eq "users: carol's groups now" "$(field carol@example.com 6)" "admins"
 
 # ------------------------------------------------------------ delete-user
 
@@ -220,38 +258,97 @@ admin -- end-sessions nobody@example.com
 check_eq "end-sessions unknown: exit 1" "$A_RC" 1
 check_match "end-sessions unknown: message" "$A_ERR" 'no such account'
 
+# ------------------------------------------- sessions, unlock, disable, enable
+
+cgi -- POST /users "email=fay%40example.com&password=$PW"
+cgi HTTP_USER_AGENT="Fay's browser/1.0" -- POST /sessions "email=fay%40example.com&password=$PW"
+F1=$(sid)
+cgi -- POST /sessions "email=fay%40example.com&password=$PW"
+F2=$(sid)
+admin -- sessions FAY@example.com
+check_eq "sessions: exit 0" "$A_RC" 0
+check_eq "sessions: two lines" "$(wc -l <<<"$A_OUT")" 2
+check_match "sessions: id, started, last used, address, agent" \
+	"$(grep 'Fay' <<<"$A_OUT")" $'^[0-9a-f]{32}\t[0-9T:-]+Z\t[0-9T:-]+Z\t127\.0\.0\.1\tFay.s browser/1\.0$'
+check_match "sessions: an unknown agent is -" \
+	"$(grep -v 'Fay' <<<"$A_OUT")" $'^[0-9a-f]{32}\t.*\t127\.0\.0\.1\t-$'
+check "sessions: no session id in the listing" \
+	sh -c "! grep -q -e '$F1' -e '$F2' '$tmp/a.out'"
+admin -- sessions nobody@example.com
+check_eq "sessions unknown: exit 1" "$A_RC" 1
+check_match "sessions unknown: message" "$A_ERR" 'no such account'
+
+admin -- disable fay@example.com
+check_eq "disable: exit 0" "$A_RC" 0
+check_eq "disable: says so" "$A_OUT" "disabled fay@example.com, ended 2 sessions"
+cgi -- GET /profile "" "$F1"
+check_status "disable: the sessions end" 403
+cgi -- POST /sessions "email=fay%40example.com&password=$PW"
+check_status "disable: the right password answers 401" 401
+check_body_exact "disable: like a wrong password" '{"message": "wrong email or password"}'
+admin -- sessions fay@example.com
+check_eq "disable: no session listed" "$A_OUT" ""
+admin -- enable fay@example.com
+check_eq "enable: exit 0" "$A_RC" 0
+check_eq "enable: says so" "$A_OUT" "enabled fay@example.com"
+cgi -- POST /sessions "email=fay%40example.com&password=$PW"
+check_status "enable: fay logs in" 200
+admin -- disable nobody@example.com
+check_eq "disable unknown: exit 1" "$A_RC" 1
+
+for i in 1 2 3 4 5; do
+	cgi -- POST /sessions "email=fay%40example.com&password=wrong-$i"
+done
+cgi -- POST /sessions "email=fay%40example.com&password=$PW"
+check_status "unlock: fay is locked" 429
+admin -- unlock Fay@Example.com
+check_eq "unlock: exit 0" "$A_RC" 0
+check_eq "unlock: says so" "$A_OUT" "unlocked Fay@Example.com"
+cgi -- POST /sessions "email=fay%40example.com&password=$PW"
+check_status "unlock: fay logs in" 200
+admin -- unlock nobody@example.com
+check_eq "unlock unknown: exit 1" "$A_RC" 1
+check_match "unlock unknown: message" "$A_ERR" 'no such account'
+
 # ------------------------------------------------------------------ purge
 
-# dave: a session and a reset token that expire after 1 s; hal: a lock of
-# 1 s after 2 failures. bob's lock (900 s, from above) is still running.
-SHORT=(AUTHCGI_SESSION_IDLE=1 AUTHCGI_RESET_TTL=1 AUTHCGI_LOCK_WINDOW=1
-	AUTHCGI_LOCK_TIME=1)
-# Times are whole seconds: the three failures must fall in one second of
-# the clock for the 1 s window to count them together, so start at the
-# beginning of one.
-"$PY" -c 'import time; time.sleep(1 - time.time() % 1)'
+# What purge removes is made old by moving its times back in the database
+# by AGE seconds, so that how long the requests take cannot matter. dave: a
+# session and a reset token (TTL 600 s); hal: a lock of 600 s after 2
+# failures; every failure so far (window 600 s). bob's lock (900 s, from
+# above) is still running and keeps its time; so does dave's fresh
+# session, made after the ageing. purge runs with an idle limit of 600 s:
+# with the default 1800 s, no session would be old enough.
+SHORT=(AUTHCGI_SESSION_IDLE=600)
+AGE=1000
+BOB_LOCK=$(sql "SELECT group_concat(quote(key)) FROM throttle_locks")
+check_eq "purge: one lock before (bob's)" "$(sql 'SELECT count(*) FROM throttle_locks')" 1
 for i in 1 2 3; do
-	cgi "${SHORT[@]}" AUTHCGI_LOCK_ACCOUNT=2 -- POST /sessions "email=hal%40example.com&password=wrong-$i"
+	cgi AUTHCGI_LOCK_ACCOUNT=2 AUTHCGI_LOCK_WINDOW=600 AUTHCGI_LOCK_TIME=600 \
+		-- POST /sessions "email=hal%40example.com&password=wrong-$i"
 done
-check_status "purge: hal locked for 1 s" 429
+check_status "purge: hal locked" 429
 cgi -- POST /sessions "email=dave%40example.com&password=$PW"
 DAVE_OLD=$(sid)
-cgi "${SHORT[@]}" -- POST /reset_password "email=dave%40example.com"
+cgi AUTHCGI_RESET_TTL=600 -- POST /reset_password "email=dave%40example.com"
 check_status "purge: dave's reset token" 200
 TOKEN=$(body_get reset_token)
 sessions_before=$(sql 'SELECT count(*) FROM sessions')
-sleep 2
+sql "UPDATE sessions SET created_at = created_at - $AGE, last_seen = last_seen - $AGE;
+	UPDATE reset_tokens SET expires_at = expires_at - $AGE;
+	UPDATE throttle_events SET at = at - $AGE;
+	UPDATE throttle_locks SET until = until - $AGE WHERE key NOT IN ($BOB_LOCK)"
 cgi -- POST /sessions "email=dave%40example.com&password=$PW"
 DAVE_NEW=$(sid)
 admin "${SHORT[@]}" -- purge
 check_eq "purge: exit 0" "$A_RC" 0
-check_match "purge: prints counts" "$A_OUT" '^purged [0-9]+ sessions, [0-9]+ reset tokens, [0-9]+ lockout counters$'
+check_match "purge: prints counts" "$A_OUT" '^purged [0-9]+ sessions, [0-9]+ reset tokens, [0-9]+ lockout counters, [0-9]+ email links, [0-9]+ remembered addresses$'
 n_sess=$(sed -n 's/^purged \([0-9]*\) sessions.*/\1/p' <<<"$A_OUT")
 n_tok=$(sed -n 's/.*, \([0-9]*\) reset tokens.*/\1/p' <<<"$A_OUT")
 n_thr=$(sed -n 's/.*, \([0-9]*\) lockout counters.*/\1/p' <<<"$A_OUT")
-check_eq "purge: every session older than 2 s removed" "$n_sess" "$sessions_before"
+check_eq "purge: every session idle for longer than AUTHCGI_SESSION_IDLE removed" "$n_sess" "$sessions_before"
 check_eq "purge: the expired token removed" "$n_tok" 1
-check "purge: ended lockout counters removed (hal's, the address's)" test "${n_thr:-0}" -ge 2
+check "purge: ended locks and old failures removed (hal's lock, the failures)" test "${n_thr:-0}" -ge 2
 check_eq "purge: no reset token left" "$(sql 'SELECT count(*) FROM reset_tokens')" 0
 check_eq "purge: only the fresh session left" "$(sql 'SELECT count(*) FROM sessions')" 1
 check_eq "purge: one lockout left (bob's running lock), no failure older than the window" \
@@ -270,7 +367,7 @@ check_status "purge: hal logs in" 200
 # more has ended since.
 admin -- purge
 check_eq "purge again: exit 0" "$A_RC" 0
-check_eq "purge again: nothing to do" "$A_OUT" "purged 0 sessions, 0 reset tokens, 0 lockout counters"
+check_eq "purge again: nothing to do" "$A_OUT" "purged 0 sessions, 0 reset tokens, 0 lockout counters, 0 email links, 0 remembered addresses"
 admin -- purge
 check_eq "purge a third time: exit 0" "$A_RC" 0
 

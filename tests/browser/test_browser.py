@@ -62,7 +62,7 @@ CHROMIUM_ARGS = [
 # Paths the app answers itself (the pages, their form targets, and the
 # browser's own /favicon.ico request).
 APP_PATHS = {"", "/register", "/users", "/login", "/sessions", "/profile",
-             "/reset_password", "/favicon.ico"}
+             "/reset_password", "/account", "/password", "/favicon.ico"}
 
 UUID4_RE = re.compile(
     r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
@@ -94,12 +94,12 @@ def check(cond, what):
 class Browser:
     """The driver, the account used by every step, and the browser log."""
 
-    def __init__(self, base, shots):
+    def __init__(self, base, shots, email=None):
         self.base = base.rstrip("/")
         self.shots = shots
         # Unique per run unless BROWSER_EMAIL says otherwise (run.sh uses a
         # fresh database, and a readable address for the screenshots).
-        self.email = (os.environ.get("BROWSER_EMAIL")
+        self.email = (email or os.environ.get("BROWSER_EMAIL")
                       or "browser+{}@example.com".format(uuid.uuid4().hex[:12]))
         self.password = "b4l0u"  # 5 characters: the default minimum
         self.new_password = "t4rt1fl3tt3"
@@ -173,13 +173,17 @@ class Browser:
 
     def submit(self, form_css):
         """Click the form's #submit and wait until the next page is loaded."""
+        self.press(form_css + " #submit")
+
+    def press(self, button_css):
+        """Click the button and wait until the next page is loaded."""
         # The page may still be settling from the previous navigation:
         # a node found a moment ago can be gone. Find and click again
         # (three tries at most) rather than fail on that.
         for attempt in range(3):
             try:
                 old = self.driver.find_element(By.TAG_NAME, "html")
-                self.find(form_css + " #submit").click()
+                self.find(button_css).click()
                 break
             except WebDriverException as e:
                 if attempt == 2 or "document" not in str(e).lower() and \
@@ -191,8 +195,8 @@ class Browser:
             WebDriverWait(self.driver, WAIT).until(
                 lambda d: d.execute_script("return document.readyState") == "complete")
         except TimeoutException:
-            raise Failure("submitting {} did not load a new page; still on {}".format(
-                form_css, self.where()))
+            raise Failure("pressing {} did not load a new page; still on {}".format(
+                button_css, self.where()))
 
     def expect_path(self, path):
         check(self.path() == path,
@@ -357,7 +361,7 @@ def step_new_password(b):
 
 def step_page_checks(b):
     """no JavaScript errors; CSP and Content-Type on the pages; JSON clients unaffected"""
-    for path in ("/login", "/register", "/reset_password", "/profile"):
+    for path in ("/login", "/register", "/reset_password", "/profile", "/account"):
         b.get(path)
         b.find("body")
         b.gather_log()
@@ -404,6 +408,86 @@ def step_page_checks(b):
           "GET /profile (requests): Content-Type {!r}".format(r.headers.get("Content-Type")))
 
 
+def session_items(b):
+    """The account page's sessions: (its id, is it this one) each."""
+    out = []
+    for li in b.driver.find_elements(By.CSS_SELECTOR, "#sessions li.session"):
+        sid = (li.get_attribute("id") or "")[len("session-"):]
+        out.append((sid, len(li.find_elements(By.CSS_SELECTOR, ".current")) == 1))
+    return out
+
+
+def step_account_sessions(b):
+    """the account page, from the profile: end a session of a second browser"""
+    b.login(b.new_password)
+    b.expect_path("/profile")
+    second = Browser(b.base, b.shots, email=b.email)
+    try:
+        second.login(b.new_password)
+        second.expect_path("/profile")
+        old = b.driver.find_element(By.TAG_NAME, "html")
+        b.find("a#account-link").click()
+        WebDriverWait(b.driver, WAIT).until(EC.staleness_of(old))
+        b.expect_path("/account")
+        check(b.find("#email").text.strip() == b.email,
+              "the account page shows the email: " + b.where())
+        for form in ("form#password-change", "form#email-change", "form#account-delete"):
+            f = b.find(form)
+            check((f.get_attribute("method") or "").lower() == "post", form + " is POST")
+        items = session_items(b)
+        check(len(items) == 2, "two sessions listed: {} on {}".format(items, b.where()))
+        check(sum(1 for _, cur in items if cur) == 1, "one is this session: {}".format(items))
+        check(all(re.match(r"^[0-9a-f]{32}$", i) for i, _ in items),
+              "public ids of 32 hex digits: {}".format(items))
+        other = [i for i, cur in items if not cur][0]
+        html = b.driver.page_source
+        for c in b.driver.get_cookies() + second.driver.get_cookies():
+            if c["name"] == "session_id":
+                check(c["value"] not in html, "no session id in the page")
+        b.screenshot("account.png")
+        b.press("#end-" + other)
+        b.expect_path("/account")
+        check("ended" in b.find("#notice").text.lower(),
+              "#notice says the session ended: " + b.where())
+        items = session_items(b)
+        check(len(items) == 1 and items[0][1],
+              "only this session is left: {}".format(items))
+        second.get("/profile")
+        check(not second.has("p#email"),
+              "the second browser is logged out: " + second.where())
+        b.get("/profile")
+        check(b.find("#email").text.strip() == b.email, "this browser still is")
+    finally:
+        second.quit()
+
+
+def step_account_password(b):
+    """the account page: change the password; the new one logs in"""
+    b.get("/account")
+    b.find("form#password-change")
+    b.fill("form#password-change #current_password", "wrong-" + b.new_password)
+    b.fill("form#password-change #new_password", "an0ther-pass")
+    b.press("#password-submit")
+    error = b.find("#error").text.strip().lower()
+    check("wrong password" in error, "a wrong current password: #error says {!r}".format(error))
+    b.find("form#password-change")
+    b.fill("form#password-change #current_password", b.new_password)
+    b.fill("form#password-change #new_password", "an0ther-pass")
+    b.press("#password-submit")
+    b.expect_path("/account")
+    notice = b.find("#notice").text.lower()
+    check("password" in notice and "changed" in notice,
+          "#notice says the password changed: {!r}".format(notice))
+    b.logout()
+    b.login(b.new_password)
+    b.find("form#login")
+    check("wrong email or password" in b.find("#error").text.lower(),
+          "the old password fails: " + b.where())
+    b.login("an0ther-pass")
+    b.expect_path("/profile")
+    b.new_password = "an0ther-pass"
+
+
 STEPS = [
     ("register", step_register),
     ("log in", step_login),
@@ -411,6 +495,8 @@ STEPS = [
     ("failed login", step_failed_login),
     ("password reset", step_reset),
     ("log in with the new password", step_new_password),
+    ("account page: end another browser's session", step_account_sessions),
+    ("account page: change the password", step_account_password),
     ("page checks (JS log, CSP, JSON)", step_page_checks),
 ]
 

@@ -14,7 +14,11 @@ bin-path and Apache's mod_fcgid do) and checks:
   - a request answered before its input was read (a body over 1 MiB) is
     closed gracefully: the process shuts down its side, then reads what
     is left until the server closes (writing still works);
-  - with FCGI_KEEP_CONN, the connection stays open for the next request.
+  - with FCGI_KEEP_CONN, the connection stays open for the next request;
+  - an authorizer request (FCGI_AUTHORIZER) for a request with a body, sent
+    as lighttpd sends it (the parameters, CONTENT_LENGTH among them, and no
+    stdin at all: the body is kept for the handler after the authorizer),
+    is answered and the connection closed at once.
 Prints "PASS name" / "FAIL name: detail" lines; exits 0.
 """
 import os
@@ -26,6 +30,7 @@ import time
 
 CGI, STATE = sys.argv[1], sys.argv[2]
 BEGIN, END, PARAMS, STDIN, STDOUT = 1, 3, 4, 5, 6
+RESPONDER, AUTHORIZER = 1, 2
 KEEP_CONN = 1
 
 
@@ -46,15 +51,16 @@ def pairs(env):
     return out
 
 
-def request(method, path, body=b"", flags=0, end_stdin=True):
+def request(method, path, body=b"", flags=0, end_stdin=True, role=RESPONDER,
+            length=None):
     env = {"GATEWAY_INTERFACE": "CGI/1.1", "REQUEST_METHOD": method,
            "SCRIPT_NAME": "", "PATH_INFO": path, "QUERY_STRING": "",
            "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80",
            "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1"}
-    if body:
-        env["CONTENT_LENGTH"] = str(len(body))
+    if body or length:
+        env["CONTENT_LENGTH"] = str(length if length is not None else len(body))
         env["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
-    data = record(BEGIN, struct.pack(">HB5x", 1, flags))
+    data = record(BEGIN, struct.pack(">HB5x", role, flags))
     data += record(PARAMS, pairs(env)) + record(PARAMS)
     for i in range(0, len(body), 65535):
         data += record(STDIN, body[i:i + 65535])
@@ -163,6 +169,23 @@ def main():
         check("keep-conn: two requests on one connection",
               first == "Status: 200 OK" and second.startswith("Status: 404"),
               f"{first!r}, {second!r}")
+        c.close()
+
+        # An authorizer gets no input: for a request with a body, lighttpd
+        # sends the parameters and nothing on stdin, not even its end.
+        c = connect()
+        c.sendall(request("POST", "/private/x", role=AUTHORIZER, length=11,
+                          end_stdin=False))
+        try:
+            out = answer(c)
+            check("authorizer, body kept by the server: answered 401",
+                  status(out).startswith("Status: 401"), status(out))
+            full = closed_fully(c)
+            check("authorizer, body kept by the server: the process closed "
+                  "without waiting", full is True, f"closed_fully={full}")
+        except (OSError, EOFError) as e:
+            check("authorizer, body kept by the server: answered", False,
+                  f"no answer: {e!r}")
         c.close()
 
         check("the process is still serving", proc.poll() is None,

@@ -23,7 +23,8 @@ esac
 
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/authcgi-fuzz.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT INT TERM
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM
 
 # The value of stat::<name> in a libFuzzer log, or nothing.
 stat() {

@@ -8,7 +8,10 @@
 #   SERVER_KIND=lighttpd|apache    (default lighttpd)
 #   e.g. SERVER_MODE=fastcgi SERVER_KIND=apache server_start "$tmp/state"
 #
-#   free_port               print a loopback TCP port nobody listens on
+#   free_port               print a loopback TCP port nobody listens on;
+#                           with TEST_PORTS=LOW-HIGH, one of that range
+#                           (tests/run.sh gives each suite that runs beside
+#                           another a range of its own)
 #   server_start STATE_DIR  start the server in the background on a free
 #                           port; sets SERVER_PID, SERVER_PORT, SERVER_URL,
 #                           SERVER_APP_LOG (the file that gets the app's
@@ -31,7 +34,9 @@
 # the app as SERVE_USER (default www-data): STATE_DIR is then given to that
 # user, and the directories above it must be searchable by it; server_start
 # adds o+x (search only) to those that lack it under ${TMPDIR:-/tmp} (mktemp
-# -d makes 0700 directories), and fails with a message elsewhere.
+# -d makes 0700 directories), and fails with a message elsewhere. When that
+# user cannot reach the executable (a checkout in root's home, mode 0700),
+# serve.sh serves a copy of it from STATE_DIR/app/.
 
 SERVER_PID=""
 SERVER_PORT=""
@@ -45,16 +50,22 @@ _SERVER_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
 SERVER_PROJECT_DIR=${SERVER_PROJECT_DIR:-$_SERVER_ROOT}
 SERVER_LIGHTTPD=${LIGHTTPD:-$(command -v lighttpd || echo /usr/sbin/lighttpd)}
 
-# free_port: ask the kernel for an unused port (bind to port 0), then make
-# sure nothing answers on it. Bounded: 20 tries.
+# free_port: a port that binds (the kernel's choice, bind to port 0, or a
+# random one of TEST_PORTS), on which nothing answers. Bounded: 20 tries.
 free_port() {
-	local i port
+	local i port lo hi
 	for i in $(seq 1 20); do
-		port=$(/usr/bin/python3 -c 'import socket
+		port=0
+		if [ -n "${TEST_PORTS:-}" ]; then
+			lo=${TEST_PORTS%-*}
+			hi=${TEST_PORTS#*-}
+			port=$((lo + (RANDOM * 32768 + RANDOM) % (hi - lo + 1)))
+		fi
+		port=$(/usr/bin/python3 -c 'import socket, sys
 s = socket.socket()
-s.bind(("127.0.0.1", 0))
+s.bind(("127.0.0.1", int(sys.argv[1])))
 print(s.getsockname()[1])
-s.close()') || continue
+s.close()' "$port" 2>/dev/null) || continue
 		# Nothing may be listening there already (a connect must fail).
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 			echo "$port"

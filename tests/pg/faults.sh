@@ -150,7 +150,7 @@ check_eq "read-only role: nothing changed (accounts, failures, sessions)" \
 # The grants of README's "A real deployment": every endpoint works with
 # them, and nothing more is allowed (the schema cannot be changed).
 sql "CREATE ROLE svc LOGIN; GRANT USAGE ON SCHEMA public TO svc;
-	GRANT SELECT, INSERT, UPDATE, DELETE ON users, sessions, reset_tokens, throttle_events, throttle_locks TO svc;
+	GRANT SELECT, INSERT, UPDATE, DELETE ON users, sessions, reset_tokens, throttle_events, throttle_locks, groups, email_links, known_clients, second_factors, recovery_codes, pending_logins TO svc;
 	GRANT SELECT ON authcgi_schema TO svc; GRANT USAGE ON SEQUENCE users_id_seq TO svc" >/dev/null
 SVC="postgresql:///faults?host=$PG_DIR/sock&user=svc"
 cgi_direct POST /users "email=fay%40example.com&password=$PW" AUTHCGI_DB="$SVC"

@@ -300,10 +300,11 @@ else
 fi
 
 # ================================================================== lock
-# lock_start DB [insert]: hold the write lock until lock_stop (at most 30 s).
+# lock_start DB [insert]: hold the write lock until lock_stop (at most
+# 120 s).
 lock_start() {
 	rm -f "$tmp/lock.ready" "$tmp/lock.release"
-	"$PY" "$here/fault_lock.py" "$1" "$tmp/lock.ready" "$tmp/lock.release" 30 \
+	"$PY" "$here/fault_lock.py" "$1" "$tmp/lock.ready" "$tmp/lock.release" 120 \
 		${2:+"$2"} >"$tmp/lock.out" 2>&1 &
 	LOCK_PID=$!
 	local i
@@ -330,11 +331,14 @@ if lock_start "$DB"; then
 	fault_writes "locked" "locked|busy"
 	run_cgi POST /users "email=timing@example.com&password=$PW"
 	expect_fault "locked: register again" "locked|busy"
-	check_match "locked: the 503 came after the busy timeout, not the lock ($ELAPSED_MS ms)" \
-		"$ELAPSED_MS" '^(1[5-9][0-9]|[2-9][0-9][0-9]|[12][0-9][0-9][0-9])$'
+	# The holder keeps the lock until lock_stop: a 503 is the app giving
+	# up after its busy timeout, however slowly it runs.
+	check "locked: the 503 came after the busy timeout ($ELAPSED_MS ms)" \
+		test "$ELAPSED_MS" -ge 150
+	check "locked: the lock was still held" kill -0 "$LOCK_PID"
+	# A read blocked by the lock would have been a 503 after 200 ms too.
 	run_cgi GET /profile "" "HTTP_COOKIE=session_id=$SID_A"
-	check_status "locked: profile (a read) is not blocked" 200
-	check_match "locked: profile fast ($ELAPSED_MS ms)" "$ELAPSED_MS" '^[0-9]{1,3}$'
+	check_status "locked: profile (a read) is not blocked ($ELAPSED_MS ms)" 200
 	lock_stop
 	echo "  lock held $((($(date +%s%N) - t0) / 1000000)) ms for 8 writes"
 fi
@@ -378,8 +382,8 @@ if lock_start "$DB"; then
 	EXTRA_ENV=(AUTHCGI_BUSY_TIMEOUT=5000)
 	run_cgi POST /users "email=waiter2@example.com&password=$PW"
 	check_status "wait: register under a 1 s lock" 200
-	check_match "wait: it waited for the lock ($ELAPSED_MS ms)" "$ELAPSED_MS" \
-		'^(9[0-9][0-9]|[1-4][0-9][0-9][0-9])$'
+	check "wait: it waited for the lock ($ELAPSED_MS ms)" \
+		test "$ELAPSED_MS" -ge 900
 	EXTRA_ENV=()
 	wait "$sleeper"
 	lock_stop

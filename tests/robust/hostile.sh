@@ -18,11 +18,8 @@
 # Each binary is copied into a temporary directory first, so that a rebuild
 # while the suite runs cannot change it under the tests.
 # Last line: "N passed, N failed"; exit 1 on failure. VERBOSE=1 prints
-# passes too. HOSTILE_STALL_BOUND_MS (default 3500): how soon the stalled
-# CGI request (AUTHCGI_REQUEST_TIMEOUT=2) must be answered, start-up
-# included (tests/robust/valgrind.sh --hostile raises it).
+# passes too.
 set -u
-STALL_BOUND_MS=${HOSTILE_STALL_BOUND_MS:-3500}
 
 here=$(cd "$(dirname "$0")" && pwd -P)
 root=$(cd "$here/../.." && pwd -P)
@@ -646,18 +643,21 @@ cgi_cases() {
 	mkfifo "$tmp/fifo"
 	exec 5<>"$tmp/fifo"
 	printf 'email=stall%%40ex' >&5
+	# The stall never ends (this shell holds the fifo open): a 408 within
+	# the 10 s that a request may run here is the 2 s timeout's (the
+	# default is 30 s), however slowly the process starts.
 	STDIN_SRC=fifo MSG='not received in time' hx "register: stalled body, AUTHCGI_REQUEST_TIMEOUT=2" 408 POST /users "$B/form_ok" CONTENT_LENGTH=100 AUTHCGI_REQUEST_TIMEOUT=2
 	exec 5>&-
-	check "$LABEL: stalled body: answered in $H_ELAPSED ms (2 s timeout, bound $STALL_BOUND_MS ms)" \
-		test "$H_ELAPSED" -ge 1500 -a "$H_ELAPSED" -le "$STALL_BOUND_MS"
+	check "$LABEL: stalled body: answered after the 2 s timeout ($H_ELAPSED ms)" \
+		test "$H_ELAPSED" -ge 1500
 	# The same stall in a body over the limit, which is read to be thrown
 	# away: still bounded by the request timeout, nothing stored.
 	exec 5<>"$tmp/fifo"
 	printf 'email=stall%%40ex' >&5
 	STDIN_SRC=fifo MSG='not received in time' hx "register: stalled body over the limit, AUTHCGI_REQUEST_TIMEOUT=2" 408 POST /users "$B/form_ok" CONTENT_LENGTH=100000 AUTHCGI_REQUEST_TIMEOUT=2
 	exec 5>&-
-	check "$LABEL: stalled body over the limit: answered in $H_ELAPSED ms (2 s timeout, bound $STALL_BOUND_MS ms)" \
-		test "$H_ELAPSED" -ge 1500 -a "$H_ELAPSED" -le "$STALL_BOUND_MS"
+	check "$LABEL: stalled body over the limit: answered after the 2 s timeout ($H_ELAPSED ms)" \
+		test "$H_ELAPSED" -ge 1500
 
 	# The configured bounds.
 	MSG='at least 8' hx "register: 7 characters, AUTHCGI_PASSWORD_MIN=8" 400 POST /users "$B/pw_7" AUTHCGI_PASSWORD_MIN=8

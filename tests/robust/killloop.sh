@@ -16,8 +16,8 @@
 # Afterwards: PRAGMA integrity_check is ok; every committed account logs
 # in (with its password, or, after a killed reset, with one of the two
 # candidates); a killed registration left either no account or one that
-# logs in; no row points to a missing account; a new write does not wait
-# for a lock left behind.
+# logs in; no row points to a missing account; a new write finds no lock
+# left behind (with a busy timeout of 0 it would fail at once).
 #
 # Usage: tests/robust/killloop.sh   (after make)
 # Last line "N passed, N failed"; exit 1 on failure. VERBOSE=1 prints passes.
@@ -239,13 +239,11 @@ nusers=$(sqlite3 "$DB" "SELECT count(*) FROM users")
 check_eq "accounts in the database: committed + killed-but-present" "$nusers" \
 	"$((${#ACCOUNTS[@]} + present))"
 
-# No lock left behind: a write with a 1 s busy timeout goes through at once.
-t=$(date +%s%N)
-COMMON_ENV+=(AUTHCGI_BUSY_TIMEOUT=1000)
+# No lock left behind: a write that would give up at the first busy lock
+# (AUTHCGI_BUSY_TIMEOUT=0) goes through.
+COMMON_ENV+=(AUTHCGI_BUSY_TIMEOUT=0)
 cgi 0 POST /users "email=after@example.com&password=after-pw"
-ms=$((($(date +%s%N) - t) / 1000000))
-check_status "a write after the loop" 200
-check_match "it did not wait for a lock ($ms ms)" "$ms" '^[0-9]{1,3}$'
+check_status "a write after the loop, with no wait for a lock" 200
 
 echo "figures: requests $n, killed $killed, committed registrations ${#COMMITTED[@]}, integrity $integ, total $(($(date +%s) - T0)) s"
 summary

@@ -18,6 +18,7 @@
 
 #include "tmpdb.h"
 #include "app/app.h"
+#include "app/internal.h"
 
 #define PW   "s3cret pass"
 #define IDLE 1800
@@ -51,6 +52,15 @@ static const char *const env_vars[] = {
     "AUTHCGI_DB_MAX_PAGES",
     "AUTHCGI_SECRET_KEY_FILE",
     "AUTHCGI_RESET_ENDS_SESSIONS",
+    "AUTHCGI_CONFIG",
+    "AUTHCGI_COOKIE_PATH",
+    "AUTHCGI_COOKIE_DOMAIN",
+    "AUTHCGI_TRUSTED_PROXIES",
+    "AUTHCGI_REDIRECT_ORIGINS",
+    "AUTHCGI_GATE_REQUIRE",
+    "AUTHCGI_VERIFY_EMAIL",
+    "AUTHCGI_LINK_TTL",
+    "AUTHCGI_CLIENT_MEMORY",
 };
 
 struct fx {
@@ -66,16 +76,23 @@ struct fx {
 /* One request: what the web server would put in the environment. */
 struct rq {
 	const char *method;
-	const char *path;    /* PATH_INFO */
-	const char *ctype;   /* CONTENT_TYPE */
-	const char *body;    /* sent on stdin, CONTENT_LENGTH its length */
-	const char *cookie;  /* HTTP_COOKIE */
-	const char *script;  /* SCRIPT_NAME */
-	const char *clen;    /* CONTENT_LENGTH, when not strlen(body) */
-	const char *host;    /* HTTP_HOST */
-	const char *origin;  /* HTTP_ORIGIN */
-	const char *referer; /* HTTP_REFERER */
+	const char *path;         /* PATH_INFO */
+	const char *ctype;        /* CONTENT_TYPE */
+	const char *body;         /* sent on stdin, CONTENT_LENGTH its length */
+	const char *cookie;       /* HTTP_COOKIE */
+	const char *script;       /* SCRIPT_NAME */
+	const char *clen;         /* CONTENT_LENGTH, when not strlen(body) */
+	const char *host;         /* HTTP_HOST */
+	const char *origin;       /* HTTP_ORIGIN */
+	const char *referer;      /* HTTP_REFERER */
+	const char *accept;       /* HTTP_ACCEPT */
+	const char *agent;        /* HTTP_USER_AGENT */
+	const char *remote;       /* REMOTE_ADDR; NULL: 127.0.0.1 */
+	const char *query;        /* QUERY_STRING */
+	const char *const *extra; /* more "NAME=value", NULL-terminated */
 	bool https;
+	bool authorizer;  /* answered by app_authorize(), as FCGI_ROLE would */
+	const char *rule; /* the authorizer's AUTHCGI_REQUIRE */
 };
 
 /* A http_read_fn over memory, handing out at most chunk bytes a call. */
@@ -259,10 +276,9 @@ static enum err
 run_chunked(struct fx *f, const struct rq *r, size_t chunk)
 {
 	static char https_on[] = "HTTPS=on";
-	static char remote[] = "REMOTE_ADDR=127.0.0.1";
 	char m[64], p[512], s[256], ct[256], cl[64], ck[9000];
-	char ho[256], or [256], re[256];
-	char *env[16];
+	char ho[256], or [256], re[256], ac[256], ag[512], ra[128], qs[1024];
+	char *env[40];
 	struct http_request req;
 	struct mem mem;
 	size_t n = 0;
@@ -309,9 +325,25 @@ run_chunked(struct fx *f, const struct rq *r, size_t chunk)
 		snprintf(re, sizeof(re), "HTTP_REFERER=%s", r->referer);
 		env[n++] = re;
 	}
+	if (r->accept != NULL) {
+		snprintf(ac, sizeof(ac), "HTTP_ACCEPT=%s", r->accept);
+		env[n++] = ac;
+	}
+	if (r->agent != NULL) {
+		snprintf(ag, sizeof(ag), "HTTP_USER_AGENT=%s", r->agent);
+		env[n++] = ag;
+	}
+	if (r->query != NULL) {
+		snprintf(qs, sizeof(qs), "QUERY_STRING=%s", r->query);
+		env[n++] = qs;
+	}
+	for (size_t i = 0; r->extra != NULL && r->extra[i] != NULL; i++)
+		env[n++] = (char *)r->extra[i];
 	if (r->https)
 		env[n++] = https_on;
-	env[n++] = remote;
+	snprintf(ra, sizeof(ra), "REMOTE_ADDR=%s",
+	         r->remote != NULL ? r->remote : "127.0.0.1");
+	env[n++] = ra;
 	env[n] = NULL;
 
 	mem.p = r->body != NULL ? r->body : "";
@@ -319,8 +351,14 @@ run_chunked(struct fx *f, const struct rq *r, size_t chunk)
 	mem.off = 0;
 	mem.chunk = chunk;
 	http_response_init(&f->resp);
-	e = http_request_read(&req, env, &f->set.limits, mem_read, &mem);
-	app_handle(f->app, &req, e, &f->resp);
+	if (r->authorizer) {
+		e = http_request_read(&req, env, &f->set.limits, NULL, NULL);
+		app_authorize(f->app, &req, e, r->rule, &f->resp);
+	} else {
+		e = http_request_read(&req, env, &f->set.limits, mem_read,
+		                      &mem);
+		app_handle(f->app, &req, e, &f->resp);
+	}
 	http_request_clear(&req);
 	if (f->resp.body != NULL)
 		f->json = cJSON_Parse(f->resp.body);
@@ -401,6 +439,396 @@ assert_uuid4(const char *s)
 	assert_non_null(strchr("89ab", s[19]));
 }
 
+/* ---- the gate ---- */
+
+/* auth.cgi group OP EMAIL GROUP; its exit status. */
+static int
+app_admin_group(struct fx *f, const char *op, const char *email,
+                const char *group)
+{
+	char a0[] = "group", a1[16], a2[256], a3[64];
+	char *argv[] = {a0, a1, a2, a3, NULL};
+	FILE *null = fopen("/dev/null", "w");
+	int rc;
+
+	assert_non_null(null);
+	snprintf(a1, sizeof(a1), "%s", op);
+	snprintf(a2, sizeof(a2), "%s", email);
+	snprintf(a3, sizeof(a3), "%s", group);
+	rc = app_admin(f->app, 4, argv, null, null);
+	fclose(null);
+	return rc;
+}
+
+/* A browser's log-in (a form post from our own page) with next: where
+ * the 303 sends it. */
+static const char *
+login_then(struct fx *f, const char *next_enc)
+{
+	static char loc[2100];
+	char body[2300];
+	const char *extra[] = {"HTTP_ORIGIN=null", NULL};
+	struct rq r = {0};
+
+	snprintf(body, sizeof(body),
+	         "email=g%%40x.org&password=" PW
+	         "&_form_token=11111111-2222-4333-8444-555555555555&next=%s",
+	         next_enc);
+	r.method = "POST";
+	r.path = "/sessions";
+	r.ctype = "application/x-www-form-urlencoded";
+	r.body = body;
+	r.accept = "text/html";
+	r.host = "good.example";
+	r.cookie = "form_token=11111111-2222-4333-8444-555555555555";
+	r.extra = extra;
+	run(f, &r);
+	assert_int_equal(f->resp.status, 303);
+	assert_non_null(header(f, "Location"));
+	snprintf(loc, sizeof(loc), "%s", header(f, "Location"));
+	return loc;
+}
+
+/*
+ * After log-in a browser goes back to next only when it is a path here or
+ * a URL on an allowed origin: every other value lands on the profile.
+ */
+static void
+test_app_next_never_off_site(void **state)
+{
+	static const char *const hostile[] = {
+	    "%2F%2Fevil.example",                           /* //evil.example */
+	    "https%3A%2F%2Fevil.example%2F",                /* another site */
+	    "%2F%5Cevil.example",                           /* /\evil.example */
+	    "%5C%5Cevil.example",                           /* \\evil.example */
+	    "javascript%3Aalert(1)",                        /* a script */
+	    "JaVaScRiPt%3Aalert(1)",                        /* in any case */
+	    "data%3Atext%2Fhtml%2C%3Cscript%3E",            /* a data: URL */
+	    "%20%2F%2Fevil.example",                        /* blank-padded */
+	    "%2F%09%2Fevil.example",                        /* a tab inside */
+	    "%2F%0D%0ALocation%3A%20http%3A%2F%2Fe",        /* a line break */
+	    "%252F%252Fevil.example",                       /* encoded twice */
+	    "%2F%2F%2Fevil.example",                        /* three slashes */
+	    "https%3A%2F%2Fgood.example%40evil.example%2F", /* user info */
+	    "https%3A%2F%2Fgood.example.evil.example%2F",   /* a suffix */
+	    "http%3A%2F%2Fgood.example%3A8443%2F",          /* another port */
+	    "https%3Aevil.example",                         /* no slashes */
+	    "%2F%2Fgood.example",          /* scheme-relative */
+	    "ftp%3A%2F%2Fgood.example%2F", /* another scheme */
+	    "%E2%80%AE%2F%2Fevil.example", /* not ASCII */
+	};
+	struct fx *f = *state;
+	size_t i;
+
+	register_ok(f, "g%40x.org", PW);
+	f->set.redirect_origins = "https://other.example";
+	remake(f);
+	for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+		const char *loc = login_then(f, hostile[i]);
+
+		print_message("next=%s -> %s\n", hostile[i], loc);
+		if (strcmp(loc, "/profile") != 0)
+			fail_msg("next=%s led to %s", hostile[i], loc);
+	}
+	/* What may be followed is followed. */
+	assert_string_equal(login_then(f, "%2Fprivate%2Fa%3Fb%3Dc"),
+	                    "/private/a?b=c");
+	assert_string_equal(login_then(f, "http%3A%2F%2Fgood.example%2Fx"),
+	                    "http://good.example/x");
+	assert_string_equal(
+	    login_then(f, "https%3A%2F%2FOTHER.example%2Fwiki%3Fp%3D1"),
+	    "https://OTHER.example/wiki?p=1");
+}
+
+/* GET /auth: 200 with the account's headers, 401 without a session, 403
+ * for a rule that refuses the account, 503 for a rule that cannot be
+ * read; a browser is sent to the log-in page, with where it came from. */
+static void
+test_app_gate_route(void **state)
+{
+	static const char *const nginx[] = {
+	    "HTTP_X_ORIGINAL_URL=http://good.example/private/x?y=1", NULL};
+	struct fx *f = *state;
+	struct rq r = {0};
+	char c[128];
+
+	register_ok(f, "Ann%40x.org", PW);
+	login_ok(f, "ann%40x.org", PW);
+	cookie_of(f->sid, c, sizeof(c));
+	assert_int_equal(app_admin_group(f, "add", "ann@x.org", "admins"), 0);
+	r.method = "GET";
+	r.path = "/auth";
+	r.cookie = c;
+	run(f, &r);
+	check_common(f);
+	assert_int_equal(f->resp.status, 200);
+	assert_string_equal(header(f, "Remote-User"), "Ann@x.org");
+	assert_string_equal(header(f, "Remote-Email"), "Ann@x.org");
+	assert_string_equal(header(f, "Remote-Groups"), "admins");
+	assert_string_equal(jstr(f, "email"), "Ann@x.org");
+	r.query = "group=admins";
+	run(f, &r);
+	assert_int_equal(f->resp.status, 200);
+	r.query = "group=staff";
+	run(f, &r);
+	check_common(f);
+	assert_int_equal(f->resp.status, 403);
+	assert_null(header(f, "Remote-User"));
+	r.query = "require=domain%3Ax.org";
+	run(f, &r);
+	assert_int_equal(f->resp.status, 200);
+	r.query = "require=email%3Abob%40x.org+group%3Astaff";
+	run(f, &r);
+	assert_int_equal(f->resp.status, 403);
+	/* A rule that cannot be read refuses: 503, never 200. */
+	r.query = "require=grop%3Aadmins";
+	run(f, &r);
+	check_common(f);
+	assert_int_equal(f->resp.status, 503);
+	r.query = "group=Not+A+Name";
+	run(f, &r);
+	assert_int_equal(f->resp.status, 503);
+	/* Without a session: 401 to scripts, a redirect to browsers. */
+	r.query = NULL;
+	r.cookie = NULL;
+	run(f, &r);
+	check_common(f);
+	assert_int_equal(f->resp.status, 401);
+	assert_null(header(f, "Location"));
+	r.accept = "text/html";
+	run(f, &r);
+	assert_int_equal(f->resp.status, 302);
+	assert_string_equal(header(f, "Location"), "/login");
+	/* From a trusted proxy, with where the browser came from; nginx
+	 * (X-Original-URL) gets it in a 401, which its auth_request passes
+	 * on. */
+	f->set.trusted_proxies = "127.0.0.1";
+	remake(f);
+	r.host = "good.example";
+	r.extra = nginx;
+	run(f, &r);
+	assert_int_equal(f->resp.status, 401);
+	assert_string_equal(
+	    header(f, "Location"),
+	    "/login?next=http%3A//good.example/private/x%3Fy%3D1");
+	/* Not from a trusted proxy: the header is the client's, ignored. */
+	r.remote = "127.0.0.9";
+	run(f, &r);
+	assert_int_equal(f->resp.status, 302);
+	assert_string_equal(header(f, "Location"), "/login");
+	/* A session that ended is no session. */
+	r.remote = NULL;
+	r.accept = NULL;
+	r.cookie = c;
+	assert_int_equal(form(f, "DELETE", "/sessions", NULL, c), 302);
+	run(f, &r);
+	assert_int_equal(f->resp.status, 401);
+}
+
+/* The FastCGI authorizer role: the decision alone, whatever the method
+ * or the path; the signed-in account in Variable- headers. */
+static void
+test_app_authorizer(void **state)
+{
+	static const char *const uri[] = {"REQUEST_URI=/private/a b", NULL};
+	struct fx *f = *state;
+	struct rq r = {0};
+	char c[128];
+
+	register_ok(f, "Al%40x.org", PW);
+	login_ok(f, "al%40x.org", PW);
+	cookie_of(f->sid, c, sizeof(c));
+	r.authorizer = true;
+	r.method = "POST"; /* the method of the request it guards */
+	r.extra = uri;
+	r.cookie = c;
+	run(f, &r);
+	assert_int_equal(f->resp.status, 200);
+	assert_string_equal(header(f, "Variable-REMOTE_USER"), "Al@x.org");
+	assert_string_equal(header(f, "Variable-AUTHCGI_USER"), "Al@x.org");
+	assert_string_equal(header(f, "Variable-AUTHCGI_GROUPS"), "");
+	r.rule = "group:admins";
+	run(f, &r);
+	assert_int_equal(f->resp.status, 403);
+	assert_null(header(f, "Variable-REMOTE_USER"));
+	r.rule = "bogus";
+	run(f, &r);
+	assert_int_equal(f->resp.status, 503);
+	assert_null(header(f, "Variable-REMOTE_USER"));
+	/* The process's own rule when the server names none. */
+	r.rule = NULL;
+	f->set.gate_require = "email:someone@x.org";
+	remake(f);
+	run(f, &r);
+	assert_int_equal(f->resp.status, 403);
+	f->set.gate_require = "user";
+	remake(f);
+	/* No session: scripts 401, browsers to the log-in page with the
+	 * path they asked for, percent-encoded. */
+	r.cookie = NULL;
+	run(f, &r);
+	check_common(f);
+	assert_int_equal(f->resp.status, 401);
+	r.accept = "text/html";
+	f->set.auth.reset_url = "/sso";
+	remake(f);
+	run(f, &r);
+	assert_int_equal(f->resp.status, 302);
+	assert_string_equal(header(f, "Location"), "/sso/login");
+	r.extra = NULL;
+	{
+		static const char *const ok[] = {"REQUEST_URI=/private/x?y=1",
+		                                 NULL};
+
+		r.extra = ok;
+		run(f, &r);
+		assert_string_equal(header(f, "Location"),
+		                    "/sso/login?next=/private/x%3Fy%3D1");
+	}
+}
+
+/* Behind a trusted proxy the client is the one X-Forwarded-For names (the
+ * rightmost address that is not a trusted proxy); from anyone else the
+ * header is ignored. Seen in what the lockout counts. */
+static void
+test_app_trusted_proxies(void **state)
+{
+	static const char *const xff_a[] = {
+	    "HTTP_X_FORWARDED_FOR=9.9.9.9, 192.0.2.1, 10.0.0.2", NULL};
+	static const char *const xff_b[] = {
+	    "HTTP_X_FORWARDED_FOR=9.9.9.9, 192.0.2.2", NULL};
+	struct fx *f = *state;
+	struct rq r = {0};
+	int i;
+
+	f->set.trusted_proxies = "10.0.0.0/24, ::1";
+	f->set.auth.throttle.addr_limit = 3;
+	f->set.auth.throttle.window = 600;
+	f->set.auth.throttle.lockout = 900;
+	remake(f);
+	register_ok(f, "p%40x.org", PW);
+	r.method = "POST";
+	r.path = "/sessions";
+	r.ctype = "application/x-www-form-urlencoded";
+	r.body = "email=nobody%40x.org&password=wrong+one";
+	r.remote = "10.0.0.1";
+	r.extra = xff_a; /* the client is 192.0.2.1 */
+	for (i = 0; i < 3; i++) {
+		run(f, &r);
+		assert_int_equal(f->resp.status, 401);
+	}
+	r.body = "email=p%40x.org&password=" PW;
+	run(f, &r);
+	assert_int_equal(f->resp.status, 429);
+	/* Another client behind the same proxy is not locked out. */
+	r.extra = xff_b;
+	run(f, &r);
+	assert_int_equal(f->resp.status, 200);
+	/* From an untrusted address, the header is ignored: the address
+	 * itself is counted. */
+	r.remote = "10.1.0.1";
+	r.extra = xff_a;
+	r.body = "email=nobody2%40x.org&password=wrong+one";
+	for (i = 0; i < 3; i++) {
+		run(f, &r);
+		assert_int_equal(f->resp.status, 401);
+	}
+	r.extra = xff_b;
+	run(f, &r);
+	assert_int_equal(f->resp.status, 429);
+}
+
+/* ---- pages ---- */
+
+/*
+ * Every page renders (the templates parse, and name only what pages
+ * have), with every value escaped: hostile text in every member, in the
+ * mount point too, never reaches the page as markup. Each page is
+ * rendered with every member set and with none, so that both sides of
+ * every section are filled in.
+ */
+static void
+test_app_pages_escape_everything(void **state)
+{
+	static const char *const hostile[] = {
+	    "<script>alert(1)</script>", "\"><svg onload=x>",
+	    "' onmouseover='x", "&lt;already&gt;", "</main><h1>"};
+	struct app_page_session rows[2];
+	struct app_page_args a = {0};
+	struct http_response resp;
+	int page;
+	size_t i, j;
+
+	(void)state;
+	for (page = 0; page < APP_PAGE__MAX; page++) {
+		for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+			a.error = a.notice = a.email = a.token = hostile[i];
+			a.form_token = a.next = a.pending = hostile[i];
+			for (j = 0; j < 2; j++) {
+				rows[j].id = rows[j].created = hostile[i];
+				rows[j].last_seen = rows[j].client = hostile[i];
+				rows[j].user_agent = hostile[i];
+				rows[j].current = j == 0 ? hostile[i] : NULL;
+			}
+			a.sessions = rows;
+			a.nsessions = 2;
+			http_response_init(&resp);
+			assert_int_equal(
+			    app_page_render(&resp, 200, hostile[i], page, &a),
+			    ERR_OK);
+			assert_non_null(resp.body);
+			assert_null(strstr(resp.body, "<script"));
+			assert_null(strstr(resp.body, "<svg"));
+			assert_null(strstr(resp.body, "' onmouseover"));
+			assert_null(strstr(resp.body, "\"><"));
+			assert_null(strstr(resp.body, "&lt;already"));
+			assert_null(strstr(resp.body, "</main><h1>"));
+			assert_null(strstr(resp.body, "{{"));
+			assert_non_null(strstr(resp.body, "</html>\n"));
+			http_response_clear(&resp);
+		}
+		http_response_init(&resp);
+		assert_int_equal(app_page_render(&resp, 200, "", page, NULL),
+		                 ERR_OK);
+		assert_null(strstr(resp.body, "{{"));
+		http_response_clear(&resp);
+	}
+	http_response_init(&resp);
+	assert_int_equal(app_page_render(&resp, 200, "", APP_PAGE__MAX, NULL),
+	                 ERR_INTERNAL);
+	http_response_clear(&resp);
+	http_response_init(&resp);
+	assert_int_equal(app_page_style(&resp), ERR_OK);
+	assert_non_null(strstr(resp.body, "box-sizing"));
+	http_response_clear(&resp);
+}
+
+/* A QR code is SVG made of the code's modules: nothing of the text it
+ * encodes, however hostile, is in the markup. */
+static void
+test_app_qr_svg(void **state)
+{
+	const char *text = "otpauth://totp/X:<script>@x?secret=ABC\"DEF";
+	char *svg = NULL;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(app_qr_svg(text, &svg, &n), ERR_OK);
+	assert_int_equal(strlen(svg), n);
+	assert_true(
+	    strncmp(svg, "<svg xmlns=\"http://www.w3.org/2000/svg\"", 39) == 0);
+	assert_non_null(strstr(svg, "</svg>"));
+	assert_null(strstr(svg, "script"));
+	assert_null(strstr(svg, "otpauth"));
+	assert_null(strstr(svg, "ABC"));
+	/* Only markup this file writes: tags, numbers and path commands. */
+	assert_int_equal(
+	    strspn(svg,
+	           "<>/=\" :.-#0123456789abcdefghijklmnopqrstuvwxyzABCEMQRSV"),
+	    n);
+	free(svg);
+}
+
 /* ---- settings ---- */
 
 static void
@@ -431,6 +859,9 @@ test_app_settings_defaults(void **state)
 	assert_null(s.audit_path);
 	assert_null(s.allowed_origins);
 	assert_null(s.auth.deliver_command);
+	assert_false(s.auth.verify_email);
+	assert_int_equal(s.auth.link_ttl, 86400);
+	assert_int_equal(s.auth.client_memory, 7776000);
 	assert_false(s.hardened);
 	assert_false(s.auth.reject_common);
 	assert_string_equal(s.cookie_name, "session_id");
@@ -486,6 +917,8 @@ test_app_settings_each_variable(void **state)
 	    {"AUTHCGI_LOCK_ADDRESS", "0", 0},
 	    {"AUTHCGI_LOCK_WINDOW", "60", 60},
 	    {"AUTHCGI_LOCK_TIME", "120", 120},
+	    {"AUTHCGI_LINK_TTL", "600", 600},
+	    {"AUTHCGI_CLIENT_MEMORY", "0", 0},
 	};
 	struct app_settings s;
 	long long got = 0;
@@ -546,6 +979,12 @@ test_app_settings_each_variable(void **state)
 		case 15:
 			got = s.auth.throttle.lockout;
 			break;
+		case 16:
+			got = s.auth.link_ttl;
+			break;
+		case 17:
+			got = s.auth.client_memory;
+			break;
 		default:
 			fail();
 		}
@@ -568,6 +1007,10 @@ test_app_settings_each_variable(void **state)
 	assert_string_equal(s.auth.deliver_command, "/usr/sbin/sendmail -t");
 	assert_false(s.hardened);
 	assert_string_equal(s.cookie_name, "session_id");
+	/* Verification, with outgoing mail. */
+	setenv("AUTHCGI_VERIFY_EMAIL", "1", 1);
+	assert_int_equal(app_settings_load(&s), ERR_OK);
+	assert_true(s.auth.verify_email);
 	clear_env();
 }
 
@@ -600,6 +1043,56 @@ test_app_settings_key_and_reset_sessions(void **state)
 	assert_int_equal(app_settings_load(&s), ERR_OK);
 	assert_false(s.auth.reset_ends_sessions);
 	setenv("AUTHCGI_RESET_ENDS_SESSIONS", "yes", 1);
+	assert_int_equal(app_settings_load(&s), ERR_INVAL);
+	clear_env();
+}
+
+/* The settings file: NAME=value lines under the environment's values,
+ * over the defaults; anything it cannot read is refused. */
+static void
+test_app_settings_file(void **state)
+{
+	struct fx *f = *state;
+	struct app_settings s;
+	char path[160];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/authcgi.conf", f->db.dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("# the service's settings\n"
+	      "\n"
+	      "AUTHCGI_DB = /srv/auth/auth.db\n"
+	      "  AUTHCGI_SESSION_IDLE=600  \n"
+	      "AUTHCGI_RESET_COMMAND=\"/usr/sbin/sendmail -t\"\n"
+	      "AUTHCGI_PROFILE=hardened\n",
+	      fp);
+	fclose(fp);
+	clear_env();
+	setenv("AUTHCGI_CONFIG", path, 1);
+	assert_int_equal(app_settings_load(&s), ERR_OK);
+	assert_string_equal(s.auth.db_path, "/srv/auth/auth.db");
+	assert_int_equal(s.auth.session_idle, 600);
+	assert_string_equal(s.auth.deliver_command, "/usr/sbin/sendmail -t");
+	assert_true(s.hardened);
+	assert_string_equal(s.auth.secret_key_file, "/srv/auth/auth.db.key");
+	/* The environment wins. */
+	setenv("AUTHCGI_SESSION_IDLE", "60", 1);
+	assert_int_equal(app_settings_load(&s), ERR_OK);
+	assert_int_equal(s.auth.session_idle, 60);
+	/* A line that is not a setting, or no NAME=value, is refused. */
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("AUTHCGI_SESSION_IDEL=600\n", fp);
+	fclose(fp);
+	assert_int_equal(app_settings_load(&s), ERR_INVAL);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("AUTHCGI_DB /srv/x\n", fp);
+	fclose(fp);
+	assert_int_equal(app_settings_load(&s), ERR_INVAL);
+	/* A file named and missing is refused. */
+	unlink(path);
 	assert_int_equal(app_settings_load(&s), ERR_INVAL);
 	clear_env();
 }
@@ -652,6 +1145,10 @@ test_app_settings_bad_values(void **state)
 	    {"AUTHCGI_LOCK_TIME", "0"},
 	    {"AUTHCGI_PROFILE", "paranoid"},
 	    {"AUTHCGI_PROFILE", "hardened"}, /* without a reset command */
+	    {"AUTHCGI_VERIFY_EMAIL", "1"},   /* without a reset command */
+	    {"AUTHCGI_VERIFY_EMAIL", "yes"},
+	    {"AUTHCGI_LINK_TTL", "0"},
+	    {"AUTHCGI_CLIENT_MEMORY", "-1"},
 	};
 	struct app_settings s;
 	size_t i;
@@ -760,8 +1257,14 @@ test_app_method_not_allowed(void **state)
 	    {"DELETE", "/", "GET, HEAD"},
 	    {"GET", "/users", "POST"},
 	    {"PUT", "/users", "POST"},
-	    {"GET", "/sessions", "POST, DELETE"},
-	    {"PUT", "/sessions", "POST, DELETE"},
+	    {"PUT", "/sessions", "POST, DELETE, GET, HEAD"},
+	    {"PATCH", "/sessions", "POST, DELETE, GET, HEAD"},
+	    {"GET", "/sessions/0123", "DELETE"},
+	    {"PUT", "/sessions/0123/", "DELETE"},
+	    {"GET", "/password", "PUT"},
+	    {"POST", "/email", "PUT"},
+	    {"GET", "/account", "DELETE"}, /* the page is for browsers */
+	    {"DELETE", "/verify_email", "POST, PUT"},
 	    {"POST", "/profile", "GET, HEAD"},
 	    {"DELETE", "/profile", "GET, HEAD"},
 	    {"GET", "/reset_password", "POST, PUT"},
@@ -1502,6 +2005,56 @@ test_app_hardened_cookie(void **state)
 	assert_int_equal(form(f, "GET", "/profile", NULL, want), 403);
 }
 
+/*
+ * Hardened, with AUTHCGI_COOKIE_DOMAIN: the session cookie is
+ * __Secure-session_id with the Domain (a __Host- cookie cannot carry
+ * one), and the form token stays the log-in page's own: __Host-, host
+ * only, Path=/, as browsers require of that prefix (else they drop it,
+ * and every form post is refused).
+ */
+static void
+test_app_hardened_cookie_domain(void **state)
+{
+	struct fx *f = *state;
+	struct rq r = {0};
+	char want[200], tok[40];
+	const char *sc;
+
+	f->set.hardened = true;
+	f->set.cookie_name = "__Secure-session_id";
+	f->set.cookie_domain = "example.org";
+	f->set.cookie_secure = true;
+	remake(f);
+	register_ok(f, "cd@h.org", PW);
+	r.method = "GET";
+	r.path = "/login";
+	r.script = "/auth";
+	r.accept = "text/html";
+	run(f, &r);
+	assert_int_equal(f->resp.status, 200);
+	assert_non_null(sc = header(f, "Set-Cookie"));
+	assert_int_equal(strncmp(sc, "__Host-form_token=", 18), 0);
+	snprintf(tok, sizeof(tok), "%.36s", sc + 18);
+	assert_uuid4(tok);
+	snprintf(
+	    want, sizeof(want),
+	    "__Host-form_token=%s; Path=/; Secure; HttpOnly; SameSite=Strict",
+	    tok);
+	assert_string_equal(sc, want);
+	memset(&r, 0, sizeof(r));
+	r.method = "POST";
+	r.path = "/sessions";
+	r.script = "/auth";
+	r.ctype = "application/x-www-form-urlencoded";
+	r.body = "email=cd@h.org&password=" PW;
+	run(f, &r);
+	assert_int_equal(f->resp.status, 200);
+	assert_non_null(sc = header(f, "Set-Cookie"));
+	assert_int_equal(strncmp(sc, "__Secure-session_id=", 20), 0);
+	assert_non_null(strstr(sc, "; Domain=example.org;"));
+	assert_non_null(strstr(sc, "; Secure;"));
+}
+
 /* With a delivery command, a reset request answers the same whether the
  * email is registered or not, and never shows the token. */
 static void
@@ -1523,6 +2076,324 @@ test_app_reset_request_delivered(void **state)
 	assert_null(jstr(f, "reset_token"));
 	snprintf(unknown, sizeof(unknown), "%s", jstr(f, "message"));
 	assert_string_equal(known, unknown);
+}
+
+/* ---- account self-service ---- */
+
+#define HTML "text/html,application/xhtml+xml,*/*;q=0.8"
+
+/* A request as a browser sends it: Accept prefers HTML; a form body
+ * (NULL: none), posted when method is not GET. */
+static int
+page(struct fx *f, const char *method, const char *path, const char *body,
+     const char *cookie, const char *query)
+{
+	struct rq r = {0};
+
+	r.method = method;
+	r.path = path;
+	r.body = body;
+	r.cookie = cookie;
+	r.query = query;
+	r.accept = HTML;
+	r.agent = "Browser/1.0";
+	if (body != NULL)
+		r.ctype = "application/x-www-form-urlencoded";
+	run(f, &r);
+	assert_true(f->resp.status != 500);
+	return f->resp.status;
+}
+
+/* The id of the session of the list (GET /sessions, as JSON) that is
+ * current (or not), into out. */
+static void
+session_id(struct fx *f, bool current, char *out, size_t size)
+{
+	const cJSON *list =
+	                cJSON_GetObjectItemCaseSensitive(f->json, "sessions"),
+	            *item;
+
+	out[0] = '\0';
+	cJSON_ArrayForEach(item, list)
+	{
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+		        item, "current")) == current) {
+			snprintf(out, size, "%s",
+			         cJSON_GetObjectItemCaseSensitive(item, "id")
+			             ->valuestring);
+			return;
+		}
+	}
+}
+
+/* PUT /password: 403 without a session, 400 for a missing field, 401
+ * for a wrong current password (whatever the new one), then 400 for a
+ * new one out of bounds; success ends the other sessions only. */
+static void
+test_app_password_change(void **state)
+{
+	struct fx *f = *state;
+	char c1[128], c2[128];
+
+	register_ok(f, "pw@p.org", PW);
+	cookie_of(login_ok(f, "pw@p.org", PW), c1, sizeof(c1));
+	cookie_of(login_ok(f, "pw@p.org", PW), c2, sizeof(c2));
+	assert_int_equal(form(f, "PUT", "/password",
+	                      "password=" PW "&new_password=n3w-pass", NULL),
+	                 403);
+	assert_string_equal(jstr(f, "message"), "not logged in");
+	assert_int_equal(
+	    form(f, "PUT", "/password", "new_password=n3w-pass", c1), 400);
+	assert_string_equal(jstr(f, "message"), "password is required");
+	assert_int_equal(form(f, "PUT", "/password", "password=wrong", c1),
+	                 401);
+	assert_string_equal(jstr(f, "message"), "wrong password");
+	assert_int_equal(
+	    form(f, "PUT", "/password", "password=wrong&new_password=abc", c1),
+	    401);
+	assert_int_equal(form(f, "PUT", "/password", "password=" PW, c1), 400);
+	assert_string_equal(jstr(f, "message"), "new_password is required");
+	assert_int_equal(
+	    form(f, "PUT", "/password", "password=" PW "&new_password=abc", c1),
+	    400);
+	assert_string_equal(jstr(f, "message"),
+	                    "password must be at least 5 characters");
+	assert_int_equal(form(f, "PUT", "/password",
+	                      "password=" PW "&new_password=n3w-pass", c1),
+	                 200);
+	assert_string_equal(jstr(f, "email"), "pw@p.org");
+	assert_string_equal(jstr(f, "message"), "password changed");
+	assert_int_equal(form(f, "GET", "/profile", NULL, c1), 200);
+	assert_int_equal(form(f, "GET", "/profile", NULL, c2), 403);
+	assert_int_equal(
+	    form(f, "POST", "/sessions", "email=pw@p.org&password=" PW, NULL),
+	    401);
+	login_ok(f, "pw@p.org", "n3w-pass");
+}
+
+/* GET /sessions lists the account's own sessions, no token in it;
+ * DELETE /sessions/<id> ends one of them, another account's id is 404
+ * and ends nothing, and ending the current one clears its cookie. */
+static void
+test_app_sessions(void **state)
+{
+	struct fx *f = *state;
+	char c1[128], c2[128], co[128], s1[64], s2[64], so[64];
+	char other[64], mine[64], path[128];
+	struct rq r = {0};
+
+	register_ok(f, "ss@s.org", PW);
+	register_ok(f, "so@s.org", PW);
+	snprintf(s1, sizeof(s1), "%s", login_ok(f, "ss@s.org", PW));
+	snprintf(s2, sizeof(s2), "%s", login_ok(f, "ss@s.org", PW));
+	snprintf(so, sizeof(so), "%s", login_ok(f, "so@s.org", PW));
+	cookie_of(s1, c1, sizeof(c1));
+	cookie_of(s2, c2, sizeof(c2));
+	cookie_of(so, co, sizeof(co));
+	assert_int_equal(form(f, "GET", "/sessions", NULL, NULL), 403);
+	r.method = "GET";
+	r.path = "/sessions";
+	r.cookie = c1;
+	r.agent = "Agent\x01Smith";
+	run(f, &r);
+	check_common(f);
+	assert_int_equal(f->resp.status, 200);
+	assert_string_equal(jstr(f, "email"), "ss@s.org");
+	assert_int_equal(
+	    cJSON_GetArraySize(cJSON_GetObjectItem(f->json, "sessions")), 2);
+	assert_null(strstr(f->resp.body, s1));
+	assert_null(strstr(f->resp.body, s2));
+	assert_null(strstr(f->resp.body, so));
+	assert_non_null(strstr(f->resp.body, "\"client\":\"127.0.0.1\""));
+	assert_non_null(strstr(f->resp.body, "\"last_seen\":\"2023-11-14T"));
+	session_id(f, true, mine, sizeof(mine));
+	session_id(f, false, other, sizeof(other));
+	assert_int_equal(strlen(mine), 32);
+	assert_int_equal(strlen(other), 32);
+	/* Another account's id is 404, like an unknown one. */
+	snprintf(path, sizeof(path), "/sessions/%s", mine);
+	assert_int_equal(form(f, "DELETE", path, NULL, co), 404);
+	assert_string_equal(jstr(f, "message"), "no such session");
+	assert_int_equal(form(f, "DELETE",
+	                      "/sessions/ffffffffffffffffffffffffffffffff",
+	                      NULL, co),
+	                 404);
+	assert_int_equal(form(f, "DELETE", "/sessions/x'--", NULL, co), 404);
+	assert_int_equal(form(f, "GET", "/profile", NULL, c1), 200);
+	assert_int_equal(form(f, "DELETE", path, NULL, NULL), 403);
+	/* Its other session, then its own. */
+	snprintf(path, sizeof(path), "/sessions/%s", other);
+	assert_int_equal(form(f, "DELETE", path, NULL, c1), 200);
+	assert_string_equal(jstr(f, "message"), "session ended");
+	assert_null(header(f, "Set-Cookie"));
+	assert_int_equal(form(f, "GET", "/profile", NULL, c2), 403);
+	assert_int_equal(form(f, "DELETE", path, NULL, c1), 404);
+	snprintf(path, sizeof(path), "/sessions/%s", mine);
+	assert_int_equal(form(f, "DELETE", path, NULL, c1), 200);
+	assert_non_null(header(f, "Set-Cookie"));
+	assert_int_equal(strncmp(header(f, "Set-Cookie"), "session_id=;", 12),
+	                 0);
+	assert_int_equal(form(f, "GET", "/profile", NULL, c1), 403);
+	assert_int_equal(form(f, "GET", "/profile", NULL, co), 200);
+	/* DELETE /sessions keeps its contract. */
+	assert_int_equal(form(f, "DELETE", "/sessions", NULL, co), 302);
+}
+
+/* PUT /email without outgoing mail changes it at once; the password is
+ * checked before the address. DELETE /account takes the password. */
+static void
+test_app_email_and_delete(void **state)
+{
+	struct fx *f = *state;
+	char c1[128];
+
+	register_ok(f, "em@e.org", PW);
+	register_ok(f, "taken@e.org", PW);
+	cookie_of(login_ok(f, "em@e.org", PW), c1, sizeof(c1));
+	assert_int_equal(
+	    form(f, "PUT", "/email", "password=bad&new_email=x", c1), 401);
+	assert_int_equal(form(f, "PUT", "/email", "password=" PW, c1), 400);
+	assert_string_equal(jstr(f, "message"), "new_email is required");
+	assert_int_equal(
+	    form(f, "PUT", "/email", "password=" PW "&new_email=x", c1), 400);
+	assert_string_equal(jstr(f, "message"), "invalid email");
+	assert_int_equal(form(f, "PUT", "/email",
+	                      "password=" PW "&new_email=Taken@e.org", c1),
+	                 400);
+	assert_string_equal(jstr(f, "message"), "email already registered");
+	assert_int_equal(
+	    form(f, "PUT", "/email", "password=" PW "&new_email=new@e.org", c1),
+	    200);
+	assert_string_equal(jstr(f, "email"), "new@e.org");
+	assert_string_equal(jstr(f, "message"), "email changed");
+	assert_int_equal(form(f, "GET", "/profile", NULL, c1), 200);
+	assert_string_equal(jstr(f, "email"), "new@e.org");
+
+	assert_int_equal(form(f, "DELETE", "/account", NULL, c1), 400);
+	assert_int_equal(form(f, "DELETE", "/account", "password=bad", c1),
+	                 401);
+	assert_int_equal(form(f, "DELETE", "/account", "password=" PW, NULL),
+	                 403);
+	assert_int_equal(form(f, "DELETE", "/account", "password=" PW, c1),
+	                 200);
+	assert_string_equal(jstr(f, "email"), "new@e.org");
+	assert_string_equal(jstr(f, "message"), "account deleted");
+	assert_int_equal(strncmp(header(f, "Set-Cookie"), "session_id=;", 12),
+	                 0);
+	assert_int_equal(form(f, "GET", "/profile", NULL, c1), 403);
+	assert_int_equal(
+	    form(f, "POST", "/sessions", "email=new@e.org&password=" PW, NULL),
+	    401);
+}
+
+/* Email links: with verification on, log-in says "email not verified"
+ * only to the right password; a link request answers the same for any
+ * email; a wrong link is 403. */
+static void
+test_app_verify_email(void **state)
+{
+	struct fx *f = *state;
+	char known[256];
+
+	f->set.auth.deliver_command = "cat > /dev/null";
+	f->set.auth.verify_email = true;
+	f->set.auth.link_ttl = 3600;
+	remake(f);
+	register_ok(f, "v@v.org", PW);
+	assert_int_equal(
+	    form(f, "POST", "/sessions", "email=v@v.org&password=bad", NULL),
+	    401);
+	assert_int_equal(
+	    form(f, "POST", "/sessions", "email=v@v.org&password=" PW, NULL),
+	    403);
+	assert_string_equal(jstr(f, "message"), "email not verified");
+	assert_null(header(f, "Set-Cookie"));
+	assert_int_equal(
+	    form(f, "POST", "/verify_email", "email=v@v.org", NULL), 200);
+	snprintf(known, sizeof(known), "%s", jstr(f, "message"));
+	assert_int_equal(
+	    form(f, "POST", "/verify_email", "email=no@v.org", NULL), 200);
+	assert_string_equal(jstr(f, "message"), known);
+	assert_int_equal(form(f, "POST", "/verify_email", NULL, NULL), 400);
+	assert_int_equal(form(f, "PUT", "/verify_email",
+	                      "token=00000000-0000-4000-8000-000000000000",
+	                      NULL),
+	                 403);
+	assert_string_equal(jstr(f, "message"), "invalid or expired link");
+	assert_int_equal(form(f, "PUT", "/verify_email", NULL, NULL), 400);
+	assert_string_equal(jstr(f, "message"), "token is required");
+}
+
+/* The account page: for a signed-in browser, its forms and sessions;
+ * a change posted from it comes back to it, an error shows it again
+ * with the contract's status. */
+static void
+test_app_account_page(void **state)
+{
+	static const char *const ids[] = {
+	    "id=\"password-change\"",
+	    "id=\"email-change\"",
+	    "id=\"sessions\"",
+	    "id=\"account-delete\"",
+	    "name=\"_form_token\"",
+	    "This session",
+	    "Browser/1.0",
+	    "action=\"/sessions/",
+	};
+	struct fx *f = *state;
+	char c1[128], ck[256];
+	const char *csp, *body;
+	size_t i;
+
+	register_ok(f, "pg@p.org", PW);
+	assert_int_equal(page(f, "POST", "/sessions",
+	                      "email=pg@p.org&password=" PW, NULL, NULL),
+	                 303);
+	cookie_of(f->sid, c1, sizeof(c1));
+	assert_int_equal(page(f, "GET", "/account", NULL, NULL, NULL), 403);
+	assert_int_equal(page(f, "GET", "/account", NULL, c1, NULL), 200);
+	assert_int_equal(strncmp(header(f, "Content-Type"), "text/html", 9), 0);
+	csp = header(f, "Content-Security-Policy");
+	assert_non_null(csp);
+	assert_non_null(strstr(csp, "default-src 'none'"));
+	body = f->resp.body;
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		print_message("%s\n", ids[i]);
+		assert_non_null(strstr(body, ids[i]));
+	}
+	assert_null(strstr(body, f->sid));
+	assert_null(strstr(body, "<script"));
+	/* Only known notices, in the page's own words. */
+	assert_int_equal(
+	    page(f, "GET", "/account", NULL, c1, "notice=<b>x</b>"), 200);
+	assert_null(strstr(f->resp.body, "id=\"notice\""));
+	assert_int_equal(
+	    page(f, "GET", "/account", NULL, c1, "notice=password"), 200);
+	assert_non_null(strstr(f->resp.body, "id=\"notice\""));
+	/* The profile page links to it. */
+	assert_int_equal(page(f, "GET", "/profile", NULL, c1, NULL), 200);
+	assert_non_null(strstr(f->resp.body, "href=\"/account\""));
+	/* A wrong password: the account page again, 401, with the error. */
+	assert_int_equal(page(f, "PUT", "/password",
+	                      "password=bad&new_password=n3w-pass", c1, NULL),
+	                 401);
+	assert_non_null(strstr(f->resp.body, "id=\"error\""));
+	assert_non_null(strstr(f->resp.body, "wrong password"));
+	assert_non_null(strstr(f->resp.body, "id=\"password-change\""));
+	assert_int_equal(page(f, "PUT", "/password",
+	                      "password=" PW "&new_password=n3w-pass", c1,
+	                      NULL),
+	                 303);
+	assert_string_equal(header(f, "Location"), "/account?notice=password");
+	/* GET /sessions sends a browser to the page. */
+	assert_int_equal(page(f, "GET", "/sessions", NULL, c1, NULL), 303);
+	assert_string_equal(header(f, "Location"), "/account");
+	/* Deleting the account ends on the log-in page. */
+	snprintf(ck, sizeof(ck), "%s", c1);
+	assert_int_equal(
+	    page(f, "DELETE", "/account", "password=n3w-pass", ck, NULL), 303);
+	assert_string_equal(header(f, "Location"), "/login?notice=deleted");
+	assert_int_equal(page(f, "GET", "/account", NULL, ck, NULL), 403);
 }
 
 static void
@@ -1660,10 +2531,17 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    T(test_app_next_never_off_site),
+	    T(test_app_gate_route),
+	    T(test_app_authorizer),
+	    T(test_app_trusted_proxies),
+	    cmocka_unit_test(test_app_pages_escape_everything),
+	    cmocka_unit_test(test_app_qr_svg),
 	    cmocka_unit_test(test_app_settings_defaults),
 	    cmocka_unit_test(test_app_settings_hardened),
 	    cmocka_unit_test(test_app_settings_each_variable),
 	    cmocka_unit_test(test_app_settings_key_and_reset_sessions),
+	    T(test_app_settings_file),
 	    cmocka_unit_test(test_app_settings_empty_is_default),
 	    cmocka_unit_test(test_app_settings_bad_values),
 	    T(test_app_index),
@@ -1690,7 +2568,13 @@ main(void)
 	    T(test_app_throttled_429),
 	    T(test_app_logout_cross_site),
 	    T(test_app_hardened_cookie),
+	    T(test_app_hardened_cookie_domain),
 	    T(test_app_reset_request_delivered),
+	    T(test_app_password_change),
+	    T(test_app_sessions),
+	    T(test_app_email_and_delete),
+	    T(test_app_verify_email),
+	    T(test_app_account_page),
 	    T(test_app_password_messages),
 	    T(test_app_db_missing_is_503),
 	    T(test_app_db_locked_is_503),

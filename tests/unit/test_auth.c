@@ -14,18 +14,21 @@
 #include <unistd.h>
 
 #include <crypt.h>
+#include <dirent.h>
 #include <sodium.h>
 #include <sqlite3.h>
 
 #include "tmpdb.h"
 #include "auth/auth.h"
+#include "auth/internal.h"
 #include "store/store.h"
 
-#define T0   1700000000 /* the fake clock's start */
-#define IDLE 1800
-#define SMAX 43200
-#define TTL  3600
-#define PW   "correct horse"
+#define T0       1700000000 /* the fake clock's start */
+#define IDLE     1800
+#define SMAX     43200
+#define TTL      3600
+#define PW       "correct horse"
+#define LINK_TTL 86400
 
 struct fx {
 	struct tmpdb db; /* its dir and path */
@@ -33,6 +36,7 @@ struct fx {
 	unsigned rng;    /* the fake randomness: a counter */
 	struct auth_config cfg;
 	struct auth *a;
+	char mail_cmd[256]; /* the delivery command, when one is set */
 };
 
 static int64_t
@@ -109,7 +113,12 @@ setup(void **state)
 	f->cfg.session_max = SMAX;
 	f->cfg.reset_ttl = TTL;
 	f->cfg.reset_ends_sessions = true;
+	f->cfg.link_ttl = LINK_TTL;
 	f->cfg.secret_key_file = f->db.key;
+	f->cfg.totp.digits = 6;
+	f->cfg.totp.period = 30;
+	f->cfg.totp.skew = 1;
+	f->cfg.totp.issuer = "Example Co";
 	f->cfg.hooks.now = fake_now;
 	f->cfg.hooks.uuid = fake_uuid;
 	f->cfg.hooks.arg = f;
@@ -121,11 +130,30 @@ setup(void **state)
 	return 0;
 }
 
+/* Remove the messages delivered into the fixture's directory. */
+static void
+mail_clear(struct fx *f)
+{
+	char p[512];
+	struct dirent *e;
+	DIR *d;
+
+	if ((d = opendir(f->db.dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, "mail.", 5) == 0) {
+			snprintf(p, sizeof(p), "%s/%s", f->db.dir, e->d_name);
+			unlink(p);
+		}
+	closedir(d);
+}
+
 static int
 teardown(void **state)
 {
 	struct fx *f = *state;
 
+	mail_clear(f);
 	auth_free(f->a);
 	tmpdb_remove(&f->db);
 	free(f);
@@ -1220,7 +1248,7 @@ static enum err
 login_from(struct fx *f, const char *client, const char *email,
            const char *password, int64_t *retry)
 {
-	struct auth_call call = {client, -1};
+	struct auth_call call = {client, -1, NULL};
 	char sid[AUTH_TOKEN_LEN + 1];
 	struct auth_user u;
 	enum err e;
@@ -1406,7 +1434,7 @@ test_auth_login_any_password_same_for_unknown(void **state)
 static void
 test_auth_register_taken_counts(void **state)
 {
-	struct auth_call call = {"192.0.2.9", 0};
+	struct auth_call call = {"192.0.2.9", 0, NULL};
 	struct fx *f = *state;
 	struct auth_user u;
 	char email[32];
@@ -1477,7 +1505,7 @@ static void
 test_auth_throttle_reset_requests(void **state)
 {
 	struct fx *f = *state;
-	struct auth_call call = {"10.0.0.1", 0};
+	struct auth_call call = {"10.0.0.1", 0, NULL};
 	char t[AUTH_TOKEN_LEN + 1];
 	struct auth_user u;
 
@@ -1535,7 +1563,7 @@ test_auth_db_holds_no_typed_email(void **state)
 	static const char *const suffix[] = {"", "-wal", "-shm", ".key"};
 	static const char *const typed[] = {"typo-Hunter2@example.org",
 	                                    "' OR 1=1 --@x.org"};
-	struct auth_call call = {"203.0.113.5", 0};
+	struct auth_call call = {"203.0.113.5", 0, NULL};
 	char t[AUTH_TOKEN_LEN + 1], p[160], lower[64];
 	struct fx *f = *state;
 	struct auth_user u;
@@ -1689,6 +1717,250 @@ test_auth_reset_token_checked_first(void **state)
 	    ERR_OK);
 }
 
+/* ---- the gate ---- */
+
+static void
+test_auth_rule_parse(void **state)
+{
+	static const struct {
+		const char *text;
+		enum err e;
+		size_t n;
+	} t[] = {
+	    {NULL, ERR_OK, 0},
+	    {"", ERR_OK, 0},
+	    {"  , ", ERR_OK, 0},
+	    {"user", ERR_OK, 1},
+	    {"group:admins", ERR_OK, 1},
+	    {"group:admins,group:staff email:a@b.org domain:x.org", ERR_OK, 4},
+	    {"group:a.b_c-d", ERR_OK, 1},
+	    {"group:", ERR_INVAL, 0},
+	    {"group:Admins", ERR_INVAL, 0},
+	    {"group:-x", ERR_INVAL, 0},
+	    {"group:a;b", ERR_INVAL, 0},
+	    {"group:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", ERR_INVAL, 0},
+	    {"email:not-an-email", ERR_INVAL, 0},
+	    {"domain:exa_mple.org", ERR_INVAL, 0},
+	    {"domain:.org", ERR_INVAL, 0},
+	    {"users", ERR_INVAL, 0},
+	    {"group=admins", ERR_INVAL, 0},
+	    {"user group:x bogus", ERR_INVAL, 0},
+	    {"user user user user user user user user user user user user user"
+	     " user user user user",
+	     ERR_INVAL, 0},
+	};
+	struct auth_rule r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		print_message("rule \"%s\"\n", t[i].text ? t[i].text : "NULL");
+		assert_int_equal(auth_rule_parse(t[i].text, &r), t[i].e);
+		assert_int_equal(r.n, t[i].n);
+	}
+}
+
+/* The gate's decision for sessions and rules; no write but a session's
+ * last use, at most once a minute. */
+static void
+test_auth_gate(void **state)
+{
+	struct fx *f = *state;
+	char sa[AUTH_TOKEN_LEN + 1], sb[AUTH_TOKEN_LEN + 1];
+	struct auth_gate_user gu;
+	struct auth_rule any, admins, ann, dom;
+	int64_t seen;
+	int i;
+
+	reg(f, "Ann@X.org", PW);
+	reg(f, "bob@y.org", PW);
+	login(f, "ann@x.org", PW, sa);
+	login(f, "bob@y.org", PW, sb);
+	assert_int_equal(auth_rule_parse(NULL, &any), ERR_OK);
+	assert_int_equal(auth_rule_parse("group:admins", &admins), ERR_OK);
+	assert_int_equal(auth_rule_parse("email:ANN@x.org", &ann), ERR_OK);
+	assert_int_equal(auth_rule_parse("domain:Y.ORG", &dom), ERR_OK);
+	assert_int_equal(auth_gate(f->a, NULL, NULL, &any, &gu),
+	                 ERR_NO_SESSION);
+	assert_int_equal(auth_gate(f->a, NULL, "nope", &any, &gu),
+	                 ERR_NO_SESSION);
+	assert_int_equal(auth_gate(f->a, NULL, sa, &any, &gu), ERR_OK);
+	assert_string_equal(gu.user.email, "Ann@X.org");
+	assert_string_equal(gu.groups, "");
+	assert_int_equal(auth_gate(f->a, NULL, sa, &admins, &gu),
+	                 ERR_FORBIDDEN);
+	assert_int_equal(auth_group_add(f->a, "ANN@x.org", "admins"), ERR_OK);
+	assert_int_equal(auth_group_add(f->a, "ann@x.org", "admins"), ERR_OK);
+	assert_int_equal(auth_group_add(f->a, "ann@x.org", "a-team"), ERR_OK);
+	assert_int_equal(auth_gate(f->a, NULL, sa, &admins, &gu), ERR_OK);
+	assert_string_equal(gu.groups, "a-team,admins");
+	assert_int_equal(auth_gate(f->a, NULL, sa, &ann, &gu), ERR_OK);
+	assert_int_equal(auth_gate(f->a, NULL, sb, &ann, &gu), ERR_FORBIDDEN);
+	assert_int_equal(auth_gate(f->a, NULL, sb, &dom, &gu), ERR_OK);
+	assert_int_equal(auth_gate(f->a, NULL, sa, &dom, &gu), ERR_FORBIDDEN);
+	assert_int_equal(auth_group_remove(f->a, "ann@x.org", "admins"),
+	                 ERR_OK);
+	assert_int_equal(auth_group_remove(f->a, "ann@x.org", "admins"),
+	                 ERR_NOT_FOUND);
+	assert_int_equal(auth_gate(f->a, NULL, sa, &admins, &gu),
+	                 ERR_FORBIDDEN);
+	assert_int_equal(auth_group_add(f->a, "ann@x.org", "Bad Name"),
+	                 ERR_INVAL);
+	assert_int_equal(auth_group_add(f->a, "nobody@x.org", "admins"),
+	                 ERR_NOT_FOUND);
+	/* At most AUTH_GROUPS_MAX groups. */
+	for (i = 1; i < AUTH_GROUPS_MAX; i++) {
+		char g[16];
+
+		snprintf(g, sizeof(g), "g%d", i);
+		assert_int_equal(auth_group_add(f->a, "bob@y.org", g), ERR_OK);
+	}
+	assert_int_equal(auth_group_add(f->a, "bob@y.org", "last"), ERR_OK);
+	assert_int_equal(auth_group_add(f->a, "bob@y.org", "toomany"),
+	                 ERR_INVAL);
+	/* A decision within a minute of the last use writes nothing. */
+	seen = raw_count(f, "SELECT max(last_seen) FROM sessions");
+	f->now += 59;
+	assert_int_equal(auth_gate(f->a, NULL, sa, &any, &gu), ERR_OK);
+	assert_int_equal(raw_count(f, "SELECT max(last_seen) FROM sessions"),
+	                 seen);
+	f->now += 1;
+	assert_int_equal(auth_gate(f->a, NULL, sa, &any, &gu), ERR_OK);
+	assert_int_equal(raw_count(f, "SELECT max(last_seen) FROM sessions"),
+	                 seen + 60);
+	/* Without its secret key the gate refuses: a fault, never a yes. */
+	{
+		char nowhere[160];
+
+		snprintf(nowhere, sizeof(nowhere), "%s/no/such/key", f->db.dir);
+		f->cfg.secret_key_file = nowhere;
+		remake(f);
+		assert_int_equal(auth_gate(f->a, NULL, sa, &any, &gu), ERR_DB);
+		f->cfg.secret_key_file = f->db.key;
+		remake(f);
+	}
+	/* Ended and expired sessions are refused at once. */
+	assert_int_equal(auth_logout(f->a, NULL, sb), ERR_OK);
+	assert_int_equal(auth_gate(f->a, NULL, sb, &any, &gu), ERR_NO_SESSION);
+	f->now += SMAX;
+	assert_int_equal(auth_gate(f->a, NULL, sa, &any, &gu), ERR_NO_SESSION);
+}
+
+/* ---- the second factor's codes ---- */
+
+/* The code an independent implementation (oathtool) gives for b32 at
+ * Unix time t. */
+static void
+oathtool_code(const char *b32, int64_t t, char out[16])
+{
+	char cmd[160];
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "oathtool --totp -b %s -N @%lld", b32,
+	         (long long)t);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	assert_non_null(fgets(out, 16, p));
+	out[strcspn(out, "\n")] = '\0';
+	assert_int_equal(pclose(p), 0);
+	assert_int_equal(strlen(out), 6);
+}
+
+static void
+test_auth_totp_codes(void **state)
+{
+	struct fx *f = *state;
+	unsigned char secret[AUTH_TOTP_KEY_LEN], sealed[AUTH_TOTP_SEALED_LEN];
+	unsigned char back[AUTH_TOTP_KEY_LEN];
+	char b32[AUTH_TOTP_B32_LEN + 1], code[16], uri[512];
+	int64_t step = 0, t = 1700000010;
+
+	auth_totp_secret_new(secret);
+	assert_int_equal(auth_totp_base32(secret, b32), ERR_OK);
+	assert_int_equal(strlen(b32), 32);
+	assert_int_equal(strspn(b32, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"), 32);
+	/* Now, and one step of skew either way; not two. */
+	oathtool_code(b32, t, code);
+	f->now = t;
+	assert_int_equal(auth_totp_verify(f->a, secret, code, 0, &step),
+	                 ERR_OK);
+	assert_int_equal(step, t / 30);
+	f->now = t + 30;
+	assert_int_equal(auth_totp_verify(f->a, secret, code, 0, &step),
+	                 ERR_OK);
+	f->now = t - 30;
+	assert_int_equal(auth_totp_verify(f->a, secret, code, 0, &step),
+	                 ERR_OK);
+	f->now = t + 60;
+	assert_int_equal(auth_totp_verify(f->a, secret, code, 0, &step),
+	                 ERR_CREDENTIALS);
+	f->now = t - 60;
+	assert_int_equal(auth_totp_verify(f->a, secret, code, 0, &step),
+	                 ERR_CREDENTIALS);
+	/* Once only: not again at or after the step it was used at. */
+	f->now = t;
+	assert_int_equal(auth_totp_verify(f->a, secret, code, t / 30, &step),
+	                 ERR_CREDENTIALS);
+	assert_int_equal(
+	    auth_totp_verify(f->a, secret, code, t / 30 - 1, &step), ERR_OK);
+	/* Not a code at all. */
+	assert_int_equal(auth_totp_verify(f->a, secret, "12345", 0, &step),
+	                 ERR_CREDENTIALS);
+	assert_int_equal(auth_totp_verify(f->a, secret, "12a456", 0, &step),
+	                 ERR_CREDENTIALS);
+	assert_int_equal(auth_totp_verify(f->a, secret, NULL, 0, &step),
+	                 ERR_CREDENTIALS);
+	/* Sealed: the secret's bytes are not in the box, which opens with
+	 * this key file only. */
+	assert_int_equal(auth_totp_seal(f->a, secret, sealed), ERR_OK);
+	assert_false(bytes_hold(sealed, sizeof(sealed), b32));
+	assert_int_equal(auth_totp_open(f->a, sealed, sizeof(sealed), back),
+	                 ERR_OK);
+	assert_memory_equal(back, secret, sizeof(secret));
+	unlink(f->db.key);
+	remake(f);
+	assert_int_equal(auth_totp_open(f->a, sealed, sizeof(sealed), back),
+	                 ERR_DB);
+	assert_int_equal(
+	    auth_totp_uri(f->a, "A b@x.org", b32, uri, sizeof(uri)), ERR_OK);
+	assert_true(strncmp(uri,
+	                    "otpauth://totp/Example%20Co:A%20b@x.org?secret=",
+	                    47) == 0);
+	assert_non_null(strstr(uri, "&issuer=Example%20Co&algorithm=SHA1"
+	                            "&digits=6&period=30"));
+}
+
+static void
+test_auth_recovery_codes(void **state)
+{
+	struct fx *f = *state;
+	char c1[AUTH_RECOVERY_LEN + 1], c2[AUTH_RECOVERY_LEN + 1];
+	char d1[AUTH_DIGEST_HEX + 1], d2[AUTH_DIGEST_HEX + 1];
+	char typed[32];
+	size_t i;
+
+	auth_recovery_new(c1);
+	auth_recovery_new(c2);
+	assert_int_equal(strlen(c1), 14);
+	assert_true(c1[4] == '-' && c1[9] == '-');
+	assert_string_not_equal(c1, c2);
+	assert_int_equal(auth_recovery_digest(f->a, c1, d1), ERR_OK);
+	/* As typed: capitals, no dashes, blanks. */
+	for (i = 0; c1[i] != '\0'; i++)
+		typed[i] =
+		    c1[i] >= 'a' && c1[i] <= 'z' ? (char)(c1[i] - 32) : c1[i];
+	typed[i] = '\0';
+	assert_int_equal(auth_recovery_digest(f->a, typed, d2), ERR_OK);
+	assert_string_equal(d1, d2);
+	snprintf(typed, sizeof(typed), "%.4s %.4s%.4s", c1, c1 + 5, c1 + 10);
+	assert_int_equal(auth_recovery_digest(f->a, typed, d2), ERR_OK);
+	assert_string_equal(d1, d2);
+	assert_int_equal(auth_recovery_digest(f->a, c2, d2), ERR_OK);
+	assert_string_not_equal(d1, d2);
+	assert_int_equal(auth_recovery_digest(f->a, "aaaa-bbbb-cccc-dddd", d2),
+	                 ERR_CREDENTIALS);
+}
+
 /* ---- reset token delivery ---- */
 
 static void
@@ -1750,6 +2022,21 @@ test_auth_reset_deliver_command(void **state)
 	    auth_reset_update(f->a, NULL, "mail@x.org", token, "mailed pw", &u),
 	    ERR_OK);
 	login(f, "mail@x.org", "mailed pw", t);
+	/* The new password is told, in a message without any token. */
+	for (i = 0; i < 500; i++) {
+		if ((fp = fopen(mail, "r")) != NULL) {
+			n = fread(buf, 1, sizeof(buf) - 1, fp);
+			fclose(fp);
+			buf[n] = '\0';
+			if (strstr(buf, "reset your password now.\n") != NULL)
+				break;
+		}
+		usleep(10000);
+	}
+	assert_non_null(strstr(buf, "Subject: Your password was changed\n"));
+	assert_null(strstr(buf, token));
+	assert_null(strstr(buf, t));
+	unlink(mail);
 
 	/* Unknown email: nothing is sent. */
 	assert_int_equal(auth_reset_request(f->a, NULL, "nobody@x.org", &u, t),
@@ -1780,6 +2067,562 @@ test_auth_reset_deliver_failure(void **state)
 	assert_int_equal(auth_reset_request(f->a, NULL, "fail@x.org", &u, t),
 	                 ERR_OK);
 	signal(SIGPIPE, old);
+}
+
+/* ---- account self-service ---- */
+
+/* Outgoing mail: each message into a file of its own, mail.<pid>, in the
+ * fixture's directory. */
+static void
+mail_on(struct fx *f)
+{
+	snprintf(f->mail_cmd, sizeof(f->mail_cmd), "cat > '%s'/mail.$$",
+	         f->db.dir);
+	f->cfg.deliver_command = f->mail_cmd;
+	remake(f);
+}
+
+/* The delivered message to `to` that holds needle, into buf; false when
+ * none comes within 5 s. */
+static bool
+mail_find(struct fx *f, const char *to, const char *needle, char *buf,
+          size_t size)
+{
+	char head[320], p[512];
+	struct dirent *e;
+	size_t n;
+	FILE *fp;
+	DIR *d;
+	int i;
+
+	snprintf(head, sizeof(head), "To: %s\n", to);
+	for (i = 0; i < 500; i++) {
+		assert_non_null(d = opendir(f->db.dir));
+		while ((e = readdir(d)) != NULL) {
+			if (strncmp(e->d_name, "mail.", 5) != 0)
+				continue;
+			snprintf(p, sizeof(p), "%s/%s", f->db.dir, e->d_name);
+			if ((fp = fopen(p, "r")) == NULL)
+				continue;
+			n = fread(buf, 1, size - 1, fp);
+			fclose(fp);
+			buf[n] = '\0';
+			if (strncmp(buf, head, strlen(head)) == 0 &&
+			    strstr(buf, needle) != NULL && buf[n - 1] == '\n') {
+				closedir(d);
+				return true;
+			}
+		}
+		closedir(d);
+		usleep(10000);
+	}
+	return false;
+}
+
+/* How many messages have been delivered (and not cleared). */
+static int
+mail_count(struct fx *f)
+{
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+
+	assert_non_null(d = opendir(f->db.dir));
+	while ((e = readdir(d)) != NULL)
+		n += strncmp(e->d_name, "mail.", 5) == 0;
+	closedir(d);
+	return n;
+}
+
+/* The token of a delivered message: its indented line. */
+static void
+mail_token(const char *msg, char out[AUTH_TOKEN_LEN + 1])
+{
+	const char *p = strstr(msg, "\n\n    ");
+
+	assert_non_null(p);
+	snprintf(out, AUTH_TOKEN_LEN + 1, "%.36s", p + 6);
+	assert_uuid4(out);
+}
+
+/* The SHA-256 digest of token in hex: what the store keys sessions by. */
+static void
+digest_hex(const char *token, char out[2 * STORE_DIGEST_LEN + 1])
+{
+	unsigned char d[STORE_DIGEST_LEN];
+
+	crypto_hash_sha256(d, (const unsigned char *)token, strlen(token));
+	sodium_bin2hex(out, 2 * STORE_DIGEST_LEN + 1, d, sizeof(d));
+}
+
+static void
+login_as(struct fx *f, const char *client, const char *email,
+         const char *password, char sid[AUTH_TOKEN_LEN + 1])
+{
+	struct auth_call call = {client, 0, "Test/1.0"};
+	struct auth_user u;
+
+	assert_int_equal(auth_login(f->a, &call, email, password, &u, sid),
+	                 ERR_OK);
+}
+
+/* Authorise, then validate: the current password first (counted like a
+ * log-in), then the new one's rules; the other sessions end, this one
+ * stays, and a pending reset token is spent. */
+static void
+test_auth_password_change(void **state)
+{
+	struct fx *f = *state;
+	struct auth_call call = {"10.1.1.1", 0, NULL};
+	char s1[AUTH_TOKEN_LEN + 1], s2[AUTH_TOKEN_LEN + 1];
+	char t[AUTH_TOKEN_LEN + 1], sid[AUTH_TOKEN_LEN + 1];
+	struct auth_user u;
+
+	reg(f, "pc@x", PW);
+	login(f, "pc@x", PW, s1);
+	login(f, "pc@x", PW, s2);
+	assert_int_equal(auth_reset_request(f->a, NULL, "pc@x", &u, t), ERR_OK);
+	assert_int_equal(
+	    auth_password_change(f->a, &call, NULL, PW, "new pass 1", &u),
+	    ERR_NO_SESSION);
+	assert_int_equal(
+	    auth_password_change(f->a, &call, s1, "wrong", "x", &u),
+	    ERR_WRONG_PW);
+	assert_int_equal(
+	    auth_password_change(f->a, &call, s1, "wrong", "new pass 1", &u),
+	    ERR_WRONG_PW);
+	assert_int_equal(auth_password_change(f->a, &call, s1, PW, "x", &u),
+	                 ERR_PASSWORD);
+	assert_int_equal(auth_password_change(f->a, &call, s1, PW, "", &u),
+	                 ERR_PASSWORD);
+	assert_int_equal(
+	    auth_password_change(f->a, &call, s1, PW, "new pass 1", &u),
+	    ERR_OK);
+	assert_string_equal(u.email, "pc@x");
+	assert_int_equal(session_of(f, s1), ERR_OK);
+	assert_int_equal(session_of(f, s2), ERR_NO_SESSION);
+	assert_int_equal(auth_login(f->a, NULL, "pc@x", PW, &u, sid),
+	                 ERR_CREDENTIALS);
+	login(f, "pc@x", "new pass 1", sid);
+	assert_int_equal(
+	    auth_reset_update(f->a, NULL, "pc@x", t, "reset pass", &u),
+	    ERR_TOKEN);
+	/* The old password no longer authorises anything. */
+	assert_int_equal(
+	    auth_password_change(f->a, &call, s1, PW, "new pass 2", &u),
+	    ERR_WRONG_PW);
+}
+
+/* Wrong current passwords count toward the account's lockout, with
+ * log-ins: the sixth attempt is refused before any hash, the right
+ * password included, until the lock ends. */
+static void
+test_auth_password_change_lockout(void **state)
+{
+	struct fx *f = *state;
+	struct auth_call call = {"10.1.1.2", 0, NULL};
+	char s1[AUTH_TOKEN_LEN + 1];
+	struct auth_user u;
+	int i;
+
+	throttle_on(f, 5, 50);
+	reg(f, "lock@x", PW);
+	login(f, "lock@x", PW, s1);
+	assert_int_equal(login_from(f, "10.1.1.3", "lock@x", "bad", NULL),
+	                 ERR_CREDENTIALS);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(auth_password_change(f->a, &call, s1, "bad",
+		                                      "new pass 1", &u),
+		                 ERR_WRONG_PW);
+	call.retry_after = 0;
+	assert_int_equal(
+	    auth_password_change(f->a, &call, s1, PW, "new pass 1", &u),
+	    ERR_THROTTLED);
+	assert_int_equal(call.retry_after, 900);
+	assert_int_equal(login_from(f, "10.1.1.4", "lock@x", PW, NULL),
+	                 ERR_THROTTLED);
+	f->now += 900;
+	assert_int_equal(
+	    auth_password_change(f->a, &call, s1, PW, "new pass 1", &u),
+	    ERR_OK);
+}
+
+/* Sessions are listed with a public id (neither the token nor its
+ * digest), the address and user agent they began with (cleaned and
+ * bounded), and which one is the caller's; one can end any of its own,
+ * and another account's id is unknown. */
+static void
+test_auth_sessions_list_and_end(void **state)
+{
+	struct fx *f = *state;
+	char s1[AUTH_TOKEN_LEN + 1], s2[AUTH_TOKEN_LEN + 1];
+	char s3[AUTH_TOKEN_LEN + 1], other[AUTH_TOKEN_LEN + 1];
+	char agent[400], hex[2 * STORE_DIGEST_LEN + 1];
+	struct auth_call call = {"192.0.2.7", 0, agent};
+	struct auth_account *acc, *acc2;
+	struct auth_user u;
+	bool current = true;
+	size_t i;
+
+	assert_non_null(acc = calloc(1, sizeof(*acc)));
+	assert_non_null(acc2 = calloc(1, sizeof(*acc2)));
+	memset(agent, 'A', sizeof(agent) - 1);
+	agent[sizeof(agent) - 1] = '\0';
+	agent[3] = '\x01';
+	reg(f, "ls@x", PW);
+	reg(f, "other@x", PW);
+	assert_int_equal(auth_login(f->a, &call, "ls@x", PW, &u, s1), ERR_OK);
+	f->now += 10;
+	login_as(f, "198.51.100.2", "ls@x", PW, s2);
+	login_as(f, NULL, "ls@x", PW, s3);
+	login(f, "other@x", PW, other);
+	assert_int_equal(auth_account_get(f->a, NULL, "nope", acc),
+	                 ERR_NO_SESSION);
+	assert_int_equal(auth_account_get(f->a, NULL, s2, acc), ERR_OK);
+	assert_string_equal(acc->user.email, "ls@x");
+	assert_int_equal(acc->nsessions, 3);
+	for (i = 0; i < acc->nsessions; i++) {
+		const struct auth_session_info *si = &acc->sessions[i];
+
+		assert_int_equal(strlen(si->id), AUTH_PUBLIC_ID_LEN);
+		assert_null(strstr(si->id, "-"));
+		digest_hex(s1, hex);
+		assert_null(strstr(hex, si->id));
+		digest_hex(s2, hex);
+		assert_null(strstr(hex, si->id));
+		if (strcmp(si->client, "192.0.2.7") == 0) {
+			assert_int_equal(strlen(si->user_agent),
+			                 AUTH_AGENT_MAX);
+			assert_memory_equal(si->user_agent, "AAA?AA", 6);
+			assert_int_equal(si->created, T0);
+			assert_false(si->current);
+		} else if (strcmp(si->client, "198.51.100.2") == 0) {
+			assert_string_equal(si->user_agent, "Test/1.0");
+			assert_true(si->current);
+		} else {
+			assert_string_equal(si->client, "");
+			assert_false(si->current);
+		}
+	}
+	assert_string_equal(acc->pending_email, "");
+
+	/* Another account's session id: unknown, and nothing ends. */
+	assert_int_equal(auth_account_get(f->a, NULL, other, acc2), ERR_OK);
+	assert_int_equal(acc2->nsessions, 1);
+	assert_int_equal(
+	    auth_session_end(f->a, NULL, s2, acc2->sessions[0].id, &current),
+	    ERR_SESSION_ID);
+	assert_int_equal(session_of(f, other), ERR_OK);
+	assert_int_equal(
+	    auth_session_end(f->a, NULL, s2, "not an id", &current),
+	    ERR_SESSION_ID);
+	assert_int_equal(
+	    auth_session_end(f->a, NULL, NULL, acc->sessions[0].id, &current),
+	    ERR_NO_SESSION);
+	/* Another of its own, then its own. */
+	for (i = 0; i < acc->nsessions; i++)
+		if (!acc->sessions[i].current)
+			break;
+	assert_int_equal(
+	    auth_session_end(f->a, NULL, s2, acc->sessions[i].id, &current),
+	    ERR_OK);
+	assert_false(current);
+	assert_int_equal(
+	    auth_session_end(f->a, NULL, s2, acc->sessions[i].id, &current),
+	    ERR_SESSION_ID);
+	assert_int_equal(auth_account_get(f->a, NULL, s2, acc2), ERR_OK);
+	assert_int_equal(acc2->nsessions, 2);
+	for (i = 0; i < acc2->nsessions; i++)
+		if (acc2->sessions[i].current)
+			break;
+	assert_int_equal(
+	    auth_session_end(f->a, NULL, s2, acc2->sessions[i].id, &current),
+	    ERR_OK);
+	assert_true(current);
+	assert_int_equal(session_of(f, s2), ERR_NO_SESSION);
+	/* Expired sessions are not listed. */
+	f->now += IDLE;
+	assert_int_equal(auth_account_of(f->a, "LS@x", acc), ERR_OK);
+	assert_int_equal(acc->nsessions, 0);
+	free(acc);
+	free(acc2);
+}
+
+/* Without outgoing mail, an email change is made at once; the password
+ * is checked first, then the address (its shape, then whether it is
+ * taken); the reset token mailed to the old address goes. */
+static void
+test_auth_email_change_direct(void **state)
+{
+	struct fx *f = *state;
+	char s1[AUTH_TOKEN_LEN + 1], t[AUTH_TOKEN_LEN + 1];
+	struct auth_user u;
+	bool pending = true;
+
+	reg(f, "old@x", PW);
+	reg(f, "taken@x", PW);
+	login(f, "old@x", PW, s1);
+	assert_int_equal(auth_reset_request(f->a, NULL, "old@x", &u, t),
+	                 ERR_OK);
+	assert_int_equal(
+	    auth_email_change(f->a, NULL, s1, "wrong", "bad", &u, &pending),
+	    ERR_WRONG_PW);
+	assert_int_equal(
+	    auth_email_change(f->a, NULL, s1, PW, "bad", &u, &pending),
+	    ERR_EMAIL);
+	assert_int_equal(
+	    auth_email_change(f->a, NULL, s1, PW, "TAKEN@x", &u, &pending),
+	    ERR_EXISTS);
+	assert_int_equal(
+	    auth_email_change(f->a, NULL, s1, PW, "new@x", &u, &pending),
+	    ERR_OK);
+	assert_false(pending);
+	assert_string_equal(u.email, "new@x");
+	assert_int_equal(auth_session_user(f->a, NULL, s1, &u), ERR_OK);
+	assert_string_equal(u.email, "new@x");
+	assert_int_equal(auth_login(f->a, NULL, "old@x", PW, &u, t),
+	                 ERR_CREDENTIALS);
+	login(f, "new@x", PW, t);
+	assert_int_equal(
+	    auth_reset_update(f->a, NULL, "new@x", t, "other pass", &u),
+	    ERR_TOKEN);
+	/* Its own address in another case is not taken. */
+	assert_int_equal(
+	    auth_email_change(f->a, NULL, s1, PW, "New@X", &u, &pending),
+	    ERR_OK);
+	assert_string_equal(u.email, "New@X");
+}
+
+/* With outgoing mail, the change waits for the link mailed to the new
+ * address; following it changes the email and tells the old address.
+ * The link works once, and not after it expires. */
+static void
+test_auth_email_change_confirmed(void **state)
+{
+	struct fx *f = *state;
+	char s1[AUTH_TOKEN_LEN + 1], link[AUTH_TOKEN_LEN + 1], buf[4096];
+	struct auth_account *acc;
+	struct auth_user u;
+	bool pending = false;
+
+	assert_non_null(acc = calloc(1, sizeof(*acc)));
+	mail_on(f);
+	reg(f, "first@x", PW);
+	login(f, "first@x", PW, s1);
+	assert_int_equal(
+	    auth_email_change(f->a, NULL, s1, PW, "second@x", &u, &pending),
+	    ERR_OK);
+	assert_true(pending);
+	assert_string_equal(u.email, "first@x");
+	assert_int_equal(auth_account_get(f->a, NULL, s1, acc), ERR_OK);
+	assert_string_equal(acc->user.email, "first@x");
+	assert_string_equal(acc->pending_email, "second@x");
+	assert_true(mail_find(f, "second@x", "Confirm your new email", buf,
+	                      sizeof(buf)));
+	mail_token(buf, link);
+	assert_null(strstr(buf, s1));
+	assert_int_equal(auth_link_follow(f->a, NULL, "not a token", &u),
+	                 ERR_LINK);
+	assert_int_equal(auth_link_follow(f->a, NULL, s1, &u), ERR_LINK);
+	assert_int_equal(auth_link_follow(f->a, NULL, link, &u), ERR_OK);
+	assert_string_equal(u.email, "second@x");
+	assert_int_equal(auth_link_follow(f->a, NULL, link, &u), ERR_LINK);
+	assert_int_equal(auth_session_user(f->a, NULL, s1, &u), ERR_OK);
+	assert_string_equal(u.email, "second@x");
+	assert_true(mail_find(f, "first@x", "now uses the address second@x",
+	                      buf, sizeof(buf)));
+	assert_null(strstr(buf, link));
+	assert_null(strstr(buf, s1));
+	/* A link expires. */
+	assert_int_equal(
+	    auth_email_change(f->a, NULL, s1, PW, "third@x", &u, &pending),
+	    ERR_OK);
+	assert_true(mail_find(f, "third@x", "Confirm", buf, sizeof(buf)));
+	mail_token(buf, link);
+	f->now += LINK_TTL;
+	assert_int_equal(auth_link_follow(f->a, NULL, link, &u), ERR_LINK);
+	assert_int_equal(auth_account_of(f->a, "second@x", acc), ERR_OK);
+	assert_string_equal(acc->pending_email, "");
+	free(acc);
+}
+/* With verify_email, a new account waits for the link mailed to it:
+ * log-in says so only to whoever has the password; a new link can be
+ * asked for (the same answer for any email, throttled like reset
+ * requests), and replaces the older one; following it lets the account
+ * log in. */
+static void
+test_auth_verify_email(void **state)
+{
+	struct fx *f = *state;
+	struct auth_call call = {"10.2.2.2", 0, NULL};
+	char sid[AUTH_TOKEN_LEN + 1], l1[AUTH_TOKEN_LEN + 1];
+	char l2[AUTH_TOKEN_LEN + 1], l3[AUTH_TOKEN_LEN + 1];
+	char l4[AUTH_TOKEN_LEN + 1], buf[4096];
+	struct auth_user u;
+
+	mail_on(f);
+	f->cfg.verify_email = true;
+	remake(f);
+	throttle_on(f, 3, 0);
+	reg(f, "ver@x", PW);
+	assert_true(
+	    mail_find(f, "ver@x", "Verify your email", buf, sizeof(buf)));
+	mail_token(buf, l1);
+	assert_int_equal(auth_login(f->a, &call, "ver@x", "wrong", &u, sid),
+	                 ERR_CREDENTIALS);
+	assert_int_equal(auth_login(f->a, &call, "ver@x", PW, &u, sid),
+	                 ERR_UNVERIFIED);
+	/* Not a failure: two more wrong ones before the lock. */
+	assert_int_equal(auth_login(f->a, &call, "ver@x", "wrong", &u, sid),
+	                 ERR_CREDENTIALS);
+	assert_int_equal(auth_login(f->a, &call, "ver@x", PW, &u, sid),
+	                 ERR_UNVERIFIED);
+	mail_clear(f);
+	assert_int_equal(auth_link_request(f->a, &call, "VER@x"), ERR_OK);
+	assert_true(mail_find(f, "ver@x", "Verify", buf, sizeof(buf)));
+	mail_token(buf, l2);
+	assert_string_not_equal(l1, l2);
+	mail_clear(f);
+	assert_int_equal(auth_link_request(f->a, &call, "nobody@x"), ERR_OK);
+	assert_int_equal(auth_link_request(f->a, &call, "ver@x"), ERR_OK);
+	assert_true(mail_find(f, "ver@x", "Verify", buf, sizeof(buf)));
+	mail_token(buf, l3);
+	mail_clear(f);
+	assert_int_equal(auth_link_request(f->a, &call, "ver@x"), ERR_OK);
+	assert_true(mail_find(f, "ver@x", "Verify", buf, sizeof(buf)));
+	mail_token(buf, l4);
+	mail_clear(f);
+	call.retry_after = 0;
+	assert_int_equal(auth_link_request(f->a, &call, "ver@x"),
+	                 ERR_THROTTLED);
+	assert_int_equal(call.retry_after, 900);
+	/* Only the newest link works, once. */
+	assert_int_equal(auth_link_follow(f->a, &call, l1, &u), ERR_LINK);
+	assert_int_equal(auth_link_follow(f->a, &call, l2, &u), ERR_LINK);
+	assert_int_equal(auth_link_follow(f->a, &call, l3, &u), ERR_LINK);
+	assert_int_equal(auth_link_follow(f->a, &call, l4, &u), ERR_OK);
+	assert_string_equal(u.email, "ver@x");
+	assert_int_equal(auth_link_follow(f->a, &call, l4, &u), ERR_LINK);
+	assert_int_equal(auth_login(f->a, &call, "ver@x", PW, &u, sid), ERR_OK);
+	/* A verified account asks in vain: no link is made. */
+	mail_clear(f);
+	f->now += 900;
+	assert_int_equal(auth_link_request(f->a, &call, "ver@x"), ERR_OK);
+	assert_int_equal(raw_count(f, "SELECT count(*) FROM email_links"), 0);
+	/* Off (the default), an account logs in at once. */
+	f->cfg.verify_email = false;
+	remake(f);
+	reg(f, "nover@x", PW);
+	assert_int_equal(auth_login(f->a, NULL, "nover@x", PW, &u, sid),
+	                 ERR_OK);
+}
+
+/* A disabled account answers like a wrong password (and counts alike),
+ * its sessions end; enabled, it logs in again. unlock ends a lockout. */
+static void
+test_auth_disable_and_unlock(void **state)
+{
+	struct fx *f = *state;
+	char s1[AUTH_TOKEN_LEN + 1], sid[AUTH_TOKEN_LEN + 1];
+	struct auth_user u;
+	int64_t ended = -1;
+	int i;
+
+	throttle_on(f, 5, 0);
+	reg(f, "dis@x", PW);
+	login(f, "dis@x", PW, s1);
+	login(f, "dis@x", PW, sid);
+	assert_int_equal(auth_set_disabled(f->a, "nobody@x", true, &ended),
+	                 ERR_NOT_FOUND);
+	assert_int_equal(auth_set_disabled(f->a, "DIS@x", true, &ended),
+	                 ERR_OK);
+	assert_int_equal(ended, 2);
+	assert_int_equal(session_of(f, s1), ERR_NO_SESSION);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(auth_login(f->a, NULL, "dis@x", PW, &u, sid),
+		                 ERR_CREDENTIALS);
+	assert_int_equal(auth_login(f->a, NULL, "dis@x", PW, &u, sid),
+	                 ERR_THROTTLED);
+	assert_int_equal(auth_set_disabled(f->a, "dis@x", false, &ended),
+	                 ERR_OK);
+	assert_int_equal(auth_login(f->a, NULL, "dis@x", PW, &u, sid),
+	                 ERR_THROTTLED);
+	assert_int_equal(auth_unlock(f->a, "nobody@x"), ERR_NOT_FOUND);
+	assert_int_equal(auth_unlock(f->a, "Dis@X"), ERR_OK);
+	assert_int_equal(auth_login(f->a, NULL, "dis@x", PW, &u, sid), ERR_OK);
+	/* Its failures are forgotten too: five more before a lock. */
+	for (i = 0; i < 5; i++)
+		assert_int_equal(
+		    auth_login(f->a, NULL, "dis@x", "bad", &u, sid),
+		    ERR_CREDENTIALS);
+	assert_int_equal(auth_login(f->a, NULL, "dis@x", PW, &u, sid),
+	                 ERR_THROTTLED);
+}
+
+/* A log-in from an address the account has not used lately is told to
+ * it by mail; addresses are kept as keyed digests only, and forgotten
+ * after client_memory seconds. */
+static void
+test_auth_new_client_notice(void **state)
+{
+	struct fx *f = *state;
+	struct auth_call reg_call = {"203.0.113.10", 0, NULL};
+	char sid[AUTH_TOKEN_LEN + 1], buf[4096], p[160];
+	struct auth_purged purged;
+	struct auth_user u;
+
+	mail_on(f);
+	f->cfg.client_memory = 1000;
+	remake(f);
+	assert_int_equal(auth_register(f->a, &reg_call, "nc@x", PW, &u),
+	                 ERR_OK);
+	login_as(f, "203.0.113.10", "nc@x", PW, sid);
+	login_as(f, "203.0.113.20", "nc@x", PW, sid);
+	assert_true(mail_find(f, "nc@x", "from the address 203.0.113.20", buf,
+	                      sizeof(buf)));
+	assert_null(strstr(buf, sid));
+	assert_int_equal(raw_count(f, "SELECT count(*) FROM known_clients"), 2);
+	mail_clear(f);
+	f->now += 500;
+	login_as(f, "203.0.113.20", "nc@x", PW, sid);
+	/* Forgotten after client_memory: an account with no address left
+	 * remembers the next one without a notice. */
+	f->now += 1001;
+	login_as(f, "203.0.113.30", "nc@x", PW, sid);
+	f->now += 600;
+	login_as(f, "203.0.113.40", "nc@x", PW, sid);
+	assert_true(mail_find(f, "nc@x", "from the address 203.0.113.40", buf,
+	                      sizeof(buf)));
+	assert_int_equal(mail_count(f), 1);
+	snprintf(p, sizeof(p), "%s", f->db.path);
+	assert_false(file_holds(p, "203.0.113.10"));
+	assert_false(file_holds(p, "203.0.113.40"));
+	assert_int_equal(auth_purge(f->a, &purged), ERR_OK);
+	assert_int_equal(purged.clients, 2); /* .10 and .20 */
+}
+
+/* Deleting one's account takes the password, and then everything. */
+static void
+test_auth_account_delete(void **state)
+{
+	struct fx *f = *state;
+	char s1[AUTH_TOKEN_LEN + 1], buf[4096];
+	struct auth_user u;
+
+	mail_on(f);
+	reg(f, "del@x", PW);
+	login(f, "del@x", PW, s1);
+	assert_int_equal(auth_account_delete(f->a, NULL, s1, "bad", &u),
+	                 ERR_WRONG_PW);
+	assert_int_equal(auth_account_delete(f->a, NULL, NULL, PW, &u),
+	                 ERR_NO_SESSION);
+	assert_int_equal(auth_account_delete(f->a, NULL, s1, PW, &u), ERR_OK);
+	assert_string_equal(u.email, "del@x");
+	assert_int_equal(session_of(f, s1), ERR_NO_SESSION);
+	assert_int_equal(auth_login(f->a, NULL, "del@x", PW, &u, s1),
+	                 ERR_CREDENTIALS);
+	assert_int_equal(raw_count(f, "SELECT count(*) FROM users"), 0);
+	assert_true(mail_find(f, "del@x", "was deleted", buf, sizeof(buf)));
 }
 
 /* ---- context and faults ---- */
@@ -1868,11 +2711,24 @@ main(void)
 	    T(test_auth_secret_key_file),
 	    T(test_auth_reset_sessions_setting),
 	    T(test_auth_reset_token_checked_first),
+	    T(test_auth_rule_parse),
+	    T(test_auth_gate),
+	    T(test_auth_totp_codes),
+	    T(test_auth_recovery_codes),
 	    T(test_auth_throttle_address),
 	    T(test_auth_throttle_off),
 	    T(test_auth_throttle_reset_requests),
 	    T(test_auth_reset_deliver_command),
 	    T(test_auth_reset_deliver_failure),
+	    T(test_auth_password_change),
+	    T(test_auth_password_change_lockout),
+	    T(test_auth_sessions_list_and_end),
+	    T(test_auth_email_change_direct),
+	    T(test_auth_email_change_confirmed),
+	    T(test_auth_verify_email),
+	    T(test_auth_disable_and_unlock),
+	    T(test_auth_new_client_notice),
+	    T(test_auth_account_delete),
 	    T(test_auth_lazy_store_and_faults),
 	    T(test_auth_free_null),
 	};

@@ -1597,36 +1597,62 @@ test_http_response_cookie(void **state)
 		const char *want;
 	} t[] = {
 	    {{"session_id", "0f3c5a1e-1111-4222-8333-444455556666", "/", -1,
-	      true, true, "Lax"},
+	      true, true, "Lax", NULL},
 	     ERR_OK,
 	     "session_id=0f3c5a1e-1111-4222-8333-444455556666; Path=/; "
 	     "Secure; HttpOnly; SameSite=Lax"},
-	    {{"session_id", "", "/app", 0, false, true, "Lax"},
+	    {{"session_id", "", "/app", 0, false, true, "Lax", NULL},
 	     ERR_OK,
 	     "session_id=; Path=/app; Max-Age=0; "
 	     "Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; "
 	     "SameSite=Lax"},
-	    {{"s", "v", NULL, 3600, false, false, NULL},
+	    {{"s", "v", NULL, 3600, false, false, NULL, NULL},
 	     ERR_OK,
 	     "s=v; Max-Age=3600"},
-	    {{"s", "v", "/", 60, true, false, "Strict"},
+	    {{"s", "v", "/", 60, true, false, "Strict", NULL},
 	     ERR_OK,
 	     "s=v; Path=/; Max-Age=60; Secure; SameSite=Strict"},
-	    {{"s", "a b", "/", -1, false, false, NULL}, ERR_INVAL, NULL},
-	    {{"s", "a;b", "/", -1, false, false, NULL}, ERR_INVAL, NULL},
-	    {{"s", "a\r\nX: y", "/", -1, false, false, NULL}, ERR_INVAL, NULL},
-	    {{"s", "a\"", "/", -1, false, false, NULL}, ERR_INVAL, NULL},
-	    {{"s", "a,b", "/", -1, false, false, NULL}, ERR_INVAL, NULL},
-	    {{"s", "a\\b", "/", -1, false, false, NULL}, ERR_INVAL, NULL},
-	    {{"s", "\xc3\xa9", "/", -1, false, false, NULL}, ERR_INVAL, NULL},
-	    {{"s=x", "v", "/", -1, false, false, NULL}, ERR_INVAL, NULL},
-	    {{"", "v", "/", -1, false, false, NULL}, ERR_INVAL, NULL},
-	    {{NULL, "v", "/", -1, false, false, NULL}, ERR_INVAL, NULL},
-	    {{"s", NULL, "/", -1, false, false, NULL}, ERR_INVAL, NULL},
-	    {{"s", "v", "/;x", -1, false, false, NULL}, ERR_INVAL, NULL},
-	    {{"s", "v", "/\n", -1, false, false, NULL}, ERR_INVAL, NULL},
-	    {{"s", "v", "/", -1, false, false, "None; x"}, ERR_INVAL, NULL},
-	    {{"s", "v", "/", -1, false, false, "lax"}, ERR_INVAL, NULL},
+	    {{"s", "a b", "/", -1, false, false, NULL, NULL}, ERR_INVAL, NULL},
+	    {{"s", "a;b", "/", -1, false, false, NULL, NULL}, ERR_INVAL, NULL},
+	    {{"s", "a\r\nX: y", "/", -1, false, false, NULL, NULL},
+	     ERR_INVAL,
+	     NULL},
+	    {{"s", "a\"", "/", -1, false, false, NULL, NULL}, ERR_INVAL, NULL},
+	    {{"s", "a,b", "/", -1, false, false, NULL, NULL}, ERR_INVAL, NULL},
+	    {{"s", "a\\b", "/", -1, false, false, NULL, NULL}, ERR_INVAL, NULL},
+	    {{"s", "\xc3\xa9", "/", -1, false, false, NULL, NULL},
+	     ERR_INVAL,
+	     NULL},
+	    {{"s=x", "v", "/", -1, false, false, NULL, NULL}, ERR_INVAL, NULL},
+	    {{"", "v", "/", -1, false, false, NULL, NULL}, ERR_INVAL, NULL},
+	    {{NULL, "v", "/", -1, false, false, NULL, NULL}, ERR_INVAL, NULL},
+	    {{"s", NULL, "/", -1, false, false, NULL, NULL}, ERR_INVAL, NULL},
+	    {{"s", "v", "/;x", -1, false, false, NULL, NULL}, ERR_INVAL, NULL},
+	    {{"s", "v", "/\n", -1, false, false, NULL, NULL}, ERR_INVAL, NULL},
+	    {{"s", "v", "/", -1, false, false, "None; x", NULL},
+	     ERR_INVAL,
+	     NULL},
+	    {{"s", "v", "/", -1, false, false, "lax", NULL}, ERR_INVAL, NULL},
+	    /* A Domain only when asked for, and only a domain's shape. */
+	    {{"s", "v", "/", -1, true, true, "Lax", "example.org"},
+	     ERR_OK,
+	     "s=v; Path=/; Domain=example.org; Secure; HttpOnly; SameSite=Lax"},
+	    {{"s", "v", "/", -1, false, false, NULL, "a-b.example.org"},
+	     ERR_OK,
+	     "s=v; Path=/; Domain=a-b.example.org"},
+	    {{"s", "v", "/", -1, false, false, NULL, "example.org; x=y"},
+	     ERR_INVAL,
+	     NULL},
+	    {{"s", "v", "/", -1, false, false, NULL, "exa mple.org"},
+	     ERR_INVAL,
+	     NULL},
+	    {{"s", "v", "/", -1, false, false, NULL, "example..org"},
+	     ERR_INVAL,
+	     NULL},
+	    {{"s", "v", "/", -1, false, false, NULL, ""}, ERR_INVAL, NULL},
+	    {{"s", "v", "/", -1, false, false, NULL, "ex\r\nX: y"},
+	     ERR_INVAL,
+	     NULL},
 	};
 	struct http_response resp;
 	size_t i;
@@ -1654,7 +1680,8 @@ static void
 test_http_response_redirect_with_cookie(void **state)
 {
 	struct http_response resp;
-	struct http_cookie c = {"session_id", "", "/", 0, true, true, "Lax"};
+	struct http_cookie c = {"session_id", "",   "/",   0,
+	                        true,         true, "Lax", NULL};
 
 	(void)state;
 	http_response_init(&resp);
