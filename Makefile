@@ -111,7 +111,7 @@ $(B)/obj/%.o: src/%.c $(HDRS) $(GEN) Makefile
 $(B)/asan/%.o: src/%.c $(HDRS) $(GEN) Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC asan $<"
-	$(Q)$(CC) $(WARN) $(ALL_CPPFLAGS) $(CFLAGS) -O1 $(SAN) -c -o $@ $<
+	$(Q)$(CC) $(WARN) $(ALL_CPPFLAGS) -DAUTHCGI_TEST_CLOCK $(CFLAGS) -O1 $(SAN) -c -o $@ $<
 
 cgi-bin/auth.cgi: $(LIB_OBJ) $(B)/obj/main.o
 	@echo "  LD      $@"

@@ -192,7 +192,7 @@ login(struct fx *f, const char *email, const char *password,
 {
 	struct auth_user u;
 
-	assert_int_equal(auth_login(f->a, NULL, email, password, &u, sid),
+	assert_int_equal(auth_login(f->a, NULL, email, password, NULL, &u, sid),
 	                 ERR_OK);
 }
 
@@ -455,12 +455,12 @@ test_auth_register_duplicate_other_case(void **state)
 		assert_int_equal(u.id, -5);
 	}
 	/* The original account, email and password are kept. */
-	assert_int_equal(auth_login(f->a, NULL, "BOB@BOB.COM", PW, &u, sid),
-	                 ERR_OK);
+	assert_int_equal(
+	    auth_login(f->a, NULL, "BOB@BOB.COM", PW, NULL, &u, sid), ERR_OK);
 	assert_int_equal(u.id, id);
 	assert_string_equal(u.email, "Bob@bob.com");
 	assert_int_equal(
-	    auth_login(f->a, NULL, "bob@bob.com", "other pw", &u, sid),
+	    auth_login(f->a, NULL, "bob@bob.com", "other pw", NULL, &u, sid),
 	    ERR_CREDENTIALS);
 }
 
@@ -511,7 +511,7 @@ test_auth_login_ok_and_failures(void **state)
 		memset(sid, 'Z', sizeof(sid));
 		memset(&u, 0, sizeof(u));
 		assert_int_equal(auth_login(f->a, NULL, cases[i].email,
-		                            cases[i].password, &u, sid),
+		                            cases[i].password, NULL, &u, sid),
 		                 cases[i].want);
 		if (cases[i].want == ERR_OK) {
 			assert_int_equal(u.id, id);
@@ -535,7 +535,7 @@ test_auth_login_long_email(void **state)
 	memset(email, 'a', sizeof(email) - 1);
 	email[sizeof(email) - 1] = '\0';
 	email[10] = '@';
-	assert_int_equal(auth_login(f->a, NULL, email, PW, &u, sid),
+	assert_int_equal(auth_login(f->a, NULL, email, PW, NULL, &u, sid),
 	                 ERR_CREDENTIALS);
 }
 
@@ -798,8 +798,9 @@ test_auth_reset_flow(void **state)
 	/* Every session ends; the new password works, the old one not. */
 	assert_int_equal(session_of(f, s1), ERR_NO_SESSION);
 	assert_int_equal(session_of(f, s2), ERR_NO_SESSION);
-	assert_int_equal(auth_login(f->a, NULL, "reset@me.org", PW, &u, sid),
-	                 ERR_CREDENTIALS);
+	assert_int_equal(
+	    auth_login(f->a, NULL, "reset@me.org", PW, NULL, &u, sid),
+	    ERR_CREDENTIALS);
 	login(f, "reset@me.org", "brand new pw", sid);
 	/* Single use. */
 	assert_int_equal(auth_reset_update(f->a, NULL, "reset@me.org", token,
@@ -1166,13 +1167,13 @@ test_auth_login_bcrypt_from_python(void **state)
 
 		/* A wrong password leaves the old hash alone. */
 		assert_int_equal(auth_login(f->a, NULL, cases[i].email,
-		                            "wrong pass", &u, sid),
+		                            "wrong pass", NULL, &u, sid),
 		                 ERR_CREDENTIALS);
 		stored_hash(f, cases[i].email, now, sizeof(now));
 		assert_string_equal(now, hash);
 
 		assert_int_equal(auth_login(f->a, NULL, cases[i].email,
-		                            cases[i].password, &u, sid),
+		                            cases[i].password, NULL, &u, sid),
 		                 ERR_OK);
 		assert_string_equal(u.email, cases[i].email);
 		assert_uuid4(sid);
@@ -1184,7 +1185,7 @@ test_auth_login_bcrypt_from_python(void **state)
 		assert_memory_equal(now, "$y$", 3);
 		login(f, cases[i].email, cases[i].password, sid);
 		assert_int_equal(auth_login(f->a, NULL, cases[i].email,
-		                            "wrong pass", &u, sid),
+		                            "wrong pass", NULL, &u, sid),
 		                 ERR_CREDENTIALS);
 	}
 }
@@ -1226,10 +1227,11 @@ test_auth_login_unreadable_hash(void **state)
 
 	insert_foreign(f, "bad@hash", "*");
 	insert_foreign(f, "plain@hash", PW);
-	assert_int_equal(auth_login(f->a, NULL, "bad@hash", PW, &u, sid),
+	assert_int_equal(auth_login(f->a, NULL, "bad@hash", PW, NULL, &u, sid),
 	                 ERR_CREDENTIALS);
-	assert_int_equal(auth_login(f->a, NULL, "plain@hash", PW, &u, sid),
-	                 ERR_CREDENTIALS);
+	assert_int_equal(
+	    auth_login(f->a, NULL, "plain@hash", PW, NULL, &u, sid),
+	    ERR_CREDENTIALS);
 }
 
 /* ---- throttling ---- */
@@ -1253,7 +1255,7 @@ login_from(struct fx *f, const char *client, const char *email,
 	struct auth_user u;
 	enum err e;
 
-	e = auth_login(f->a, &call, email, password, &u, sid);
+	e = auth_login(f->a, &call, email, password, NULL, &u, sid);
 	if (retry != NULL)
 		*retry = call.retry_after;
 	return e;
@@ -2162,8 +2164,8 @@ login_as(struct fx *f, const char *client, const char *email,
 	struct auth_call call = {client, 0, "Test/1.0"};
 	struct auth_user u;
 
-	assert_int_equal(auth_login(f->a, &call, email, password, &u, sid),
-	                 ERR_OK);
+	assert_int_equal(
+	    auth_login(f->a, &call, email, password, NULL, &u, sid), ERR_OK);
 }
 
 /* Authorise, then validate: the current password first (counted like a
@@ -2183,25 +2185,27 @@ test_auth_password_change(void **state)
 	login(f, "pc@x", PW, s2);
 	assert_int_equal(auth_reset_request(f->a, NULL, "pc@x", &u, t), ERR_OK);
 	assert_int_equal(
-	    auth_password_change(f->a, &call, NULL, PW, "new pass 1", &u),
+	    auth_password_change(f->a, &call, NULL, PW, NULL, "new pass 1", &u),
 	    ERR_NO_SESSION);
 	assert_int_equal(
-	    auth_password_change(f->a, &call, s1, "wrong", "x", &u),
+	    auth_password_change(f->a, &call, s1, "wrong", NULL, "x", &u),
 	    ERR_WRONG_PW);
+	assert_int_equal(auth_password_change(f->a, &call, s1, "wrong", NULL,
+	                                      "new pass 1", &u),
+	                 ERR_WRONG_PW);
 	assert_int_equal(
-	    auth_password_change(f->a, &call, s1, "wrong", "new pass 1", &u),
-	    ERR_WRONG_PW);
-	assert_int_equal(auth_password_change(f->a, &call, s1, PW, "x", &u),
-	                 ERR_PASSWORD);
-	assert_int_equal(auth_password_change(f->a, &call, s1, PW, "", &u),
-	                 ERR_PASSWORD);
+	    auth_password_change(f->a, &call, s1, PW, NULL, "x", &u),
+	    ERR_PASSWORD);
 	assert_int_equal(
-	    auth_password_change(f->a, &call, s1, PW, "new pass 1", &u),
+	    auth_password_change(f->a, &call, s1, PW, NULL, "", &u),
+	    ERR_PASSWORD);
+	assert_int_equal(
+	    auth_password_change(f->a, &call, s1, PW, NULL, "new pass 1", &u),
 	    ERR_OK);
 	assert_string_equal(u.email, "pc@x");
 	assert_int_equal(session_of(f, s1), ERR_OK);
 	assert_int_equal(session_of(f, s2), ERR_NO_SESSION);
-	assert_int_equal(auth_login(f->a, NULL, "pc@x", PW, &u, sid),
+	assert_int_equal(auth_login(f->a, NULL, "pc@x", PW, NULL, &u, sid),
 	                 ERR_CREDENTIALS);
 	login(f, "pc@x", "new pass 1", sid);
 	assert_int_equal(
@@ -2209,7 +2213,7 @@ test_auth_password_change(void **state)
 	    ERR_TOKEN);
 	/* The old password no longer authorises anything. */
 	assert_int_equal(
-	    auth_password_change(f->a, &call, s1, PW, "new pass 2", &u),
+	    auth_password_change(f->a, &call, s1, PW, NULL, "new pass 2", &u),
 	    ERR_WRONG_PW);
 }
 
@@ -2232,18 +2236,18 @@ test_auth_password_change_lockout(void **state)
 	                 ERR_CREDENTIALS);
 	for (i = 0; i < 4; i++)
 		assert_int_equal(auth_password_change(f->a, &call, s1, "bad",
-		                                      "new pass 1", &u),
+		                                      NULL, "new pass 1", &u),
 		                 ERR_WRONG_PW);
 	call.retry_after = 0;
 	assert_int_equal(
-	    auth_password_change(f->a, &call, s1, PW, "new pass 1", &u),
+	    auth_password_change(f->a, &call, s1, PW, NULL, "new pass 1", &u),
 	    ERR_THROTTLED);
 	assert_int_equal(call.retry_after, 900);
 	assert_int_equal(login_from(f, "10.1.1.4", "lock@x", PW, NULL),
 	                 ERR_THROTTLED);
 	f->now += 900;
 	assert_int_equal(
-	    auth_password_change(f->a, &call, s1, PW, "new pass 1", &u),
+	    auth_password_change(f->a, &call, s1, PW, NULL, "new pass 1", &u),
 	    ERR_OK);
 }
 
@@ -2271,7 +2275,8 @@ test_auth_sessions_list_and_end(void **state)
 	agent[3] = '\x01';
 	reg(f, "ls@x", PW);
 	reg(f, "other@x", PW);
-	assert_int_equal(auth_login(f->a, &call, "ls@x", PW, &u, s1), ERR_OK);
+	assert_int_equal(auth_login(f->a, &call, "ls@x", PW, NULL, &u, s1),
+	                 ERR_OK);
 	f->now += 10;
 	login_as(f, "198.51.100.2", "ls@x", PW, s2);
 	login_as(f, NULL, "ls@x", PW, s3);
@@ -2364,23 +2369,23 @@ test_auth_email_change_direct(void **state)
 	login(f, "old@x", PW, s1);
 	assert_int_equal(auth_reset_request(f->a, NULL, "old@x", &u, t),
 	                 ERR_OK);
+	assert_int_equal(auth_email_change(f->a, NULL, s1, "wrong", NULL, "bad",
+	                                   &u, &pending),
+	                 ERR_WRONG_PW);
 	assert_int_equal(
-	    auth_email_change(f->a, NULL, s1, "wrong", "bad", &u, &pending),
-	    ERR_WRONG_PW);
-	assert_int_equal(
-	    auth_email_change(f->a, NULL, s1, PW, "bad", &u, &pending),
+	    auth_email_change(f->a, NULL, s1, PW, NULL, "bad", &u, &pending),
 	    ERR_EMAIL);
+	assert_int_equal(auth_email_change(f->a, NULL, s1, PW, NULL, "TAKEN@x",
+	                                   &u, &pending),
+	                 ERR_EXISTS);
 	assert_int_equal(
-	    auth_email_change(f->a, NULL, s1, PW, "TAKEN@x", &u, &pending),
-	    ERR_EXISTS);
-	assert_int_equal(
-	    auth_email_change(f->a, NULL, s1, PW, "new@x", &u, &pending),
+	    auth_email_change(f->a, NULL, s1, PW, NULL, "new@x", &u, &pending),
 	    ERR_OK);
 	assert_false(pending);
 	assert_string_equal(u.email, "new@x");
 	assert_int_equal(auth_session_user(f->a, NULL, s1, &u), ERR_OK);
 	assert_string_equal(u.email, "new@x");
-	assert_int_equal(auth_login(f->a, NULL, "old@x", PW, &u, t),
+	assert_int_equal(auth_login(f->a, NULL, "old@x", PW, NULL, &u, t),
 	                 ERR_CREDENTIALS);
 	login(f, "new@x", PW, t);
 	assert_int_equal(
@@ -2388,7 +2393,7 @@ test_auth_email_change_direct(void **state)
 	    ERR_TOKEN);
 	/* Its own address in another case is not taken. */
 	assert_int_equal(
-	    auth_email_change(f->a, NULL, s1, PW, "New@X", &u, &pending),
+	    auth_email_change(f->a, NULL, s1, PW, NULL, "New@X", &u, &pending),
 	    ERR_OK);
 	assert_string_equal(u.email, "New@X");
 }
@@ -2409,9 +2414,9 @@ test_auth_email_change_confirmed(void **state)
 	mail_on(f);
 	reg(f, "first@x", PW);
 	login(f, "first@x", PW, s1);
-	assert_int_equal(
-	    auth_email_change(f->a, NULL, s1, PW, "second@x", &u, &pending),
-	    ERR_OK);
+	assert_int_equal(auth_email_change(f->a, NULL, s1, PW, NULL, "second@x",
+	                                   &u, &pending),
+	                 ERR_OK);
 	assert_true(pending);
 	assert_string_equal(u.email, "first@x");
 	assert_int_equal(auth_account_get(f->a, NULL, s1, acc), ERR_OK);
@@ -2434,9 +2439,9 @@ test_auth_email_change_confirmed(void **state)
 	assert_null(strstr(buf, link));
 	assert_null(strstr(buf, s1));
 	/* A link expires. */
-	assert_int_equal(
-	    auth_email_change(f->a, NULL, s1, PW, "third@x", &u, &pending),
-	    ERR_OK);
+	assert_int_equal(auth_email_change(f->a, NULL, s1, PW, NULL, "third@x",
+	                                   &u, &pending),
+	                 ERR_OK);
 	assert_true(mail_find(f, "third@x", "Confirm", buf, sizeof(buf)));
 	mail_token(buf, link);
 	f->now += LINK_TTL;
@@ -2468,14 +2473,16 @@ test_auth_verify_email(void **state)
 	assert_true(
 	    mail_find(f, "ver@x", "Verify your email", buf, sizeof(buf)));
 	mail_token(buf, l1);
-	assert_int_equal(auth_login(f->a, &call, "ver@x", "wrong", &u, sid),
-	                 ERR_CREDENTIALS);
-	assert_int_equal(auth_login(f->a, &call, "ver@x", PW, &u, sid),
+	assert_int_equal(
+	    auth_login(f->a, &call, "ver@x", "wrong", NULL, &u, sid),
+	    ERR_CREDENTIALS);
+	assert_int_equal(auth_login(f->a, &call, "ver@x", PW, NULL, &u, sid),
 	                 ERR_UNVERIFIED);
 	/* Not a failure: two more wrong ones before the lock. */
-	assert_int_equal(auth_login(f->a, &call, "ver@x", "wrong", &u, sid),
-	                 ERR_CREDENTIALS);
-	assert_int_equal(auth_login(f->a, &call, "ver@x", PW, &u, sid),
+	assert_int_equal(
+	    auth_login(f->a, &call, "ver@x", "wrong", NULL, &u, sid),
+	    ERR_CREDENTIALS);
+	assert_int_equal(auth_login(f->a, &call, "ver@x", PW, NULL, &u, sid),
 	                 ERR_UNVERIFIED);
 	mail_clear(f);
 	assert_int_equal(auth_link_request(f->a, &call, "VER@x"), ERR_OK);
@@ -2503,7 +2510,8 @@ test_auth_verify_email(void **state)
 	assert_int_equal(auth_link_follow(f->a, &call, l4, &u), ERR_OK);
 	assert_string_equal(u.email, "ver@x");
 	assert_int_equal(auth_link_follow(f->a, &call, l4, &u), ERR_LINK);
-	assert_int_equal(auth_login(f->a, &call, "ver@x", PW, &u, sid), ERR_OK);
+	assert_int_equal(auth_login(f->a, &call, "ver@x", PW, NULL, &u, sid),
+	                 ERR_OK);
 	/* A verified account asks in vain: no link is made. */
 	mail_clear(f);
 	f->now += 900;
@@ -2513,7 +2521,7 @@ test_auth_verify_email(void **state)
 	f->cfg.verify_email = false;
 	remake(f);
 	reg(f, "nover@x", PW);
-	assert_int_equal(auth_login(f->a, NULL, "nover@x", PW, &u, sid),
+	assert_int_equal(auth_login(f->a, NULL, "nover@x", PW, NULL, &u, sid),
 	                 ERR_OK);
 }
 
@@ -2539,23 +2547,25 @@ test_auth_disable_and_unlock(void **state)
 	assert_int_equal(ended, 2);
 	assert_int_equal(session_of(f, s1), ERR_NO_SESSION);
 	for (i = 0; i < 5; i++)
-		assert_int_equal(auth_login(f->a, NULL, "dis@x", PW, &u, sid),
-		                 ERR_CREDENTIALS);
-	assert_int_equal(auth_login(f->a, NULL, "dis@x", PW, &u, sid),
+		assert_int_equal(
+		    auth_login(f->a, NULL, "dis@x", PW, NULL, &u, sid),
+		    ERR_CREDENTIALS);
+	assert_int_equal(auth_login(f->a, NULL, "dis@x", PW, NULL, &u, sid),
 	                 ERR_THROTTLED);
 	assert_int_equal(auth_set_disabled(f->a, "dis@x", false, &ended),
 	                 ERR_OK);
-	assert_int_equal(auth_login(f->a, NULL, "dis@x", PW, &u, sid),
+	assert_int_equal(auth_login(f->a, NULL, "dis@x", PW, NULL, &u, sid),
 	                 ERR_THROTTLED);
 	assert_int_equal(auth_unlock(f->a, "nobody@x"), ERR_NOT_FOUND);
 	assert_int_equal(auth_unlock(f->a, "Dis@X"), ERR_OK);
-	assert_int_equal(auth_login(f->a, NULL, "dis@x", PW, &u, sid), ERR_OK);
+	assert_int_equal(auth_login(f->a, NULL, "dis@x", PW, NULL, &u, sid),
+	                 ERR_OK);
 	/* Its failures are forgotten too: five more before a lock. */
 	for (i = 0; i < 5; i++)
 		assert_int_equal(
-		    auth_login(f->a, NULL, "dis@x", "bad", &u, sid),
+		    auth_login(f->a, NULL, "dis@x", "bad", NULL, &u, sid),
 		    ERR_CREDENTIALS);
-	assert_int_equal(auth_login(f->a, NULL, "dis@x", PW, &u, sid),
+	assert_int_equal(auth_login(f->a, NULL, "dis@x", PW, NULL, &u, sid),
 	                 ERR_THROTTLED);
 }
 
@@ -2612,14 +2622,15 @@ test_auth_account_delete(void **state)
 	mail_on(f);
 	reg(f, "del@x", PW);
 	login(f, "del@x", PW, s1);
-	assert_int_equal(auth_account_delete(f->a, NULL, s1, "bad", &u),
+	assert_int_equal(auth_account_delete(f->a, NULL, s1, "bad", NULL, &u),
 	                 ERR_WRONG_PW);
-	assert_int_equal(auth_account_delete(f->a, NULL, NULL, PW, &u),
+	assert_int_equal(auth_account_delete(f->a, NULL, NULL, PW, NULL, &u),
 	                 ERR_NO_SESSION);
-	assert_int_equal(auth_account_delete(f->a, NULL, s1, PW, &u), ERR_OK);
+	assert_int_equal(auth_account_delete(f->a, NULL, s1, PW, NULL, &u),
+	                 ERR_OK);
 	assert_string_equal(u.email, "del@x");
 	assert_int_equal(session_of(f, s1), ERR_NO_SESSION);
-	assert_int_equal(auth_login(f->a, NULL, "del@x", PW, &u, s1),
+	assert_int_equal(auth_login(f->a, NULL, "del@x", PW, NULL, &u, s1),
 	                 ERR_CREDENTIALS);
 	assert_int_equal(raw_count(f, "SELECT count(*) FROM users"), 0);
 	assert_true(mail_find(f, "del@x", "was deleted", buf, sizeof(buf)));
@@ -2644,7 +2655,8 @@ test_auth_lazy_store_and_faults(void **state)
 	remake(f);
 	assert_int_equal(auth_init_store(f->a), ERR_DB);
 	assert_int_equal(auth_register(f->a, NULL, "f@f", PW, &u), ERR_DB);
-	assert_int_equal(auth_login(f->a, NULL, "f@f", PW, &u, sid), ERR_DB);
+	assert_int_equal(auth_login(f->a, NULL, "f@f", PW, NULL, &u, sid),
+	                 ERR_DB);
 	assert_int_equal(
 	    auth_session_user(f->a, NULL,
 	                      "00000000-0000-4000-8000-000000000000", &u),
