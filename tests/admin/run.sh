@@ -342,7 +342,7 @@ cgi -- POST /sessions "email=dave%40example.com&password=$PW"
 DAVE_NEW=$(sid)
 admin "${SHORT[@]}" -- purge
 check_eq "purge: exit 0" "$A_RC" 0
-check_match "purge: prints counts" "$A_OUT" '^purged [0-9]+ sessions, [0-9]+ reset tokens, [0-9]+ lockout counters, [0-9]+ email links, [0-9]+ remembered addresses$'
+check_match "purge: prints counts" "$A_OUT" '^purged [0-9]+ sessions, [0-9]+ reset tokens, [0-9]+ lockout counters, [0-9]+ email links, [0-9]+ remembered addresses, [0-9]+ pending log-ins$'
 n_sess=$(sed -n 's/^purged \([0-9]*\) sessions.*/\1/p' <<<"$A_OUT")
 n_tok=$(sed -n 's/.*, \([0-9]*\) reset tokens.*/\1/p' <<<"$A_OUT")
 n_thr=$(sed -n 's/.*, \([0-9]*\) lockout counters.*/\1/p' <<<"$A_OUT")
@@ -367,7 +367,7 @@ check_status "purge: hal logs in" 200
 # more has ended since.
 admin -- purge
 check_eq "purge again: exit 0" "$A_RC" 0
-check_eq "purge again: nothing to do" "$A_OUT" "purged 0 sessions, 0 reset tokens, 0 lockout counters, 0 email links, 0 remembered addresses"
+check_eq "purge again: nothing to do" "$A_OUT" "purged 0 sessions, 0 reset tokens, 0 lockout counters, 0 email links, 0 remembered addresses, 0 pending log-ins"
 admin -- purge
 check_eq "purge a third time: exit 0" "$A_RC" 0
 
