@@ -1963,6 +1963,275 @@ test_auth_recovery_codes(void **state)
 	                 ERR_CREDENTIALS);
 }
 
+/* ---- the second factor of an account ---- */
+
+/* Turn the factor of the account signed in as sid on, at the fixture's
+ * time: *setup holds its secret, *rc its recovery codes. */
+static void
+factor_on(struct fx *f, const char *sid, struct auth_totp_setup *setup,
+          struct auth_recovery_codes *rc)
+{
+	char code[16];
+
+	assert_int_equal(auth_totp_begin(f->a, NULL, sid, PW, setup), ERR_OK);
+	oathtool_code(setup->secret, f->now, code);
+	assert_int_equal(auth_totp_confirm(f->a, NULL, sid, code, rc), ERR_OK);
+}
+
+/* A log-in's outcome with a code (or a recovery code), and the second
+ * it went through. */
+static enum err
+login_with(struct fx *f, const char *password, const char *code,
+           const char *recovery, char sid[AUTH_TOKEN_LEN + 1])
+{
+	struct auth_second second = {.code = code, .recovery_code = recovery};
+	struct auth_user u;
+
+	return auth_login(f->a, NULL, "f@x.org", password, &second, &u, sid);
+}
+
+/* Set up, log in with the factor, with a recovery code, replay. */
+static void
+test_auth_factor_login(void **state)
+{
+	struct fx *f = *state;
+	char sid[AUTH_TOKEN_LEN + 1], sid2[AUTH_TOKEN_LEN + 1], code[16];
+	struct auth_totp_setup setup, again;
+	struct auth_recovery_codes rc;
+	struct auth_account *acct = calloc(1, sizeof(*acct));
+	struct auth_second second = {0};
+	struct auth_user u;
+	size_t i;
+
+	assert_non_null(acct);
+	reg(f, "f@x.org", PW);
+	login(f, "f@x.org", PW, sid);
+	/* The password first; nothing to confirm before a begin. */
+	assert_int_equal(auth_totp_begin(f->a, NULL, sid, "wrong pw", &setup),
+	                 ERR_WRONG_PW);
+	assert_int_equal(auth_totp_confirm(f->a, NULL, sid, "123456", &rc),
+	                 ERR_FACTOR_OFF);
+	assert_int_equal(auth_totp_begin(f->a, NULL, sid, PW, &setup), ERR_OK);
+	assert_int_equal(strlen(setup.secret), 32);
+	assert_non_null(strstr(setup.uri, setup.secret));
+	/* Until confirmed, log-in asks for the password alone. */
+	assert_int_equal(login_with(f, PW, NULL, NULL, sid2), ERR_OK);
+	/* A wrong code does not confirm it. */
+	oathtool_code(setup.secret, f->now + 300, code);
+	assert_int_equal(auth_totp_confirm(f->a, NULL, sid, code, &rc),
+	                 ERR_CODE);
+	oathtool_code(setup.secret, f->now, code);
+	assert_int_equal(auth_totp_confirm(f->a, NULL, sid, code, &rc), ERR_OK);
+	for (i = 0; i < AUTH_RECOVERY_CODES; i++)
+		assert_int_equal(strlen(rc.code[i]), AUTH_RECOVERY_LEN);
+	assert_int_equal(auth_totp_begin(f->a, NULL, sid, PW, &again),
+	                 ERR_FACTOR_ON);
+	assert_int_equal(auth_account_get(f->a, NULL, sid, acct), ERR_OK);
+	assert_true(acct->second_factor);
+	assert_int_equal(acct->recovery_left, AUTH_RECOVERY_CODES);
+
+	/* A wrong password is today's answer, whatever the code. */
+	assert_int_equal(login_with(f, "wrong pw", code, NULL, sid2),
+	                 ERR_CREDENTIALS);
+	assert_int_equal(login_with(f, PW, NULL, NULL, sid2), ERR_CODE);
+	assert_int_equal(login_with(f, PW, "", NULL, sid2), ERR_CODE);
+	/* The confirming code was used at this step: not again. */
+	assert_int_equal(login_with(f, PW, code, NULL, sid2), ERR_CODE);
+	f->now += 30;
+	oathtool_code(setup.secret, f->now, code);
+	assert_int_equal(login_with(f, PW, code, NULL, sid2), ERR_OK);
+	assert_int_equal(session_of(f, sid2), ERR_OK);
+	assert_int_equal(login_with(f, PW, code, NULL, sid2), ERR_CODE);
+	/* A code of an earlier step than the last one used is refused even
+	 * inside the skew. */
+	f->now += 30;
+	oathtool_code(setup.secret, f->now - 30, code);
+	assert_int_equal(login_with(f, PW, code, NULL, sid2), ERR_CODE);
+	/* The skew's edges: a code one step ahead works, two do not. */
+	oathtool_code(setup.secret, f->now + 60, code);
+	assert_int_equal(login_with(f, PW, code, NULL, sid2), ERR_CODE);
+	oathtool_code(setup.secret, f->now + 30, code);
+	assert_int_equal(login_with(f, PW, code, NULL, sid2), ERR_OK);
+
+	/* A recovery code, once. */
+	assert_int_equal(login_with(f, PW, NULL, rc.code[3], sid2), ERR_OK);
+	assert_int_equal(login_with(f, PW, NULL, rc.code[3], sid2), ERR_CODE);
+	second.recovery_code = rc.code[4];
+	assert_int_equal(
+	    auth_login(f->a, NULL, "f@x.org", PW, &second, &u, sid2), ERR_OK);
+	assert_true(second.recovery_used);
+	assert_int_equal(auth_account_get(f->a, NULL, sid, acct), ERR_OK);
+	assert_int_equal(acct->recovery_left, AUTH_RECOVERY_CODES - 2);
+	free(acct);
+}
+
+/* Wrong codes count toward the account's lockout like wrong passwords;
+ * when locked, the right code is refused too. */
+static void
+test_auth_factor_lockout(void **state)
+{
+	struct fx *f = *state;
+	char sid[AUTH_TOKEN_LEN + 1], code[16];
+	struct auth_totp_setup setup;
+	struct auth_recovery_codes rc;
+	int i;
+
+	f->cfg.throttle.account_limit = 3;
+	f->cfg.throttle.window = 600;
+	f->cfg.throttle.lockout = 900;
+	remake(f);
+	reg(f, "f@x.org", PW);
+	login(f, "f@x.org", PW, sid);
+	factor_on(f, sid, &setup, &rc);
+	f->now += 30;
+	oathtool_code(setup.secret, f->now + 300, code);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(login_with(f, PW, code, NULL, sid), ERR_CODE);
+	oathtool_code(setup.secret, f->now, code);
+	assert_int_equal(login_with(f, PW, code, NULL, sid), ERR_THROTTLED);
+	assert_int_equal(login_with(f, PW, NULL, rc.code[0], sid),
+	                 ERR_THROTTLED);
+	f->now += 901;
+	oathtool_code(setup.secret, f->now, code);
+	assert_int_equal(login_with(f, PW, code, NULL, sid), ERR_OK);
+}
+
+/* A browser's second step: bound to its form token, spent by each
+ * attempt, short-lived. */
+static void
+test_auth_factor_pending(void **state)
+{
+	static const char form[] = "0d5c1d9c-3a2c-4f6e-9d1e-4b0f5c6b7a8e";
+	static const char other[] = "1d5c1d9c-3a2c-4f6e-9d1e-4b0f5c6b7a8e";
+	struct fx *f = *state;
+	char sid[AUTH_TOKEN_LEN + 1], code[16], first[AUTH_TOKEN_LEN + 1];
+	char next[AUTH_TOKEN_LEN + 1];
+	struct auth_totp_setup setup;
+	struct auth_recovery_codes rc;
+	struct auth_second s = {.form_token = form};
+	struct auth_user u;
+
+	reg(f, "f@x.org", PW);
+	login(f, "f@x.org", PW, sid);
+	factor_on(f, sid, &setup, &rc);
+	f->now += 30;
+	assert_int_equal(auth_login(f->a, NULL, "f@x.org", PW, &s, &u, sid),
+	                 ERR_CODE);
+	assert_int_equal(strlen(s.pending), AUTH_TOKEN_LEN);
+	memcpy(first, s.pending, sizeof(first));
+	/* Another browser's form token: no such pending log-in. */
+	s.form_token = other;
+	assert_int_equal(auth_login_finish(f->a, NULL, first, &s, &u, sid),
+	                 ERR_PENDING);
+	/* A wrong code spends it and makes another. */
+	s.form_token = form;
+	oathtool_code(setup.secret, f->now + 300, code);
+	s.code = code;
+	assert_int_equal(auth_login_finish(f->a, NULL, first, &s, &u, sid),
+	                 ERR_CODE);
+	assert_string_not_equal(s.pending, first);
+	memcpy(next, s.pending, sizeof(next));
+	assert_int_equal(auth_login_finish(f->a, NULL, first, &s, &u, sid),
+	                 ERR_PENDING);
+	memcpy(first, next, sizeof(first));
+	oathtool_code(setup.secret, f->now, code);
+	assert_int_equal(auth_login_finish(f->a, NULL, first, &s, &u, sid),
+	                 ERR_OK);
+	assert_string_equal(u.email, "f@x.org");
+	assert_int_equal(session_of(f, sid), ERR_OK);
+	assert_int_equal(auth_login_finish(f->a, NULL, first, &s, &u, sid),
+	                 ERR_PENDING);
+	/* It waits AUTH_PENDING_TTL seconds at most. */
+	s.code = NULL;
+	assert_int_equal(auth_login(f->a, NULL, "f@x.org", PW, &s, &u, sid),
+	                 ERR_CODE);
+	memcpy(first, s.pending, sizeof(first));
+	f->now += AUTH_PENDING_TTL + 1;
+	oathtool_code(setup.secret, f->now, code);
+	s.code = code;
+	assert_int_equal(auth_login_finish(f->a, NULL, first, &s, &u, sid),
+	                 ERR_PENDING);
+	/* Without a form token (a script), none is made. */
+	s.form_token = NULL;
+	s.code = NULL;
+	assert_int_equal(auth_login(f->a, NULL, "f@x.org", PW, &s, &u, sid),
+	                 ERR_CODE);
+	assert_string_equal(s.pending, "");
+}
+
+/* The factor guards the account's other doors; a reset by token leaves
+ * it on; turning it off needs a code; the gate's mfa. */
+static void
+test_auth_factor_doors(void **state)
+{
+	struct fx *f = *state;
+	char sid[AUTH_TOKEN_LEN + 1], old[AUTH_TOKEN_LEN + 1], code[16];
+	char token[AUTH_TOKEN_LEN + 1];
+	struct auth_totp_setup setup;
+	struct auth_recovery_codes rc, rc2;
+	struct auth_second s = {0};
+	struct auth_rule mfa;
+	struct auth_gate_user gu;
+	struct auth_user u;
+
+	f->cfg.reset_ends_sessions = false;
+	remake(f);
+	reg(f, "f@x.org", PW);
+	login(f, "f@x.org", PW, old);
+	login(f, "f@x.org", PW, sid);
+	assert_int_equal(auth_rule_parse("user mfa", &mfa), ERR_OK);
+	assert_true(mfa.second_factor);
+	assert_int_equal(auth_gate(f->a, NULL, sid, &mfa, &gu), ERR_FORBIDDEN);
+	factor_on(f, sid, &setup, &rc);
+	/* The confirming session has shown the factor; one that began
+	 * before has not. */
+	assert_int_equal(auth_gate(f->a, NULL, sid, &mfa, &gu), ERR_OK);
+	assert_int_equal(auth_gate(f->a, NULL, old, &mfa, &gu), ERR_FORBIDDEN);
+
+	assert_int_equal(
+	    auth_password_change(f->a, NULL, sid, PW, NULL, "new horse 1", &u),
+	    ERR_CODE);
+	assert_int_equal(auth_account_delete(f->a, NULL, sid, PW, &s, &u),
+	                 ERR_CODE);
+	f->now += 30;
+	oathtool_code(setup.secret, f->now, code);
+	s.code = code;
+	assert_int_equal(
+	    auth_password_change(f->a, NULL, sid, PW, &s, "new horse 1", &u),
+	    ERR_OK);
+	/* A reset by token does not turn it off. */
+	assert_int_equal(auth_reset_request(f->a, NULL, "f@x.org", &u, token),
+	                 ERR_OK);
+	assert_int_equal(
+	    auth_reset_update(f->a, NULL, "f@x.org", token, PW, &u), ERR_OK);
+	assert_int_equal(login_with(f, PW, NULL, NULL, old), ERR_CODE);
+	/* New recovery codes void the old ones. */
+	f->now += 30;
+	oathtool_code(setup.secret, f->now, code);
+	assert_int_equal(auth_recovery_renew(f->a, NULL, sid, PW, &s, &rc2),
+	                 ERR_OK);
+	assert_int_equal(login_with(f, PW, NULL, rc.code[0], old), ERR_CODE);
+	/* Off with the password and a recovery code. */
+	s.code = NULL;
+	assert_int_equal(auth_totp_disable(f->a, NULL, sid, PW, &s, &u),
+	                 ERR_CODE);
+	s.recovery_code = rc2.code[0];
+	assert_int_equal(auth_totp_disable(f->a, NULL, sid, "wrong pw", &s, &u),
+	                 ERR_WRONG_PW);
+	assert_int_equal(auth_totp_disable(f->a, NULL, sid, PW, &s, &u),
+	                 ERR_OK);
+	assert_int_equal(auth_totp_disable(f->a, NULL, sid, PW, &s, &u),
+	                 ERR_FACTOR_OFF);
+	assert_int_equal(login_with(f, PW, NULL, NULL, old), ERR_OK);
+	/* The operator's reset. */
+	assert_int_equal(auth_totp_reset(f->a, "f@x.org"), ERR_FACTOR_OFF);
+	f->now += 30;
+	factor_on(f, sid, &setup, &rc);
+	assert_int_equal(auth_totp_reset(f->a, "f@x.org"), ERR_OK);
+	assert_int_equal(login_with(f, PW, NULL, NULL, old), ERR_OK);
+	assert_int_equal(auth_totp_reset(f->a, "nobody@x.org"), ERR_NOT_FOUND);
+}
+
 /* ---- reset token delivery ---- */
 
 static void
@@ -2727,6 +2996,10 @@ main(void)
 	    T(test_auth_gate),
 	    T(test_auth_totp_codes),
 	    T(test_auth_recovery_codes),
+	    T(test_auth_factor_login),
+	    T(test_auth_factor_lockout),
+	    T(test_auth_factor_pending),
+	    T(test_auth_factor_doors),
 	    T(test_auth_throttle_address),
 	    T(test_auth_throttle_off),
 	    T(test_auth_throttle_reset_requests),
