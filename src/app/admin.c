@@ -234,7 +234,8 @@ app_admin(struct app *app, int argc, char **argv, FILE *out, FILE *err)
 			        n == 1 ? "" : "s");
 		fputc('\n', out);
 	} else if (strcmp(cmd, "totp-reset") == 0) {
-		if ((e = auth_totp_reset(app->auth, argv[1])) == ERR_FACTOR_OFF) {
+		if ((e = auth_totp_reset(app->auth, argv[1])) ==
+		    ERR_FACTOR_OFF) {
 			fprintf(err, "auth.cgi: %s: %s has no second factor\n",
 			        cmd, argv[1]);
 			return 1;
