@@ -284,6 +284,7 @@ bench:
 	@$(SUBMAKE) all $(STATIC)/auth.cgi \
 		$(B)/bench/bare.cgi $(B)/bench/bare-musl.cgi $(B)/bench/bare-fcgi
 	@scripts/bench.sh
+	@scripts/bench-reset.sh
 	@scripts/bench-gate.sh
 
 fuzz:
