@@ -10,10 +10,11 @@
 #include "internal.h"
 
 /* What the account page shows, kept until the answer is made. */
-struct view {
+struct app_view {
 	struct auth_account acct;
 	struct app_page_session rows[AUTH_SESSIONS_MAX];
 	char times[AUTH_SESSIONS_MAX][2][32];
+	char codes_left[24];
 };
 
 /* How times are written: for people, or ISO 8601 for JSON. */
@@ -38,13 +39,19 @@ when(int64_t t, int how, char *buf, size_t size)
 
 /* The account page's values, from v->acct. */
 static void
-view_args(struct call *c, struct view *v)
+view_args(struct call *c, struct app_view *v)
 {
 	const struct auth_account *a = &v->acct;
 	size_t i;
 
 	c->args.email = a->user.email;
 	c->args.pending = a->pending_email[0] != '\0' ? a->pending_email : NULL;
+	if (a->second_factor) {
+		c->args.factor = "on";
+		snprintf(v->codes_left, sizeof(v->codes_left), "%lld",
+		         (long long)a->recovery_left);
+		c->args.codes_left = v->codes_left;
+	}
 	for (i = 0; i < a->nsessions; i++) {
 		const struct auth_session_info *si = &a->sessions[i];
 		struct app_page_session *r = &v->rows[i];
@@ -63,29 +70,15 @@ view_args(struct call *c, struct view *v)
 	c->args.nsessions = a->nsessions;
 }
 
-/* A signed-in handler's state: the session cookie and, for a browser,
- * the account page's values. */
-struct signed_in {
-	char *sid;
-	struct view *view;
-	struct auth_user user;
-};
-
-static void
-signed_in_clear(struct signed_in *s)
+void
+app_signed_in_clear(struct app_signed_in *s)
 {
 	free(s->sid);
 	free(s->view);
 }
 
-/*
- * The start of each handler that needs a session: the caller's account
- * (ERR_NO_SESSION and faults answered, false then). For a browser the
- * account page is loaded first, so that any error afterwards shows it
- * again with its message and the contract's status.
- */
-static bool
-signed_in(struct call *c, struct signed_in *s)
+bool
+app_signed_in(struct call *c, struct app_signed_in *s)
 {
 	enum err e;
 
@@ -105,28 +98,26 @@ signed_in(struct call *c, struct signed_in *s)
 	if (e == ERR_OK)
 		return true;
 	app_answer_error(c, e);
-	signed_in_clear(s);
+	app_signed_in_clear(s);
 	return false;
 }
 
-/* signed_in(), then the account's password from the field "password"
- * (400 when it is missing): false when answered. */
-static bool
-signed_in_password(struct call *c, struct signed_in *s, const char **password)
+bool
+app_signed_in_password(struct call *c, struct app_signed_in *s,
+                       const char **password)
 {
 	static const char *const names[] = {"password"};
 
-	if (!signed_in(c, s))
+	if (!app_signed_in(c, s))
 		return false;
 	if (app_fields(c, names, password, 1))
 		return true;
-	signed_in_clear(s);
+	app_signed_in_clear(s);
 	return false;
 }
 
-/* {"message": msg}, or to a browser 303 to path. */
-static void
-done(struct call *c, const char *path, const char *msg)
+void
+app_done(struct call *c, const char *path, const char *msg)
 {
 	if (c->html)
 		app_answer_see_other(c, path);
@@ -155,13 +146,16 @@ app_h_account_page(struct call *c)
 	    {"email_sent", "A link is on its way to your new address: your"
 	                   " email changes when it is followed."},
 	    {"session_ended", "The session has ended."},
+	    {"factor_off", "Your second factor is off."},
+	    {"recovery_used",
+	     "You logged in with a recovery code, which is now spent."},
 	};
 	struct http_fields q = {0};
-	struct signed_in s;
+	struct app_signed_in s;
 	const char *n;
 	size_t i;
 
-	if (!signed_in(c, &s))
+	if (!app_signed_in(c, &s))
 		return;
 	/* Only known notices, in our own words. */
 	n = app_query_get(c, &q, "notice");
@@ -170,7 +164,15 @@ app_h_account_page(struct call *c)
 			c->args.notice = notices[i][1];
 	app_answer_page(c, 200, APP_PAGE_ACCOUNT);
 	http_fields_clear(&q);
-	signed_in_clear(&s);
+	app_signed_in_clear(&s);
+}
+
+void
+app_second(const struct call *c, struct auth_second *second)
+{
+	memset(second, 0, sizeof(*second));
+	second->code = http_request_field(c->req, "code");
+	second->recovery_code = http_request_field(c->req, "recovery_code");
 }
 
 /* A field that authorisation comes before: "" when absent, so that the
@@ -187,15 +189,18 @@ later_field(const struct call *c, const char *name)
 void
 app_h_password(struct call *c)
 {
+	struct auth_second second;
 	const char *pw, *np;
-	struct signed_in s;
+	struct app_signed_in s;
 	struct auth_user u;
 	enum err e;
 
-	if (!signed_in_password(c, &s, &pw))
+	if (!app_signed_in_password(c, &s, &pw))
 		return;
+	app_second(c, &second);
 	np = later_field(c, "new_password");
-	e = auth_password_change(c->app->auth, &c->who, s.sid, pw, np, &u);
+	e = auth_password_change(c->app->auth, &c->who, s.sid, pw, &second, np,
+	                         &u);
 	if (e == ERR_PASSWORD && *np == '\0')
 		app_answer_message(c, 400, "new_password is required");
 	else if (e == ERR_PASSWORD)
@@ -206,7 +211,7 @@ app_h_password(struct call *c)
 		app_answer_see_other(c, "/account?notice=password");
 	else
 		app_answer_email(c, u.email, "message", "password changed");
-	signed_in_clear(&s);
+	app_signed_in_clear(&s);
 }
 
 /* The account's sessions as JSON. */
@@ -274,35 +279,37 @@ app_h_sessions(struct call *c)
 void
 app_h_session_end(struct call *c)
 {
-	struct signed_in s;
+	struct app_signed_in s;
 	bool current = false;
 	enum err e;
 
-	if (!signed_in(c, &s))
+	if (!app_signed_in(c, &s))
 		return;
 	e = auth_session_end(c->app->auth, &c->who, s.sid, c->param, &current);
 	if (e != ERR_OK)
 		app_answer_error(c, e);
 	else if (!current)
-		done(c, "/account?notice=session_ended", "session ended");
+		app_done(c, "/account?notice=session_ended", "session ended");
 	else if (cookie_cleared(c))
-		done(c, "/login?notice=logged_out", "session ended");
-	signed_in_clear(&s);
+		app_done(c, "/login?notice=logged_out", "session ended");
+	app_signed_in_clear(&s);
 }
 
 void
 app_h_email(struct call *c)
 {
+	struct auth_second second;
 	const char *pw, *ne;
-	struct signed_in s;
+	struct app_signed_in s;
 	struct auth_user u;
 	bool pending = false;
 	enum err e;
 
-	if (!signed_in_password(c, &s, &pw))
+	if (!app_signed_in_password(c, &s, &pw))
 		return;
+	app_second(c, &second);
 	ne = later_field(c, "new_email");
-	e = auth_email_change(c->app->auth, &c->who, s.sid, pw, ne, &u,
+	e = auth_email_change(c->app->auth, &c->who, s.sid, pw, &second, ne, &u,
 	                      &pending);
 	if (e == ERR_EMAIL && *ne == '\0')
 		app_answer_message(c, 400, "new_email is required");
@@ -317,20 +324,22 @@ app_h_email(struct call *c)
 		                     ? "a link to confirm the new address is"
 		                       " on its way to it"
 		                     : "email changed");
-	signed_in_clear(&s);
+	app_signed_in_clear(&s);
 }
 
 void
 app_h_account_delete(struct call *c)
 {
+	struct auth_second second;
 	const char *pw;
-	struct signed_in s;
+	struct app_signed_in s;
 	struct auth_user u;
 	enum err e;
 
-	if (!signed_in_password(c, &s, &pw))
+	if (!app_signed_in_password(c, &s, &pw))
 		return;
-	e = auth_account_delete(c->app->auth, &c->who, s.sid, pw, &u);
+	app_second(c, &second);
+	e = auth_account_delete(c->app->auth, &c->who, s.sid, pw, &second, &u);
 	if (e != ERR_OK)
 		app_answer_error(c, e);
 	else if (!cookie_cleared(c))
@@ -339,7 +348,7 @@ app_h_account_delete(struct call *c)
 		app_answer_see_other(c, "/login?notice=deleted");
 	else
 		app_answer_email(c, u.email, "message", "account deleted");
-	signed_in_clear(&s);
+	app_signed_in_clear(&s);
 }
 
 /* ---- email links ---- */

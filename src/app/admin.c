@@ -27,8 +27,12 @@ const char app_usage[] =
     "  disable EMAIL         refuse an account's log-ins and end its\n"
     "                        sessions\n"
     "  enable EMAIL          let a disabled account log in again\n"
+    "  totp-reset EMAIL      turn off an account's second factor (for\n"
+    "                        one who lost the device and the recovery\n"
+    "                        codes)\n"
     "  purge                 remove expired sessions, reset tokens, email\n"
-    "                        links and lockouts, and client addresses\n"
+    "                        links, pending log-ins and lockouts, and\n"
+    "                        client addresses\n"
     "                        kept longer than AUTHCGI_CLIENT_MEMORY (safe\n"
     "                        to run from cron)\n"
     "  import-original FILE  import the accounts of the original\n"
@@ -160,7 +164,8 @@ app_admin(struct app *app, int argc, char **argv, FILE *out, FILE *err)
 	    {"init", 0},         {"users", 0},  {"delete-user", 1},
 	    {"end-sessions", 1}, {"purge", 0},  {"import-original", 1},
 	    {"sessions", 1},     {"unlock", 1}, {"disable", 1},
-	    {"enable", 1},       {"group", 3},  {"copy-db", 2},
+	    {"enable", 1},       {"group", 3},  {"totp-reset", 1},
+	    {"copy-db", 2},
 	};
 	struct auth_copied cp;
 	struct auth_purged p;
@@ -214,10 +219,10 @@ app_admin(struct app *app, int argc, char **argv, FILE *out, FILE *err)
 		fprintf(out,
 		        "purged %lld sessions, %lld reset tokens, %lld lockout"
 		        " counters, %lld email links, %lld remembered"
-		        " addresses\n",
+		        " addresses, %lld pending log-ins\n",
 		        (long long)p.sessions, (long long)p.reset_tokens,
 		        (long long)p.throttles, (long long)p.links,
-		        (long long)p.clients);
+		        (long long)p.clients, (long long)p.pending);
 	} else if (strcmp(cmd, "sessions") == 0) {
 		if ((e = print_sessions(app, argv[1], out)) != ERR_OK)
 			return failed(err, cmd, argv[1], e);
@@ -235,6 +240,16 @@ app_admin(struct app *app, int argc, char **argv, FILE *out, FILE *err)
 			fprintf(out, ", ended %lld session%s", (long long)n,
 			        n == 1 ? "" : "s");
 		fputc('\n', out);
+	} else if (strcmp(cmd, "totp-reset") == 0) {
+		if ((e = auth_totp_reset(app->auth, argv[1])) ==
+		    ERR_FACTOR_OFF) {
+			fprintf(err, "auth.cgi: %s: %s has no second factor\n",
+			        cmd, argv[1]);
+			return 1;
+		}
+		if (e != ERR_OK)
+			return failed(err, cmd, argv[1], e);
+		fprintf(out, "second factor of %s is off\n", argv[1]);
 	} else if (strcmp(cmd, "group") == 0) {
 		return group(app, argv, out, err);
 	} else if (strcmp(cmd, "copy-db") == 0) {

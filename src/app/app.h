@@ -68,9 +68,9 @@ enum err app_init_db(struct app *app);
 /*
  * Run one administration command, argv[0] being its name ("init",
  * "users", "delete-user", "end-sessions", "sessions", "unlock",
- * "disable", "enable", "group", "purge", "import-original", "copy-db",
- * "--help"): results on out, errors on err. Returns the process exit
- * status: 0 done, 1 failed, 2 usage error.
+ * "disable", "enable", "group", "totp-reset", "purge", "import-original",
+ * "copy-db", "--help"): results on out, errors on err. Returns the process
+ * exit status: 0 done, 1 failed, 2 usage error.
  */
 int app_admin(struct app *app, int argc, char **argv, FILE *out, FILE *err);
 

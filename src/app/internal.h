@@ -5,6 +5,8 @@
  *   routes.c   the route table and the contract's handlers
  *   account.c  the handlers of account self-service: the account page,
  *              password, email, sessions, deletion, email links
+ *   factor.c   the handlers of the second factor: setting it up, turning
+ *              it off, new recovery codes
  *   answer.c   answers: the one table of error kinds and their HTTP
  *              answers, JSON, pages and redirects
  *   safety.c   request safety: the Origin check, the form token, the
@@ -43,6 +45,10 @@ enum app_page {
 	                        sessions, deletion */
 	APP_PAGE_VERIFY_ASK, /* ask for a new email link */
 	APP_PAGE_VERIFY_SET, /* follow an email link */
+	APP_PAGE_LOGIN_CODE, /* a log-in's second step: the one-time code */
+	APP_PAGE_TOTP_SETUP, /* a new second factor: its QR code, its
+	                        secret, and the confirming code */
+	APP_PAGE_TOTP_CODES, /* recovery codes, shown once */
 	APP_PAGE__MAX
 };
 
@@ -68,6 +74,13 @@ struct app_page_args {
 	const char *form_token; /* anti-forgery token for every form */
 	const char *next;       /* LOGIN: where to go after log-in */
 	const char *pending;    /* ACCOUNT: an address waiting for its link */
+	const char *factor;     /* ACCOUNT: set when the second factor is on */
+	const char *codes_left; /* ACCOUNT: recovery codes left */
+	const char *pending_login; /* LOGIN_CODE: the pending log-in */
+	const char *secret;        /* TOTP_SETUP: the new secret, base32 */
+	const char *uri;           /* TOTP_SETUP: its otpauth:// URI */
+	const char *codes;         /* TOTP_CODES: the recovery codes, one
+	                              per line */
 	const struct app_page_session *sessions; /* ACCOUNT: the list ... */
 	size_t nsessions;                        /* ... of this many */
 };
@@ -79,6 +92,7 @@ struct call {
 	struct http_response *resp;
 	struct auth_call who; /* the client, for throttling and audit */
 	bool html;            /* the client prefers pages (a browser) */
+	bool decoded;         /* the body's fields are decoded, once */
 	const char *param;    /* the path's parameter (":id" of a route) */
 	enum app_page page;   /* in html mode, the page an error re-renders */
 	struct app_page_args args;           /* and what it shows */
@@ -128,6 +142,45 @@ void app_h_account_delete(struct call *c); /* DELETE /account */
 void app_h_verify_page(struct call *c);    /* GET /verify_email */
 void app_h_verify_request(struct call *c); /* POST /verify_email */
 void app_h_verify(struct call *c);         /* PUT /verify_email */
+
+/* A signed-in handler's state: the session cookie and, for a browser,
+ * the account page's values. */
+struct app_view;
+struct app_signed_in {
+	char *sid;
+	struct app_view *view;
+	struct auth_user user;
+};
+
+/*
+ * The start of each handler that needs a session: the caller's account
+ * (ERR_NO_SESSION and faults answered, false then). For a browser the
+ * account page is loaded first, so that any error afterwards shows it
+ * again with its message and the contract's status.
+ */
+bool app_signed_in(struct call *c, struct app_signed_in *s);
+
+/* app_signed_in(), then the account's password from the field "password"
+ * (400 when it is missing): false when answered. */
+bool app_signed_in_password(struct call *c, struct app_signed_in *s,
+                            const char **password);
+
+void app_signed_in_clear(struct app_signed_in *s);
+
+/* The second factor a request shows: its fields "code" and
+ * "recovery_code". */
+void app_second(const struct call *c, struct auth_second *second);
+
+/* {"message": msg}, or to a browser 303 to path. */
+void app_done(struct call *c, const char *path, const char *msg);
+
+/* ---- factor.c: the handlers of the second factor ---- */
+
+void app_h_totp(struct call *c);           /* GET /totp */
+void app_h_totp_begin(struct call *c);     /* POST /totp */
+void app_h_totp_confirm(struct call *c);   /* PUT /totp */
+void app_h_totp_disable(struct call *c);   /* DELETE /totp */
+void app_h_recovery_renew(struct call *c); /* POST /totp/recovery */
 
 /* ---- answer.c: every answer goes through these; on a failure to build
  * one, resp->status is left 500 (main.c then writes a bare status) ---- */

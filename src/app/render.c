@@ -51,6 +51,9 @@ static const struct {
     [APP_PAGE_ACCOUNT] = {"account", "Your account"},
     [APP_PAGE_VERIFY_ASK] = {"verify_ask", "Verify your email"},
     [APP_PAGE_VERIFY_SET] = {"verify_set", "Verify your email"},
+    [APP_PAGE_LOGIN_CODE] = {"login_code", "Your one-time code"},
+    [APP_PAGE_TOTP_SETUP] = {"totp_setup", "Set up a second factor"},
+    [APP_PAGE_TOTP_CODES] = {"totp_codes", "Your recovery codes"},
 };
 
 /* The list a page may repeat a section for: {{#sessions}} ...
@@ -187,6 +190,12 @@ lookup(const struct scope *sc, const char *name, size_t len, bool *found)
 	    {"form_token", offsetof(struct app_page_args, form_token)},
 	    {"next", offsetof(struct app_page_args, next)},
 	    {"pending", offsetof(struct app_page_args, pending)},
+	    {"factor", offsetof(struct app_page_args, factor)},
+	    {"codes_left", offsetof(struct app_page_args, codes_left)},
+	    {"pending_login", offsetof(struct app_page_args, pending_login)},
+	    {"secret", offsetof(struct app_page_args, secret)},
+	    {"uri", offsetof(struct app_page_args, uri)},
+	    {"codes", offsetof(struct app_page_args, codes)},
 	};
 	static const struct {
 		const char *name;

@@ -56,12 +56,31 @@ h_register(struct call *c)
 		app_answer_email(c, u.email, "message", "user created");
 }
 
+/* A browser's log-in that waits for its code: the page that asks for
+ * it, bound to the pending log-in; 200 when no code was sent yet, 401
+ * with the error after a wrong one. */
+static void
+answer_code_page(struct call *c, const struct auth_second *second)
+{
+	c->args.pending_login = second->pending;
+	c->page = APP_PAGE_LOGIN_CODE;
+	if ((second->code != NULL && *second->code != '\0') ||
+	    (second->recovery_code != NULL && *second->recovery_code != '\0'))
+		app_answer_error(c, ERR_CODE);
+	else {
+		c->args.notice = "Your password is right. Now the code that"
+		                 " your authenticator app shows.";
+		app_answer_page(c, 200, APP_PAGE_LOGIN_CODE);
+	}
+}
+
 static void
 h_login(struct call *c)
 {
 	static const char *const names[] = {"email", "password"};
 	char sid[AUTH_TOKEN_LEN + 1];
-	const char *v[2], *next;
+	struct auth_second second;
+	const char *v[2], *next, *pending = NULL;
 	struct auth_user u;
 	enum err e;
 
@@ -69,9 +88,32 @@ h_login(struct call *c)
 	/* A form shown again keeps where to go after log-in. */
 	if (c->html && app_next_ok(c, http_request_field(c->req, "next")))
 		c->args.next = http_request_field(c->req, "next");
-	if (!app_fields(c, names, v, 2))
+	app_second(c, &second);
+	if (c->html) {
+		/* A right password that waits for its code makes a pending
+		 * log-in bound to this browser's form token: the page that
+		 * asks for the code sends it back instead of the password. */
+		if ((e = app_form_token(c)) != ERR_OK) {
+			app_answer_error(c, e);
+			return;
+		}
+		second.form_token = c->form_token;
+		pending = http_request_field(c->req, "pending");
+	}
+	if (pending != NULL) {
+		e = auth_login_finish(c->app->auth, &c->who, pending, &second,
+		                      &u, sid);
+	} else {
+		if (!app_fields(c, names, v, 2))
+			return;
+		e = auth_login(c->app->auth, &c->who, v[0], v[1], &second, &u,
+		               sid);
+	}
+	if (e == ERR_CODE && second.pending[0] != '\0') {
+		answer_code_page(c, &second);
+		explicit_bzero(second.pending, sizeof(second.pending));
 		return;
-	e = auth_login(c->app->auth, &c->who, v[0], v[1], &u, sid);
+	}
 	if (e != ERR_OK) {
 		app_answer_error(c, e);
 		return;
@@ -81,6 +123,8 @@ h_login(struct call *c)
 		app_answer_error(c, e);
 	else if (c->html && app_next_ok(c, next))
 		app_answer_location(c, 303, next);
+	else if (c->html && second.recovery_used)
+		app_answer_see_other(c, "/account?notice=recovery_used");
 	else if (c->html)
 		app_answer_see_other(c, "/profile");
 	else
@@ -310,6 +354,11 @@ static const struct route routes[] = {
     {"/verify_email", HTTP_GET, app_h_verify_page, true},
     {"/verify_email", HTTP_POST, app_h_verify_request, false},
     {"/verify_email", HTTP_PUT, app_h_verify, false},
+    {"/totp", HTTP_GET, app_h_totp, false},
+    {"/totp", HTTP_POST, app_h_totp_begin, false},
+    {"/totp", HTTP_PUT, app_h_totp_confirm, false},
+    {"/totp", HTTP_DELETE, app_h_totp_disable, false},
+    {"/totp/recovery", HTTP_POST, app_h_recovery_renew, false},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -1,4 +1,4 @@
-/* account.c: registration, login, sessions and logout. */
+/* account.c: registration, live sessions and logout. */
 #include <string.h>
 
 #include <sodium.h>
@@ -118,18 +118,6 @@ auth_register(struct auth *a, struct auth_call *call, const char *email,
 	return ERR_OK;
 }
 
-/* Record a failed login against the account and the address. */
-static enum err
-login_failed(struct auth *a, struct auth_call *call,
-             const struct auth_attempt *at, int64_t account)
-{
-	enum err e;
-
-	log_audit("login_failure", account, auth_client(call));
-	e = auth_throttle_failed(a, call, at, account, true);
-	return e != ERR_OK ? e : ERR_CREDENTIALS;
-}
-
 enum err
 auth_hash_unchanged(struct store *st, const struct store_user *su)
 {
@@ -145,161 +133,6 @@ auth_hash_unchanged(struct store *st, const struct store_user *su)
 	if (strlen(now.hash) != n || sodium_memcmp(now.hash, su->hash, n) != 0)
 		e = ERR_CREDENTIALS;
 	explicit_bzero(now.hash, sizeof(now.hash));
-	return e;
-}
-
-/* Start the session of a checked login: one transaction that also
- * upgrades an outdated hash and gives the attempt's place back. */
-static enum err
-login_commit(struct auth *a, struct auth_call *call, struct store *st,
-             const struct store_user *su, const struct auth_attempt *at,
-             const char *new_hash, const unsigned char digest[STORE_DIGEST_LEN],
-             bool *new_client)
-{
-	char pub[AUTH_PUBLIC_ID_LEN + 1], client[AUTH_CLIENT_MAX + 1];
-	char agent[AUTH_AGENT_MAX + 1];
-	int64_t now = auth_now(a);
-	enum err e;
-
-	auth_public_id_new(a, pub);
-	auth_clean_text(client, sizeof(client), auth_client(call));
-	auth_clean_text(agent, sizeof(agent),
-	                call != NULL ? call->user_agent : NULL);
-	if ((e = store_begin(st)) != ERR_OK)
-		return e;
-	/* The password was checked against su->hash without the lock: a
-	 * password change that committed meanwhile ended every session and
-	 * must not be undone by this one (nor its hash by an upgrade). */
-	if ((e = auth_hash_unchanged(st, su)) != ERR_OK ||
-	    (e = store_session_insert(
-	         st, digest, su->id, now, pub, *client != '\0' ? client : NULL,
-	         *agent != '\0' ? agent : NULL, false)) != ERR_OK ||
-	    (e = auth_client_remember(a, st, su->id, call, new_client)) !=
-	        ERR_OK ||
-	    (e = store_user_set_login(st, su->id, now)) != ERR_OK ||
-	    (new_hash != NULL &&
-	     (e = store_user_set_hash(st, su->id, new_hash)) != ERR_OK) ||
-	    (e = auth_throttle_release(a, call, at, false)) != ERR_OK ||
-	    (e = store_commit(st)) != ERR_OK)
-		store_rollback(st);
-	return e;
-}
-
-/*
- * Log-in. Whatever the email and the password (any length, any bytes a
- * field may hold), a known and an unknown email get the same answer after
- * the same work and the same count: an unknown email, and a password
- * longer than the configured maximum (which no account can have), cost
- * one hash against a fresh setting of the configured method and count as
- * one failure.
- */
-enum err
-auth_login(struct auth *a, struct auth_call *call, const char *email,
-           const char *password, struct auth_user *user,
-           char sid[AUTH_TOKEN_LEN + 1])
-{
-	unsigned char digest[STORE_DIGEST_LEN];
-	char token[AUTH_TOKEN_LEN + 1] = "";
-	char hash[STORE_HASH_MAX + 1] = "";
-	struct auth_attempt at;
-	struct store_user su;
-	struct store *st;
-	bool known, taken = false, match = false, upgrade = false;
-	bool new_client = false;
-	enum err e;
-
-	if (strlen(email) > AUTH_EMAIL_MAX)
-		email = ""; /* counted, and never found, as one key */
-	if ((e = auth_store(a, &st)) != ERR_OK)
-		return e;
-	/* Read first: a fault here answers 503 before anything is
-	 * written. */
-	e = store_user_by_email(st, email, &su);
-	if (e != ERR_OK && e != ERR_NOT_FOUND)
-		return e;
-	known = e == ERR_OK;
-	/* Counted before the hash: attempts past the limit cost nothing. */
-	if ((e = auth_throttle_take(a, call, AUTH_COUNT_LOGIN, email, true,
-	                            &at)) != ERR_OK) {
-		if (e == ERR_THROTTLED)
-			log_audit("login_refused_locked", 0, auth_client(call));
-		goto done;
-	}
-	taken = true;
-	if (!known || strlen(password) > auth_password_max(a)) {
-		/* The same hashing work as for a wrong password. */
-		if ((e = auth_verify_dummy(a, password)) == ERR_OK)
-			e = login_failed(a, call, &at, known ? su.id : 0);
-		goto out;
-	}
-	if ((e = auth_verify_password(password, su.hash, &match)) != ERR_OK)
-		goto out;
-	/* bcrypt reads 72 bytes: a longer password would match on its
-	 * first 72 alone. No such password was ever accepted as such. */
-	if (strncmp(su.hash, "$2", 2) == 0 && strlen(password) > 72)
-		match = false;
-	if (!match) {
-		e = login_failed(a, call, &at, su.id);
-		goto out;
-	}
-	/* A disabled account answers like a wrong password, after the same
-	 * work, and counts alike. */
-	if (su.disabled) {
-		log_audit("login_refused_disabled", su.id, auth_client(call));
-		e = auth_throttle_failed(a, call, &at, su.id, true);
-		if (e == ERR_OK)
-			e = ERR_CREDENTIALS;
-		goto out;
-	}
-	/* The right password of an account that waits for its email link:
-	 * told only now, to whoever has the password; not a failure. */
-	if (su.unverified) {
-		log_audit("login_refused_unverified", su.id, auth_client(call));
-		e = auth_throttle_release(a, call, &at, true);
-		if (e == ERR_OK)
-			e = ERR_UNVERIFIED;
-		goto out;
-	}
-	/* The password is right: a hash made by another method or cost
-	 * (bcrypt from the original service, say) is replaced now, while
-	 * the plain password is at hand. */
-	upgrade = auth_hash_outdated(a, su.hash);
-	if (upgrade && (e = auth_hash_password(a, password, hash)) != ERR_OK)
-		goto out;
-	auth_token_new(a, token);
-	auth_token_digest(token, digest);
-	e = login_commit(a, call, st, &su, &at, upgrade ? hash : NULL, digest,
-	                 &new_client);
-	if (e == ERR_CREDENTIALS) {
-		/* Its password changed while it was checked: a failure,
-		 * counted as one. */
-		e = login_failed(a, call, &at, su.id);
-		goto out;
-	}
-	if (e != ERR_OK)
-		goto out;
-	log_audit("login", su.id, auth_client(call));
-	if (upgrade)
-		log_audit("password_rehash", su.id, auth_client(call));
-	if (new_client) {
-		char client[AUTH_CLIENT_MAX + 1];
-
-		auth_clean_text(client, sizeof(client), auth_client(call));
-		log_audit("login_new_client", su.id, auth_client(call));
-		auth_notice(a, AUTH_MAIL_NEW_CLIENT, su.email, client);
-	}
-	auth_user_of(&su, user);
-	memcpy(sid, token, sizeof(token));
-out:
-	/* A fault after the attempt was counted: the request changes
-	 * nothing, its count included. */
-	if (taken && err_is_fault(e))
-		auth_throttle_release(a, call, &at, true);
-done:
-	if (known)
-		explicit_bzero(su.hash, sizeof(su.hash));
-	explicit_bzero(token, sizeof(token));
-	explicit_bzero(hash, sizeof(hash));
 	return e;
 }
 

@@ -166,6 +166,7 @@ auth_purge(struct auth *a, struct auth_purged *out)
 	out->links = p.links;
 	out->throttles = p.throttles;
 	out->clients = p.clients;
+	out->pending = p.pending;
 	return ERR_OK;
 }
 

@@ -165,6 +165,24 @@ enum err auth_register(struct auth *a, struct auth_call *call,
                        struct auth_user *out);
 
 /*
+ * What a request shows besides the password when the account has a
+ * second factor: a one-time code or a recovery code (NULL or "": none).
+ * Every function that takes one accepts NULL (nothing shown).
+ */
+struct auth_second {
+	const char *code;          /* in: a one-time code */
+	const char *recovery_code; /* in: or one of the recovery codes */
+	const char *form_token;    /* in, log-in only: a browser's form token;
+	                              when set, a right password that waits
+	                              for its code makes a pending log-in,
+	                              bound to it, so that the password is
+	                              not asked again; NULL: none is made */
+	char pending[AUTH_TOKEN_LEN + 1]; /* out, with ERR_CODE: the pending
+	                                     log-in's token, or "" */
+	bool recovery_used;               /* out: a recovery code was spent */
+};
+
+/*
  * Check email and password and start a new session. An unknown email, a
  * wrong password, a password longer than the configured maximum and a
  * disabled account all give ERR_CREDENTIALS after the same hashing work,
@@ -173,14 +191,40 @@ enum err auth_register(struct auth *a, struct auth_call *call,
  * link is ERR_UNVERIFIED (and no failure). The session keeps the caller's
  * address and user agent; a log-in from an address the account has not
  * used within client_memory is told to the account by mail.
+ * With an active second factor, the right password also needs a current
+ * code or an unused recovery code in second: without either it is
+ * ERR_CODE (not a failure), with a wrong one ERR_CODE and a failure
+ * toward the lockout; either way second->pending may name a pending
+ * log-in (see auth_login_finish()). A code works once.
  * A hash made with another method or cost than the configured ones is
  * replaced by a fresh one. On success *user is the account and sid holds the
  * new session id (a fresh UUID4, NUL-terminated), which only the client keeps:
  * the store keeps its SHA-256 digest.
  */
 enum err auth_login(struct auth *a, struct auth_call *call, const char *email,
-                    const char *password, struct auth_user *user,
-                    char sid[AUTH_TOKEN_LEN + 1]);
+                    const char *password, struct auth_second *second,
+                    struct auth_user *user, char sid[AUTH_TOKEN_LEN + 1]);
+
+/*
+ * The second step of a browser's log-in: pending names a pending log-in
+ * made by auth_login() for the form token second->form_token, at most
+ * AUTH_PENDING_TTL seconds ago; second holds its code (or recovery
+ * code). ERR_PENDING when there is no such pending log-in (unknown,
+ * spent, expired, or made for another form token, or the account's
+ * password changed since). Each attempt spends it: a wrong or missing
+ * code is ERR_CODE (a wrong one counted as at auth_login()), with a new
+ * pending log-in in second->pending that ends when the first would
+ * have. On success as auth_login().
+ */
+enum err auth_login_finish(struct auth *a, struct auth_call *call,
+                           const char *pending, struct auth_second *second,
+                           struct auth_user *user,
+                           char sid[AUTH_TOKEN_LEN + 1]);
+
+#define AUTH_PENDING_TTL 300 /* seconds a pending log-in waits */
+#define AUTH_SETUP_TTL                                                         \
+	900 /* seconds a new second factor waits for its                       \
+	       confirming code */
 
 /* The account of a live session; ERR_NO_SESSION when sid is NULL,
  * unknown or expired (idle or absolute lifetime). */
@@ -219,7 +263,10 @@ enum err auth_reset_update(struct auth *a, struct auth_call *call,
  * anything else (authorise, then validate): counted like a log-in
  * (ERR_THROTTLED before any hash when the account or the address is
  * locked), with the same hashing work for any password, a wrong one
- * being ERR_WRONG_PW and a failure toward the lockout. ---- */
+ * being ERR_WRONG_PW and a failure toward the lockout. Those that take
+ * a second too need, when the account has an active second factor, a
+ * current code or a recovery code there, checked as at auth_login()
+ * (ERR_CODE). ---- */
 
 /*
  * Change the password: password is the current one; then new_password
@@ -229,6 +276,7 @@ enum err auth_reset_update(struct auth *a, struct auth_call *call,
  */
 enum err auth_password_change(struct auth *a, struct auth_call *call,
                               const char *sid, const char *password,
+                              struct auth_second *second,
                               const char *new_password, struct auth_user *user);
 
 /* One session in its account's list. */
@@ -247,6 +295,8 @@ struct auth_account {
 	struct auth_user user;
 	char pending_email[AUTH_EMAIL_MAX + 1]; /* an address waiting for
 	                                           its link, or "" */
+	bool second_factor;                     /* its second factor is on */
+	int64_t recovery_left;                  /* unused recovery codes */
 	size_t nsessions;
 	struct auth_session_info sessions[AUTH_SESSIONS_MAX]; /* live ones,
 	                                           most recently seen first */
@@ -273,14 +323,71 @@ enum err auth_session_end(struct auth *a, struct auth_call *call,
  */
 enum err auth_email_change(struct auth *a, struct auth_call *call,
                            const char *sid, const char *password,
-                           const char *new_email, struct auth_user *user,
-                           bool *pending);
+                           struct auth_second *second, const char *new_email,
+                           struct auth_user *user, bool *pending);
 
 /* Delete the account with its sessions, tokens and links; it is told by
  * mail. *user is the account as it was. */
 enum err auth_account_delete(struct auth *a, struct auth_call *call,
                              const char *sid, const char *password,
+                             struct auth_second *second,
                              struct auth_user *user);
+
+/* ---- the second factor: time-based one-time codes (RFC 6238) ---- */
+
+#define AUTH_RECOVERY_CODES 10 /* recovery codes an account gets */
+#define AUTH_RECOVERY_LEN   14 /* "xxxx-xxxx-xxxx" */
+#define AUTH_TOTP_B32_LEN   32 /* a secret as base32 text */
+#define AUTH_TOTP_URI_MAX   1024
+
+/* A new secret, as an authenticator app takes it. */
+struct auth_totp_setup {
+	struct auth_user user;
+	char secret[AUTH_TOTP_B32_LEN + 1]; /* base32 */
+	char uri[AUTH_TOTP_URI_MAX];        /* otpauth://totp/... */
+};
+
+/* Recovery codes, shown once: the store keeps their digests only. */
+struct auth_recovery_codes {
+	struct auth_user user;
+	char code[AUTH_RECOVERY_CODES][AUTH_RECOVERY_LEN + 1];
+};
+
+/*
+ * Set up a second factor: after the password, a new secret of 160
+ * random bits, kept sealed and inactive for AUTH_SETUP_TTL seconds
+ * (replacing one that waited). ERR_FACTOR_ON when the account has an
+ * active one.
+ */
+enum err auth_totp_begin(struct auth *a, struct auth_call *call,
+                         const char *sid, const char *password,
+                         struct auth_totp_setup *out);
+
+/*
+ * Confirm the new secret with a current code of it: the factor is on,
+ * the caller's session counts as one that has shown it, and *out holds
+ * the account's AUTH_RECOVERY_CODES recovery codes. ERR_FACTOR_OFF when
+ * no secret waits (or it expired); a wrong code is ERR_CODE, a failure
+ * toward the lockout.
+ */
+enum err auth_totp_confirm(struct auth *a, struct auth_call *call,
+                           const char *sid, const char *code,
+                           struct auth_recovery_codes *out);
+
+/* Turn the second factor off, with the password and second (a code or a
+ * recovery code); ERR_FACTOR_OFF when it is not on. The account is told
+ * by mail. */
+enum err auth_totp_disable(struct auth *a, struct auth_call *call,
+                           const char *sid, const char *password,
+                           struct auth_second *second, struct auth_user *user);
+
+/* New recovery codes into *out, voiding the old ones, with the password
+ * and second; ERR_FACTOR_OFF when the factor is not on. The account is
+ * told by mail. */
+enum err auth_recovery_renew(struct auth *a, struct auth_call *call,
+                             const char *sid, const char *password,
+                             struct auth_second *second,
+                             struct auth_recovery_codes *out);
 
 /* ---- email links ---- */
 
@@ -324,9 +431,13 @@ bool auth_token_equal(const char *a, const char *b);
  *        / "group:" NAME          an account in that group
  *        / "email:" EMAIL         that account (ASCII letters without case)
  *        / "domain:" DOMAIN       any account whose email is @DOMAIN
+ *        / "mfa"                  and, whatever the other terms, only a
+ *                                 session that began with the account's
+ *                                 second factor
  */
 struct auth_rule {
-	size_t n; /* terms; 0: any signed-in account */
+	bool second_factor; /* "mfa" */
+	size_t n;           /* terms; 0: any signed-in account */
 	struct {
 		enum {
 			AUTH_TERM_USER,
@@ -353,7 +464,8 @@ struct auth_gate_user {
  * The gate's decision: may the holder of session sid see a location that
  * requires rule? ERR_OK (and *out) when it may; ERR_NO_SESSION without a
  * live session; ERR_FORBIDDEN when the session's account does not match
- * the rule (audited); faults as everywhere. No password hash; one read
+ * the rule, or the rule needs the second factor and the session did not
+ * begin with it (audited); faults as everywhere. No password hash; one read
  * of the store, and a write only when the session's last use is old
  * enough to record.
  */
@@ -405,6 +517,11 @@ enum err auth_account_of(struct auth *a, const char *email,
  * link requests) and forget its counted failures. */
 enum err auth_unlock(struct auth *a, const char *email);
 
+/* Turn off the second factor of the account of email (who lost both
+ * the device and the recovery codes), audited; the account is told by
+ * mail. ERR_FACTOR_OFF when it has none. */
+enum err auth_totp_reset(struct auth *a, const char *email);
+
 /* Disable (or enable) the account of email. A disabled account's
  * sessions, reset token and link end (*ended: how many sessions), and its
  * log-ins answer like a wrong password. */
@@ -418,9 +535,11 @@ struct auth_purged {
 	int64_t links;
 	int64_t throttles;
 	int64_t clients;
+	int64_t pending; /* pending log-ins and unconfirmed second factors */
 };
 
-/* Remove expired sessions, reset tokens and links, finished throttle
+/* Remove expired sessions, reset tokens, links, pending log-ins and
+ * unconfirmed second factors, finished throttle
  * counters and client addresses remembered longer than client_memory:
  * nothing that still has an effect. */
 enum err auth_purge(struct auth *a, struct auth_purged *out);

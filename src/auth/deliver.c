@@ -148,6 +148,7 @@ page_link(const char *base, enum auth_mail kind, const char *email,
 		break;
 	case AUTH_MAIL_PASSWORD:
 	case AUTH_MAIL_NEW_CLIENT:
+	case AUTH_MAIL_FACTOR:
 		w = snprintf(out, size, "%s/account", base);
 		if (w >= 0 && (size_t)w < size)
 			return;
@@ -291,6 +292,20 @@ compose(const struct auth *a, enum auth_mail kind, const char *to,
 		    "\n"
 		    "If it was not you, tell the service's operator.\n",
 		    to, to);
+		break;
+	case AUTH_MAIL_FACTOR:
+		n = snprintf(out, size,
+		             "To: %s\n"
+		             "Subject: Your second factor changed\n"
+		             "Content-Type: text/plain; charset=utf-8\n"
+		             "\n"
+		             "The second factor of the account %s %s.\n"
+		             "%s"
+		             "\n"
+		             "If it was not you, change your password, end the"
+		             " sessions you do not know and tell the service's"
+		             " operator.\n",
+		             to, to, detail, open);
 		break;
 	default:
 		break;

@@ -61,6 +61,35 @@ enum err auth_secret(struct auth *a, const unsigned char **key);
 enum err auth_keyed_digest(struct auth *a, const char *purpose,
                            const char *text, char out[AUTH_DIGEST_HEX + 1]);
 
+/* self.c: the account of the live session sid: the session in *s (may
+ * be NULL) and the account in *su; ERR_NO_SESSION when either is
+ * gone. */
+enum err auth_session_account(struct auth *a, const char *sid,
+                              struct store_session *s, struct store_user *su);
+
+/* self.c: is password the current password of su, counted like a
+ * log-in (see self.c)? ERR_WRONG_PW when it is not. With with_factor,
+ * an active second factor must be shown in second too (ERR_CODE). */
+enum err auth_check_current(struct auth *a, struct auth_call *call,
+                            const struct store_user *su, const char *password,
+                            struct auth_second *second, bool with_factor);
+
+/* factor.c: does second hold anything (a code or a recovery code)? */
+bool auth_second_given(const struct auth_second *second);
+
+/* factor.c: in the caller's transaction, does second satisfy the active
+ * factor f of account uid: a current code not used before (its time
+ * step is recorded), or an unused recovery code (spent now, and
+ * second->recovery_used set)? ERR_CODE when it does not. */
+enum err auth_factor_pass(struct auth *a, struct store *st, int64_t uid,
+                          const struct store_factor *f,
+                          struct auth_second *second);
+
+/* factor.c: the active factor of account uid into *f; *active false
+ * when it has none (or one still being set up). */
+enum err auth_factor_active(struct store *st, int64_t uid,
+                            struct store_factor *f, bool *active);
+
 /* account.c: the live session of sid (with email and groups, its
  * account's email and groups: buffers of STORE_EMAIL_MAX + 1 and
  * STORE_GROUPS_MAX + 1 bytes, or NULL). An expired one is deleted on the
@@ -72,9 +101,7 @@ enum err auth_session_live(struct auth *a, struct auth_call *call,
 
 /* totp.c: the second factor's secrets, codes and recovery codes. */
 #define AUTH_TOTP_KEY_LEN    20 /* bytes of a secret: 160 bits */
-#define AUTH_TOTP_B32_LEN    32 /* its base32 text */
 #define AUTH_TOTP_SEALED_LEN 60 /* a nonce, a tag and the secret */
-#define AUTH_RECOVERY_LEN    14 /* "xxxx-xxxx-xxxx" */
 
 /* A new random secret. */
 void auth_totp_secret_new(unsigned char secret[AUTH_TOTP_KEY_LEN]);
@@ -203,6 +230,9 @@ enum auth_mail {
 	AUTH_MAIL_VERIFY,        /* token: the verification link's */
 	AUTH_MAIL_NEW_CLIENT,    /* detail: the new client address */
 	AUTH_MAIL_DELETED,       /* the account was deleted */
+	AUTH_MAIL_FACTOR,        /* the second factor changed; detail:
+	                            how, after "The second factor of the
+	                            account ..." */
 	AUTH_MAIL__MAX
 };
 

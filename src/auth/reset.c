@@ -156,6 +156,7 @@ auth_reset_update(struct auth *a, struct auth_call *call, const char *email,
 	    (a->cfg.reset_ends_sessions &&
 	     (e = store_session_delete_user(st, su.id)) != ERR_OK) ||
 	    (e = store_reset_delete(st, su.id)) != ERR_OK ||
+	    (e = store_pending_delete_user(st, su.id)) != ERR_OK ||
 	    (e = store_commit(st)) != ERR_OK) {
 		store_rollback(st);
 		goto out;

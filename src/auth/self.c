@@ -11,11 +11,9 @@
 #include "../common/log.h"
 #include "internal.h"
 
-/* The account of the live session sid: the session in *s (may be NULL)
- * and the account in *su; ERR_NO_SESSION when either is gone. */
-static enum err
-session_account(struct auth *a, const char *sid, struct store_session *s,
-                struct store_user *su)
+enum err
+auth_session_account(struct auth *a, const char *sid, struct store_session *s,
+                     struct store_user *su)
 {
 	struct store_session own;
 	enum err e;
@@ -28,21 +26,52 @@ session_account(struct auth *a, const char *sid, struct store_session *s,
 	return e == ERR_NOT_FOUND ? ERR_NO_SESSION : e;
 }
 
+/* Does second pass the active factor f of su, in a transaction of its
+ * own (a code is spent even if the change it allows then fails)?
+ * ERR_CODE when not: *wrong when it held a wrong code, which counts as
+ * a failure, not when it held none. */
+static enum err
+second_check(struct auth *a, struct auth_call *call,
+             const struct store_user *su, const struct store_factor *f,
+             struct auth_second *second, bool *wrong)
+{
+	enum err e;
+
+	*wrong = false;
+	if (!auth_second_given(second))
+		return ERR_CODE;
+	if ((e = store_begin(a->st)) != ERR_OK)
+		return e;
+	if ((e = auth_factor_pass(a, a->st, su->id, f, second)) != ERR_OK ||
+	    (e = store_commit(a->st)) != ERR_OK) {
+		store_rollback(a->st);
+		*wrong = e == ERR_CODE;
+		if (*wrong)
+			log_audit("code_check_failure", su->id,
+			          auth_client(call));
+	}
+	return e;
+}
+
 /*
  * Is password the current password of su? Counted like a log-in, under
  * the account's email: a locked account or address is ERR_THROTTLED
  * before any hash, every password costs the same hash (one too long to
  * be anyone's is hashed as "" instead), and a wrong one is a failure
- * toward the lockout (ERR_WRONG_PW). A right one gives its place
+ * toward the lockout (ERR_WRONG_PW). With with_factor and the account's
+ * second factor on, second must pass it too: a missing one is ERR_CODE,
+ * a wrong one ERR_CODE and a failure. Success gives the attempt's place
  * back.
  */
-static enum err
-check_current(struct auth *a, struct auth_call *call,
-              const struct store_user *su, const char *password)
+enum err
+auth_check_current(struct auth *a, struct auth_call *call,
+                   const struct store_user *su, const char *password,
+                   struct auth_second *second, bool with_factor)
 {
 	struct auth_attempt at;
-	bool match = false;
-	enum err e;
+	struct store_factor f;
+	bool match = false, active = false, wrong = false;
+	enum err e, r;
 
 	e = auth_throttle_take(a, call, AUTH_COUNT_LOGIN, su->email, true, &at);
 	if (e == ERR_THROTTLED)
@@ -57,22 +86,28 @@ check_current(struct auth *a, struct auth_call *call,
 	/* bcrypt reads 72 bytes: see auth_login(). */
 	if (strncmp(su->hash, "$2", 2) == 0 && strlen(password) > 72)
 		match = false;
-	if (e != ERR_OK) {
-		auth_throttle_release(a, call, &at, true);
-		return e;
-	}
-	if (!match) {
+	if (e == ERR_OK && !match) {
 		log_audit("password_check_failure", su->id, auth_client(call));
 		e = auth_throttle_failed(a, call, &at, su->id, true);
 		return e != ERR_OK ? e : ERR_WRONG_PW;
 	}
-	return auth_throttle_release(a, call, &at, true);
+	if (e == ERR_OK && with_factor)
+		e = auth_factor_active(a->st, su->id, &f, &active);
+	if (e == ERR_OK && active)
+		e = second_check(a, call, su, &f, second, &wrong);
+	explicit_bzero(&f, sizeof(f));
+	if (wrong) {
+		e = auth_throttle_failed(a, call, &at, su->id, true);
+		return e != ERR_OK ? e : ERR_CODE;
+	}
+	r = auth_throttle_release(a, call, &at, true);
+	return e != ERR_OK ? e : r;
 }
 
 enum err
 auth_password_change(struct auth *a, struct auth_call *call, const char *sid,
-                     const char *password, const char *new_password,
-                     struct auth_user *user)
+                     const char *password, struct auth_second *second,
+                     const char *new_password, struct auth_user *user)
 {
 	char hash[STORE_HASH_MAX + 1] = "";
 	enum auth_pw_problem why;
@@ -81,10 +116,11 @@ auth_password_change(struct auth *a, struct auth_call *call, const char *sid,
 	struct store *st;
 	enum err e;
 
-	if ((e = session_account(a, sid, &s, &su)) != ERR_OK)
+	if ((e = auth_session_account(a, sid, &s, &su)) != ERR_OK)
 		return e;
 	st = a->st;
-	if ((e = check_current(a, call, &su, password)) != ERR_OK ||
+	if ((e = auth_check_current(a, call, &su, password, second, true)) !=
+	        ERR_OK ||
 	    (e = auth_check_password(a, new_password, &why)) != ERR_OK ||
 	    (e = auth_hash_password(a, new_password, hash)) != ERR_OK)
 		goto out;
@@ -96,6 +132,7 @@ auth_password_change(struct auth *a, struct auth_call *call, const char *sid,
 	    (e = store_user_set_hash(st, su.id, hash)) != ERR_OK ||
 	    (e = store_session_delete_others(st, su.id, s.digest)) != ERR_OK ||
 	    (e = store_reset_delete(st, su.id)) != ERR_OK ||
+	    (e = store_pending_delete_user(st, su.id)) != ERR_OK ||
 	    (e = store_commit(st)) != ERR_OK) {
 		store_rollback(st);
 		if (e == ERR_CREDENTIALS)
@@ -150,12 +187,20 @@ static enum err
 account_view(struct auth *a, const struct store_user *su,
              const unsigned char *current, struct auth_account *out)
 {
+	struct store_factor f;
 	struct store_link l;
+	bool active;
 	enum err e;
 
 	memset(out, 0, sizeof(*out));
 	auth_user_of(su, &out->user);
-	if ((e = list_sessions(a, su->id, current, out)) != ERR_OK)
+	if ((e = list_sessions(a, su->id, current, out)) != ERR_OK ||
+	    (e = auth_factor_active(a->st, su->id, &f, &active)) != ERR_OK)
+		return e;
+	explicit_bzero(&f, sizeof(f));
+	out->second_factor = active;
+	if (active && (e = store_recovery_count(a->st, su->id,
+	                                        &out->recovery_left)) != ERR_OK)
 		return e;
 	e = store_link_get(a->st, su->id, &l);
 	if (e == ERR_NOT_FOUND)
@@ -175,7 +220,7 @@ auth_account_get(struct auth *a, struct auth_call *call, const char *sid,
 	enum err e;
 
 	(void)call;
-	if ((e = session_account(a, sid, &s, &su)) != ERR_OK)
+	if ((e = auth_session_account(a, sid, &s, &su)) != ERR_OK)
 		return e;
 	explicit_bzero(su.hash, sizeof(su.hash));
 	return account_view(a, &su, s.digest, out);
@@ -256,8 +301,8 @@ email_free(struct auth *a, struct auth_call *call, struct store *st,
 
 enum err
 auth_email_change(struct auth *a, struct auth_call *call, const char *sid,
-                  const char *password, const char *new_email,
-                  struct auth_user *user, bool *pending)
+                  const char *password, struct auth_second *second,
+                  const char *new_email, struct auth_user *user, bool *pending)
 {
 	char token[AUTH_TOKEN_LEN + 1] = "";
 	bool confirm = a->cfg.deliver_command != NULL;
@@ -265,10 +310,11 @@ auth_email_change(struct auth *a, struct auth_call *call, const char *sid,
 	struct store *st;
 	enum err e, c;
 
-	if ((e = session_account(a, sid, NULL, &su)) != ERR_OK)
+	if ((e = auth_session_account(a, sid, NULL, &su)) != ERR_OK)
 		return e;
 	st = a->st;
-	if ((e = check_current(a, call, &su, password)) != ERR_OK ||
+	if ((e = auth_check_current(a, call, &su, password, second, true)) !=
+	        ERR_OK ||
 	    (e = auth_check_email(new_email)) != ERR_OK ||
 	    (e = store_begin(st)) != ERR_OK)
 		goto out;
@@ -310,14 +356,16 @@ out:
 
 enum err
 auth_account_delete(struct auth *a, struct auth_call *call, const char *sid,
-                    const char *password, struct auth_user *user)
+                    const char *password, struct auth_second *second,
+                    struct auth_user *user)
 {
 	struct store_user su;
 	enum err e;
 
-	if ((e = session_account(a, sid, NULL, &su)) != ERR_OK)
+	if ((e = auth_session_account(a, sid, NULL, &su)) != ERR_OK)
 		return e;
-	if ((e = check_current(a, call, &su, password)) != ERR_OK)
+	if ((e = auth_check_current(a, call, &su, password, second, true)) !=
+	    ERR_OK)
 		goto out;
 	if ((e = store_user_delete(a->st, su.id)) == ERR_NOT_FOUND)
 		e = ERR_NO_SESSION;

@@ -35,6 +35,10 @@ enum err {
 	ERR_UNVERIFIED,  /* the account waits for its email link */
 	ERR_SESSION_ID,  /* no such session of the account */
 	ERR_LINK,        /* email link invalid, used or expired */
+	ERR_CODE,        /* a one-time code is missing or wrong */
+	ERR_PENDING,     /* a log-in's second step came too late */
+	ERR_FACTOR_ON,   /* the second factor is on already */
+	ERR_FACTOR_OFF,  /* the second factor is not on */
 	ERR_BUSY,        /* database locked past the busy timeout */
 	ERR_FULL,        /* disk or database full */
 	ERR_DB,          /* database missing, read-only or corrupt */

@@ -137,13 +137,13 @@ admin -- init
 check_eq "init: exit 0" "$A_RC" 0
 check_match "init: says so" "$A_OUT" "database $DB is ready"
 check "init: database created" test -s "$DB"
-check_eq "init: user_version 5" "$(sql 'PRAGMA user_version')" 5
+check_eq "init: user_version 6" "$(sql 'PRAGMA user_version')" 6
 check_eq "init: tables" "$(sql "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name)")" \
-	"email_links groups known_clients reset_tokens sessions throttle_events throttle_locks users"
+	"email_links groups known_clients pending_logins recovery_codes reset_tokens second_factors sessions throttle_events throttle_locks users"
 check_match "init: the secret key file, mode 0600" "$(stat -c %a "$DB.key" 2>&1)" '^600$' 
 admin -- init
 check_eq "init again: exit 0" "$A_RC" 0
-check_eq "init again: user_version 5" "$(sql 'PRAGMA user_version')" 5
+check_eq "init again: user_version 6" "$(sql 'PRAGMA user_version')" 6
 admin AUTHCGI_DB="$tmp/no/such/dir/auth.db" -- init
 check_eq "init in a missing directory: exit 1" "$A_RC" 1
 check_match "init in a missing directory: message" "$A_ERR" 'auth\.cgi: init: '
@@ -342,7 +342,7 @@ cgi -- POST /sessions "email=dave%40example.com&password=$PW"
 DAVE_NEW=$(sid)
 admin "${SHORT[@]}" -- purge
 check_eq "purge: exit 0" "$A_RC" 0
-check_match "purge: prints counts" "$A_OUT" '^purged [0-9]+ sessions, [0-9]+ reset tokens, [0-9]+ lockout counters, [0-9]+ email links, [0-9]+ remembered addresses$'
+check_match "purge: prints counts" "$A_OUT" '^purged [0-9]+ sessions, [0-9]+ reset tokens, [0-9]+ lockout counters, [0-9]+ email links, [0-9]+ remembered addresses, [0-9]+ pending log-ins$'
 n_sess=$(sed -n 's/^purged \([0-9]*\) sessions.*/\1/p' <<<"$A_OUT")
 n_tok=$(sed -n 's/.*, \([0-9]*\) reset tokens.*/\1/p' <<<"$A_OUT")
 n_thr=$(sed -n 's/.*, \([0-9]*\) lockout counters.*/\1/p' <<<"$A_OUT")
@@ -367,7 +367,7 @@ check_status "purge: hal logs in" 200
 # more has ended since.
 admin -- purge
 check_eq "purge again: exit 0" "$A_RC" 0
-check_eq "purge again: nothing to do" "$A_OUT" "purged 0 sessions, 0 reset tokens, 0 lockout counters, 0 email links, 0 remembered addresses"
+check_eq "purge again: nothing to do" "$A_OUT" "purged 0 sessions, 0 reset tokens, 0 lockout counters, 0 email links, 0 remembered addresses, 0 pending log-ins"
 admin -- purge
 check_eq "purge a third time: exit 0" "$A_RC" 0
 

@@ -255,17 +255,22 @@ check_common(struct fx *f)
 static void
 keep_cookie(struct fx *f)
 {
-	const char *c = header(f, "Set-Cookie");
-	size_t n;
+	const char *c;
+	size_t i, n;
 
-	if (c == NULL || strncmp(c, "session_id=", 11) != 0)
-		return;
-	c += 11;
-	n = strcspn(c, ";");
-	if (n >= sizeof(f->sid))
-		n = sizeof(f->sid) - 1;
-	memcpy(f->sid, c, n);
-	f->sid[n] = '\0';
+	for (i = 0; i < f->resp.nheaders; i++) {
+		if (strcasecmp(f->resp.headers[i].name, "Set-Cookie") != 0)
+			continue;
+		c = f->resp.headers[i].value;
+		if (strncmp(c, "session_id=", 11) != 0)
+			continue;
+		c += 11;
+		n = strcspn(c, ";");
+		if (n >= sizeof(f->sid))
+			n = sizeof(f->sid) - 1;
+		memcpy(f->sid, c, n);
+		f->sid[n] = '\0';
+	}
 }
 
 /* ---- making a request ---- */
@@ -764,6 +769,11 @@ test_app_pages_escape_everything(void **state)
 		for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
 			a.error = a.notice = a.email = a.token = hostile[i];
 			a.form_token = a.next = a.pending = hostile[i];
+			a.factor = a.codes_left = a.pending_login = hostile[i];
+			a.secret = a.codes = hostile[i];
+			/* The QR code's own markup is the one exception:
+			 * it is drawn, not written. */
+			a.uri = page == APP_PAGE_TOTP_SETUP ? NULL : hostile[i];
 			for (j = 0; j < 2; j++) {
 				rows[j].id = rows[j].created = hostile[i];
 				rows[j].last_seen = rows[j].client = hostile[i];

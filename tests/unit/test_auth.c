@@ -192,7 +192,7 @@ login(struct fx *f, const char *email, const char *password,
 {
 	struct auth_user u;
 
-	assert_int_equal(auth_login(f->a, NULL, email, password, &u, sid),
+	assert_int_equal(auth_login(f->a, NULL, email, password, NULL, &u, sid),
 	                 ERR_OK);
 }
 
@@ -455,12 +455,12 @@ test_auth_register_duplicate_other_case(void **state)
 		assert_int_equal(u.id, -5);
 	}
 	/* The original account, email and password are kept. */
-	assert_int_equal(auth_login(f->a, NULL, "BOB@BOB.COM", PW, &u, sid),
-	                 ERR_OK);
+	assert_int_equal(
+	    auth_login(f->a, NULL, "BOB@BOB.COM", PW, NULL, &u, sid), ERR_OK);
 	assert_int_equal(u.id, id);
 	assert_string_equal(u.email, "Bob@bob.com");
 	assert_int_equal(
-	    auth_login(f->a, NULL, "bob@bob.com", "other pw", &u, sid),
+	    auth_login(f->a, NULL, "bob@bob.com", "other pw", NULL, &u, sid),
 	    ERR_CREDENTIALS);
 }
 
@@ -511,7 +511,7 @@ test_auth_login_ok_and_failures(void **state)
 		memset(sid, 'Z', sizeof(sid));
 		memset(&u, 0, sizeof(u));
 		assert_int_equal(auth_login(f->a, NULL, cases[i].email,
-		                            cases[i].password, &u, sid),
+		                            cases[i].password, NULL, &u, sid),
 		                 cases[i].want);
 		if (cases[i].want == ERR_OK) {
 			assert_int_equal(u.id, id);
@@ -535,7 +535,7 @@ test_auth_login_long_email(void **state)
 	memset(email, 'a', sizeof(email) - 1);
 	email[sizeof(email) - 1] = '\0';
 	email[10] = '@';
-	assert_int_equal(auth_login(f->a, NULL, email, PW, &u, sid),
+	assert_int_equal(auth_login(f->a, NULL, email, PW, NULL, &u, sid),
 	                 ERR_CREDENTIALS);
 }
 
@@ -798,8 +798,9 @@ test_auth_reset_flow(void **state)
 	/* Every session ends; the new password works, the old one not. */
 	assert_int_equal(session_of(f, s1), ERR_NO_SESSION);
 	assert_int_equal(session_of(f, s2), ERR_NO_SESSION);
-	assert_int_equal(auth_login(f->a, NULL, "reset@me.org", PW, &u, sid),
-	                 ERR_CREDENTIALS);
+	assert_int_equal(
+	    auth_login(f->a, NULL, "reset@me.org", PW, NULL, &u, sid),
+	    ERR_CREDENTIALS);
 	login(f, "reset@me.org", "brand new pw", sid);
 	/* Single use. */
 	assert_int_equal(auth_reset_update(f->a, NULL, "reset@me.org", token,
@@ -1166,13 +1167,13 @@ test_auth_login_bcrypt_from_python(void **state)
 
 		/* A wrong password leaves the old hash alone. */
 		assert_int_equal(auth_login(f->a, NULL, cases[i].email,
-		                            "wrong pass", &u, sid),
+		                            "wrong pass", NULL, &u, sid),
 		                 ERR_CREDENTIALS);
 		stored_hash(f, cases[i].email, now, sizeof(now));
 		assert_string_equal(now, hash);
 
 		assert_int_equal(auth_login(f->a, NULL, cases[i].email,
-		                            cases[i].password, &u, sid),
+		                            cases[i].password, NULL, &u, sid),
 		                 ERR_OK);
 		assert_string_equal(u.email, cases[i].email);
 		assert_uuid4(sid);
@@ -1184,7 +1185,7 @@ test_auth_login_bcrypt_from_python(void **state)
 		assert_memory_equal(now, "$y$", 3);
 		login(f, cases[i].email, cases[i].password, sid);
 		assert_int_equal(auth_login(f->a, NULL, cases[i].email,
-		                            "wrong pass", &u, sid),
+		                            "wrong pass", NULL, &u, sid),
 		                 ERR_CREDENTIALS);
 	}
 }
@@ -1226,10 +1227,11 @@ test_auth_login_unreadable_hash(void **state)
 
 	insert_foreign(f, "bad@hash", "*");
 	insert_foreign(f, "plain@hash", PW);
-	assert_int_equal(auth_login(f->a, NULL, "bad@hash", PW, &u, sid),
+	assert_int_equal(auth_login(f->a, NULL, "bad@hash", PW, NULL, &u, sid),
 	                 ERR_CREDENTIALS);
-	assert_int_equal(auth_login(f->a, NULL, "plain@hash", PW, &u, sid),
-	                 ERR_CREDENTIALS);
+	assert_int_equal(
+	    auth_login(f->a, NULL, "plain@hash", PW, NULL, &u, sid),
+	    ERR_CREDENTIALS);
 }
 
 /* ---- throttling ---- */
@@ -1253,7 +1255,7 @@ login_from(struct fx *f, const char *client, const char *email,
 	struct auth_user u;
 	enum err e;
 
-	e = auth_login(f->a, &call, email, password, &u, sid);
+	e = auth_login(f->a, &call, email, password, NULL, &u, sid);
 	if (retry != NULL)
 		*retry = call.retry_after;
 	return e;
@@ -1961,6 +1963,275 @@ test_auth_recovery_codes(void **state)
 	                 ERR_CREDENTIALS);
 }
 
+/* ---- the second factor of an account ---- */
+
+/* Turn the factor of the account signed in as sid on, at the fixture's
+ * time: *setup holds its secret, *rc its recovery codes. */
+static void
+factor_on(struct fx *f, const char *sid, struct auth_totp_setup *setup,
+          struct auth_recovery_codes *rc)
+{
+	char code[16];
+
+	assert_int_equal(auth_totp_begin(f->a, NULL, sid, PW, setup), ERR_OK);
+	oathtool_code(setup->secret, f->now, code);
+	assert_int_equal(auth_totp_confirm(f->a, NULL, sid, code, rc), ERR_OK);
+}
+
+/* A log-in's outcome with a code (or a recovery code), and the second
+ * it went through. */
+static enum err
+login_with(struct fx *f, const char *password, const char *code,
+           const char *recovery, char sid[AUTH_TOKEN_LEN + 1])
+{
+	struct auth_second second = {.code = code, .recovery_code = recovery};
+	struct auth_user u;
+
+	return auth_login(f->a, NULL, "f@x.org", password, &second, &u, sid);
+}
+
+/* Set up, log in with the factor, with a recovery code, replay. */
+static void
+test_auth_factor_login(void **state)
+{
+	struct fx *f = *state;
+	char sid[AUTH_TOKEN_LEN + 1], sid2[AUTH_TOKEN_LEN + 1], code[16];
+	struct auth_totp_setup setup, again;
+	struct auth_recovery_codes rc;
+	struct auth_account *acct = calloc(1, sizeof(*acct));
+	struct auth_second second = {0};
+	struct auth_user u;
+	size_t i;
+
+	assert_non_null(acct);
+	reg(f, "f@x.org", PW);
+	login(f, "f@x.org", PW, sid);
+	/* The password first; nothing to confirm before a begin. */
+	assert_int_equal(auth_totp_begin(f->a, NULL, sid, "wrong pw", &setup),
+	                 ERR_WRONG_PW);
+	assert_int_equal(auth_totp_confirm(f->a, NULL, sid, "123456", &rc),
+	                 ERR_FACTOR_OFF);
+	assert_int_equal(auth_totp_begin(f->a, NULL, sid, PW, &setup), ERR_OK);
+	assert_int_equal(strlen(setup.secret), 32);
+	assert_non_null(strstr(setup.uri, setup.secret));
+	/* Until confirmed, log-in asks for the password alone. */
+	assert_int_equal(login_with(f, PW, NULL, NULL, sid2), ERR_OK);
+	/* A wrong code does not confirm it. */
+	oathtool_code(setup.secret, f->now + 300, code);
+	assert_int_equal(auth_totp_confirm(f->a, NULL, sid, code, &rc),
+	                 ERR_CODE);
+	oathtool_code(setup.secret, f->now, code);
+	assert_int_equal(auth_totp_confirm(f->a, NULL, sid, code, &rc), ERR_OK);
+	for (i = 0; i < AUTH_RECOVERY_CODES; i++)
+		assert_int_equal(strlen(rc.code[i]), AUTH_RECOVERY_LEN);
+	assert_int_equal(auth_totp_begin(f->a, NULL, sid, PW, &again),
+	                 ERR_FACTOR_ON);
+	assert_int_equal(auth_account_get(f->a, NULL, sid, acct), ERR_OK);
+	assert_true(acct->second_factor);
+	assert_int_equal(acct->recovery_left, AUTH_RECOVERY_CODES);
+
+	/* A wrong password is today's answer, whatever the code. */
+	assert_int_equal(login_with(f, "wrong pw", code, NULL, sid2),
+	                 ERR_CREDENTIALS);
+	assert_int_equal(login_with(f, PW, NULL, NULL, sid2), ERR_CODE);
+	assert_int_equal(login_with(f, PW, "", NULL, sid2), ERR_CODE);
+	/* The confirming code was used at this step: not again. */
+	assert_int_equal(login_with(f, PW, code, NULL, sid2), ERR_CODE);
+	f->now += 30;
+	oathtool_code(setup.secret, f->now, code);
+	assert_int_equal(login_with(f, PW, code, NULL, sid2), ERR_OK);
+	assert_int_equal(session_of(f, sid2), ERR_OK);
+	assert_int_equal(login_with(f, PW, code, NULL, sid2), ERR_CODE);
+	/* A code of an earlier step than the last one used is refused even
+	 * inside the skew. */
+	f->now += 30;
+	oathtool_code(setup.secret, f->now - 30, code);
+	assert_int_equal(login_with(f, PW, code, NULL, sid2), ERR_CODE);
+	/* The skew's edges: a code one step ahead works, two do not. */
+	oathtool_code(setup.secret, f->now + 60, code);
+	assert_int_equal(login_with(f, PW, code, NULL, sid2), ERR_CODE);
+	oathtool_code(setup.secret, f->now + 30, code);
+	assert_int_equal(login_with(f, PW, code, NULL, sid2), ERR_OK);
+
+	/* A recovery code, once. */
+	assert_int_equal(login_with(f, PW, NULL, rc.code[3], sid2), ERR_OK);
+	assert_int_equal(login_with(f, PW, NULL, rc.code[3], sid2), ERR_CODE);
+	second.recovery_code = rc.code[4];
+	assert_int_equal(
+	    auth_login(f->a, NULL, "f@x.org", PW, &second, &u, sid2), ERR_OK);
+	assert_true(second.recovery_used);
+	assert_int_equal(auth_account_get(f->a, NULL, sid, acct), ERR_OK);
+	assert_int_equal(acct->recovery_left, AUTH_RECOVERY_CODES - 2);
+	free(acct);
+}
+
+/* Wrong codes count toward the account's lockout like wrong passwords;
+ * when locked, the right code is refused too. */
+static void
+test_auth_factor_lockout(void **state)
+{
+	struct fx *f = *state;
+	char sid[AUTH_TOKEN_LEN + 1], code[16];
+	struct auth_totp_setup setup;
+	struct auth_recovery_codes rc;
+	int i;
+
+	f->cfg.throttle.account_limit = 3;
+	f->cfg.throttle.window = 600;
+	f->cfg.throttle.lockout = 900;
+	remake(f);
+	reg(f, "f@x.org", PW);
+	login(f, "f@x.org", PW, sid);
+	factor_on(f, sid, &setup, &rc);
+	f->now += 30;
+	oathtool_code(setup.secret, f->now + 300, code);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(login_with(f, PW, code, NULL, sid), ERR_CODE);
+	oathtool_code(setup.secret, f->now, code);
+	assert_int_equal(login_with(f, PW, code, NULL, sid), ERR_THROTTLED);
+	assert_int_equal(login_with(f, PW, NULL, rc.code[0], sid),
+	                 ERR_THROTTLED);
+	f->now += 901;
+	oathtool_code(setup.secret, f->now, code);
+	assert_int_equal(login_with(f, PW, code, NULL, sid), ERR_OK);
+}
+
+/* A browser's second step: bound to its form token, spent by each
+ * attempt, short-lived. */
+static void
+test_auth_factor_pending(void **state)
+{
+	static const char form[] = "0d5c1d9c-3a2c-4f6e-9d1e-4b0f5c6b7a8e";
+	static const char other[] = "1d5c1d9c-3a2c-4f6e-9d1e-4b0f5c6b7a8e";
+	struct fx *f = *state;
+	char sid[AUTH_TOKEN_LEN + 1], code[16], first[AUTH_TOKEN_LEN + 1];
+	char next[AUTH_TOKEN_LEN + 1];
+	struct auth_totp_setup setup;
+	struct auth_recovery_codes rc;
+	struct auth_second s = {.form_token = form};
+	struct auth_user u;
+
+	reg(f, "f@x.org", PW);
+	login(f, "f@x.org", PW, sid);
+	factor_on(f, sid, &setup, &rc);
+	f->now += 30;
+	assert_int_equal(auth_login(f->a, NULL, "f@x.org", PW, &s, &u, sid),
+	                 ERR_CODE);
+	assert_int_equal(strlen(s.pending), AUTH_TOKEN_LEN);
+	memcpy(first, s.pending, sizeof(first));
+	/* Another browser's form token: no such pending log-in. */
+	s.form_token = other;
+	assert_int_equal(auth_login_finish(f->a, NULL, first, &s, &u, sid),
+	                 ERR_PENDING);
+	/* A wrong code spends it and makes another. */
+	s.form_token = form;
+	oathtool_code(setup.secret, f->now + 300, code);
+	s.code = code;
+	assert_int_equal(auth_login_finish(f->a, NULL, first, &s, &u, sid),
+	                 ERR_CODE);
+	assert_string_not_equal(s.pending, first);
+	memcpy(next, s.pending, sizeof(next));
+	assert_int_equal(auth_login_finish(f->a, NULL, first, &s, &u, sid),
+	                 ERR_PENDING);
+	memcpy(first, next, sizeof(first));
+	oathtool_code(setup.secret, f->now, code);
+	assert_int_equal(auth_login_finish(f->a, NULL, first, &s, &u, sid),
+	                 ERR_OK);
+	assert_string_equal(u.email, "f@x.org");
+	assert_int_equal(session_of(f, sid), ERR_OK);
+	assert_int_equal(auth_login_finish(f->a, NULL, first, &s, &u, sid),
+	                 ERR_PENDING);
+	/* It waits AUTH_PENDING_TTL seconds at most. */
+	s.code = NULL;
+	assert_int_equal(auth_login(f->a, NULL, "f@x.org", PW, &s, &u, sid),
+	                 ERR_CODE);
+	memcpy(first, s.pending, sizeof(first));
+	f->now += AUTH_PENDING_TTL + 1;
+	oathtool_code(setup.secret, f->now, code);
+	s.code = code;
+	assert_int_equal(auth_login_finish(f->a, NULL, first, &s, &u, sid),
+	                 ERR_PENDING);
+	/* Without a form token (a script), none is made. */
+	s.form_token = NULL;
+	s.code = NULL;
+	assert_int_equal(auth_login(f->a, NULL, "f@x.org", PW, &s, &u, sid),
+	                 ERR_CODE);
+	assert_string_equal(s.pending, "");
+}
+
+/* The factor guards the account's other doors; a reset by token leaves
+ * it on; turning it off needs a code; the gate's mfa. */
+static void
+test_auth_factor_doors(void **state)
+{
+	struct fx *f = *state;
+	char sid[AUTH_TOKEN_LEN + 1], old[AUTH_TOKEN_LEN + 1], code[16];
+	char token[AUTH_TOKEN_LEN + 1];
+	struct auth_totp_setup setup;
+	struct auth_recovery_codes rc, rc2;
+	struct auth_second s = {0};
+	struct auth_rule mfa;
+	struct auth_gate_user gu;
+	struct auth_user u;
+
+	f->cfg.reset_ends_sessions = false;
+	remake(f);
+	reg(f, "f@x.org", PW);
+	login(f, "f@x.org", PW, old);
+	login(f, "f@x.org", PW, sid);
+	assert_int_equal(auth_rule_parse("user mfa", &mfa), ERR_OK);
+	assert_true(mfa.second_factor);
+	assert_int_equal(auth_gate(f->a, NULL, sid, &mfa, &gu), ERR_FORBIDDEN);
+	factor_on(f, sid, &setup, &rc);
+	/* The confirming session has shown the factor; one that began
+	 * before has not. */
+	assert_int_equal(auth_gate(f->a, NULL, sid, &mfa, &gu), ERR_OK);
+	assert_int_equal(auth_gate(f->a, NULL, old, &mfa, &gu), ERR_FORBIDDEN);
+
+	assert_int_equal(
+	    auth_password_change(f->a, NULL, sid, PW, NULL, "new horse 1", &u),
+	    ERR_CODE);
+	assert_int_equal(auth_account_delete(f->a, NULL, sid, PW, &s, &u),
+	                 ERR_CODE);
+	f->now += 30;
+	oathtool_code(setup.secret, f->now, code);
+	s.code = code;
+	assert_int_equal(
+	    auth_password_change(f->a, NULL, sid, PW, &s, "new horse 1", &u),
+	    ERR_OK);
+	/* A reset by token does not turn it off. */
+	assert_int_equal(auth_reset_request(f->a, NULL, "f@x.org", &u, token),
+	                 ERR_OK);
+	assert_int_equal(
+	    auth_reset_update(f->a, NULL, "f@x.org", token, PW, &u), ERR_OK);
+	assert_int_equal(login_with(f, PW, NULL, NULL, old), ERR_CODE);
+	/* New recovery codes void the old ones. */
+	f->now += 30;
+	oathtool_code(setup.secret, f->now, code);
+	assert_int_equal(auth_recovery_renew(f->a, NULL, sid, PW, &s, &rc2),
+	                 ERR_OK);
+	assert_int_equal(login_with(f, PW, NULL, rc.code[0], old), ERR_CODE);
+	/* Off with the password and a recovery code. */
+	s.code = NULL;
+	assert_int_equal(auth_totp_disable(f->a, NULL, sid, PW, &s, &u),
+	                 ERR_CODE);
+	s.recovery_code = rc2.code[0];
+	assert_int_equal(auth_totp_disable(f->a, NULL, sid, "wrong pw", &s, &u),
+	                 ERR_WRONG_PW);
+	assert_int_equal(auth_totp_disable(f->a, NULL, sid, PW, &s, &u),
+	                 ERR_OK);
+	assert_int_equal(auth_totp_disable(f->a, NULL, sid, PW, &s, &u),
+	                 ERR_FACTOR_OFF);
+	assert_int_equal(login_with(f, PW, NULL, NULL, old), ERR_OK);
+	/* The operator's reset. */
+	assert_int_equal(auth_totp_reset(f->a, "f@x.org"), ERR_FACTOR_OFF);
+	f->now += 30;
+	factor_on(f, sid, &setup, &rc);
+	assert_int_equal(auth_totp_reset(f->a, "f@x.org"), ERR_OK);
+	assert_int_equal(login_with(f, PW, NULL, NULL, old), ERR_OK);
+	assert_int_equal(auth_totp_reset(f->a, "nobody@x.org"), ERR_NOT_FOUND);
+}
+
 /* ---- reset token delivery ---- */
 
 static void
@@ -2162,8 +2433,8 @@ login_as(struct fx *f, const char *client, const char *email,
 	struct auth_call call = {client, 0, "Test/1.0"};
 	struct auth_user u;
 
-	assert_int_equal(auth_login(f->a, &call, email, password, &u, sid),
-	                 ERR_OK);
+	assert_int_equal(
+	    auth_login(f->a, &call, email, password, NULL, &u, sid), ERR_OK);
 }
 
 /* Authorise, then validate: the current password first (counted like a
@@ -2183,25 +2454,27 @@ test_auth_password_change(void **state)
 	login(f, "pc@x", PW, s2);
 	assert_int_equal(auth_reset_request(f->a, NULL, "pc@x", &u, t), ERR_OK);
 	assert_int_equal(
-	    auth_password_change(f->a, &call, NULL, PW, "new pass 1", &u),
+	    auth_password_change(f->a, &call, NULL, PW, NULL, "new pass 1", &u),
 	    ERR_NO_SESSION);
 	assert_int_equal(
-	    auth_password_change(f->a, &call, s1, "wrong", "x", &u),
+	    auth_password_change(f->a, &call, s1, "wrong", NULL, "x", &u),
 	    ERR_WRONG_PW);
+	assert_int_equal(auth_password_change(f->a, &call, s1, "wrong", NULL,
+	                                      "new pass 1", &u),
+	                 ERR_WRONG_PW);
 	assert_int_equal(
-	    auth_password_change(f->a, &call, s1, "wrong", "new pass 1", &u),
-	    ERR_WRONG_PW);
-	assert_int_equal(auth_password_change(f->a, &call, s1, PW, "x", &u),
-	                 ERR_PASSWORD);
-	assert_int_equal(auth_password_change(f->a, &call, s1, PW, "", &u),
-	                 ERR_PASSWORD);
+	    auth_password_change(f->a, &call, s1, PW, NULL, "x", &u),
+	    ERR_PASSWORD);
 	assert_int_equal(
-	    auth_password_change(f->a, &call, s1, PW, "new pass 1", &u),
+	    auth_password_change(f->a, &call, s1, PW, NULL, "", &u),
+	    ERR_PASSWORD);
+	assert_int_equal(
+	    auth_password_change(f->a, &call, s1, PW, NULL, "new pass 1", &u),
 	    ERR_OK);
 	assert_string_equal(u.email, "pc@x");
 	assert_int_equal(session_of(f, s1), ERR_OK);
 	assert_int_equal(session_of(f, s2), ERR_NO_SESSION);
-	assert_int_equal(auth_login(f->a, NULL, "pc@x", PW, &u, sid),
+	assert_int_equal(auth_login(f->a, NULL, "pc@x", PW, NULL, &u, sid),
 	                 ERR_CREDENTIALS);
 	login(f, "pc@x", "new pass 1", sid);
 	assert_int_equal(
@@ -2209,7 +2482,7 @@ test_auth_password_change(void **state)
 	    ERR_TOKEN);
 	/* The old password no longer authorises anything. */
 	assert_int_equal(
-	    auth_password_change(f->a, &call, s1, PW, "new pass 2", &u),
+	    auth_password_change(f->a, &call, s1, PW, NULL, "new pass 2", &u),
 	    ERR_WRONG_PW);
 }
 
@@ -2232,18 +2505,18 @@ test_auth_password_change_lockout(void **state)
 	                 ERR_CREDENTIALS);
 	for (i = 0; i < 4; i++)
 		assert_int_equal(auth_password_change(f->a, &call, s1, "bad",
-		                                      "new pass 1", &u),
+		                                      NULL, "new pass 1", &u),
 		                 ERR_WRONG_PW);
 	call.retry_after = 0;
 	assert_int_equal(
-	    auth_password_change(f->a, &call, s1, PW, "new pass 1", &u),
+	    auth_password_change(f->a, &call, s1, PW, NULL, "new pass 1", &u),
 	    ERR_THROTTLED);
 	assert_int_equal(call.retry_after, 900);
 	assert_int_equal(login_from(f, "10.1.1.4", "lock@x", PW, NULL),
 	                 ERR_THROTTLED);
 	f->now += 900;
 	assert_int_equal(
-	    auth_password_change(f->a, &call, s1, PW, "new pass 1", &u),
+	    auth_password_change(f->a, &call, s1, PW, NULL, "new pass 1", &u),
 	    ERR_OK);
 }
 
@@ -2271,7 +2544,8 @@ test_auth_sessions_list_and_end(void **state)
 	agent[3] = '\x01';
 	reg(f, "ls@x", PW);
 	reg(f, "other@x", PW);
-	assert_int_equal(auth_login(f->a, &call, "ls@x", PW, &u, s1), ERR_OK);
+	assert_int_equal(auth_login(f->a, &call, "ls@x", PW, NULL, &u, s1),
+	                 ERR_OK);
 	f->now += 10;
 	login_as(f, "198.51.100.2", "ls@x", PW, s2);
 	login_as(f, NULL, "ls@x", PW, s3);
@@ -2364,23 +2638,23 @@ test_auth_email_change_direct(void **state)
 	login(f, "old@x", PW, s1);
 	assert_int_equal(auth_reset_request(f->a, NULL, "old@x", &u, t),
 	                 ERR_OK);
+	assert_int_equal(auth_email_change(f->a, NULL, s1, "wrong", NULL, "bad",
+	                                   &u, &pending),
+	                 ERR_WRONG_PW);
 	assert_int_equal(
-	    auth_email_change(f->a, NULL, s1, "wrong", "bad", &u, &pending),
-	    ERR_WRONG_PW);
-	assert_int_equal(
-	    auth_email_change(f->a, NULL, s1, PW, "bad", &u, &pending),
+	    auth_email_change(f->a, NULL, s1, PW, NULL, "bad", &u, &pending),
 	    ERR_EMAIL);
+	assert_int_equal(auth_email_change(f->a, NULL, s1, PW, NULL, "TAKEN@x",
+	                                   &u, &pending),
+	                 ERR_EXISTS);
 	assert_int_equal(
-	    auth_email_change(f->a, NULL, s1, PW, "TAKEN@x", &u, &pending),
-	    ERR_EXISTS);
-	assert_int_equal(
-	    auth_email_change(f->a, NULL, s1, PW, "new@x", &u, &pending),
+	    auth_email_change(f->a, NULL, s1, PW, NULL, "new@x", &u, &pending),
 	    ERR_OK);
 	assert_false(pending);
 	assert_string_equal(u.email, "new@x");
 	assert_int_equal(auth_session_user(f->a, NULL, s1, &u), ERR_OK);
 	assert_string_equal(u.email, "new@x");
-	assert_int_equal(auth_login(f->a, NULL, "old@x", PW, &u, t),
+	assert_int_equal(auth_login(f->a, NULL, "old@x", PW, NULL, &u, t),
 	                 ERR_CREDENTIALS);
 	login(f, "new@x", PW, t);
 	assert_int_equal(
@@ -2388,7 +2662,7 @@ test_auth_email_change_direct(void **state)
 	    ERR_TOKEN);
 	/* Its own address in another case is not taken. */
 	assert_int_equal(
-	    auth_email_change(f->a, NULL, s1, PW, "New@X", &u, &pending),
+	    auth_email_change(f->a, NULL, s1, PW, NULL, "New@X", &u, &pending),
 	    ERR_OK);
 	assert_string_equal(u.email, "New@X");
 }
@@ -2409,9 +2683,9 @@ test_auth_email_change_confirmed(void **state)
 	mail_on(f);
 	reg(f, "first@x", PW);
 	login(f, "first@x", PW, s1);
-	assert_int_equal(
-	    auth_email_change(f->a, NULL, s1, PW, "second@x", &u, &pending),
-	    ERR_OK);
+	assert_int_equal(auth_email_change(f->a, NULL, s1, PW, NULL, "second@x",
+	                                   &u, &pending),
+	                 ERR_OK);
 	assert_true(pending);
 	assert_string_equal(u.email, "first@x");
 	assert_int_equal(auth_account_get(f->a, NULL, s1, acc), ERR_OK);
@@ -2434,9 +2708,9 @@ test_auth_email_change_confirmed(void **state)
 	assert_null(strstr(buf, link));
 	assert_null(strstr(buf, s1));
 	/* A link expires. */
-	assert_int_equal(
-	    auth_email_change(f->a, NULL, s1, PW, "third@x", &u, &pending),
-	    ERR_OK);
+	assert_int_equal(auth_email_change(f->a, NULL, s1, PW, NULL, "third@x",
+	                                   &u, &pending),
+	                 ERR_OK);
 	assert_true(mail_find(f, "third@x", "Confirm", buf, sizeof(buf)));
 	mail_token(buf, link);
 	f->now += LINK_TTL;
@@ -2468,14 +2742,16 @@ test_auth_verify_email(void **state)
 	assert_true(
 	    mail_find(f, "ver@x", "Verify your email", buf, sizeof(buf)));
 	mail_token(buf, l1);
-	assert_int_equal(auth_login(f->a, &call, "ver@x", "wrong", &u, sid),
-	                 ERR_CREDENTIALS);
-	assert_int_equal(auth_login(f->a, &call, "ver@x", PW, &u, sid),
+	assert_int_equal(
+	    auth_login(f->a, &call, "ver@x", "wrong", NULL, &u, sid),
+	    ERR_CREDENTIALS);
+	assert_int_equal(auth_login(f->a, &call, "ver@x", PW, NULL, &u, sid),
 	                 ERR_UNVERIFIED);
 	/* Not a failure: two more wrong ones before the lock. */
-	assert_int_equal(auth_login(f->a, &call, "ver@x", "wrong", &u, sid),
-	                 ERR_CREDENTIALS);
-	assert_int_equal(auth_login(f->a, &call, "ver@x", PW, &u, sid),
+	assert_int_equal(
+	    auth_login(f->a, &call, "ver@x", "wrong", NULL, &u, sid),
+	    ERR_CREDENTIALS);
+	assert_int_equal(auth_login(f->a, &call, "ver@x", PW, NULL, &u, sid),
 	                 ERR_UNVERIFIED);
 	mail_clear(f);
 	assert_int_equal(auth_link_request(f->a, &call, "VER@x"), ERR_OK);
@@ -2503,7 +2779,8 @@ test_auth_verify_email(void **state)
 	assert_int_equal(auth_link_follow(f->a, &call, l4, &u), ERR_OK);
 	assert_string_equal(u.email, "ver@x");
 	assert_int_equal(auth_link_follow(f->a, &call, l4, &u), ERR_LINK);
-	assert_int_equal(auth_login(f->a, &call, "ver@x", PW, &u, sid), ERR_OK);
+	assert_int_equal(auth_login(f->a, &call, "ver@x", PW, NULL, &u, sid),
+	                 ERR_OK);
 	/* A verified account asks in vain: no link is made. */
 	mail_clear(f);
 	f->now += 900;
@@ -2513,7 +2790,7 @@ test_auth_verify_email(void **state)
 	f->cfg.verify_email = false;
 	remake(f);
 	reg(f, "nover@x", PW);
-	assert_int_equal(auth_login(f->a, NULL, "nover@x", PW, &u, sid),
+	assert_int_equal(auth_login(f->a, NULL, "nover@x", PW, NULL, &u, sid),
 	                 ERR_OK);
 }
 
@@ -2539,23 +2816,25 @@ test_auth_disable_and_unlock(void **state)
 	assert_int_equal(ended, 2);
 	assert_int_equal(session_of(f, s1), ERR_NO_SESSION);
 	for (i = 0; i < 5; i++)
-		assert_int_equal(auth_login(f->a, NULL, "dis@x", PW, &u, sid),
-		                 ERR_CREDENTIALS);
-	assert_int_equal(auth_login(f->a, NULL, "dis@x", PW, &u, sid),
+		assert_int_equal(
+		    auth_login(f->a, NULL, "dis@x", PW, NULL, &u, sid),
+		    ERR_CREDENTIALS);
+	assert_int_equal(auth_login(f->a, NULL, "dis@x", PW, NULL, &u, sid),
 	                 ERR_THROTTLED);
 	assert_int_equal(auth_set_disabled(f->a, "dis@x", false, &ended),
 	                 ERR_OK);
-	assert_int_equal(auth_login(f->a, NULL, "dis@x", PW, &u, sid),
+	assert_int_equal(auth_login(f->a, NULL, "dis@x", PW, NULL, &u, sid),
 	                 ERR_THROTTLED);
 	assert_int_equal(auth_unlock(f->a, "nobody@x"), ERR_NOT_FOUND);
 	assert_int_equal(auth_unlock(f->a, "Dis@X"), ERR_OK);
-	assert_int_equal(auth_login(f->a, NULL, "dis@x", PW, &u, sid), ERR_OK);
+	assert_int_equal(auth_login(f->a, NULL, "dis@x", PW, NULL, &u, sid),
+	                 ERR_OK);
 	/* Its failures are forgotten too: five more before a lock. */
 	for (i = 0; i < 5; i++)
 		assert_int_equal(
-		    auth_login(f->a, NULL, "dis@x", "bad", &u, sid),
+		    auth_login(f->a, NULL, "dis@x", "bad", NULL, &u, sid),
 		    ERR_CREDENTIALS);
-	assert_int_equal(auth_login(f->a, NULL, "dis@x", PW, &u, sid),
+	assert_int_equal(auth_login(f->a, NULL, "dis@x", PW, NULL, &u, sid),
 	                 ERR_THROTTLED);
 }
 
@@ -2612,14 +2891,15 @@ test_auth_account_delete(void **state)
 	mail_on(f);
 	reg(f, "del@x", PW);
 	login(f, "del@x", PW, s1);
-	assert_int_equal(auth_account_delete(f->a, NULL, s1, "bad", &u),
+	assert_int_equal(auth_account_delete(f->a, NULL, s1, "bad", NULL, &u),
 	                 ERR_WRONG_PW);
-	assert_int_equal(auth_account_delete(f->a, NULL, NULL, PW, &u),
+	assert_int_equal(auth_account_delete(f->a, NULL, NULL, PW, NULL, &u),
 	                 ERR_NO_SESSION);
-	assert_int_equal(auth_account_delete(f->a, NULL, s1, PW, &u), ERR_OK);
+	assert_int_equal(auth_account_delete(f->a, NULL, s1, PW, NULL, &u),
+	                 ERR_OK);
 	assert_string_equal(u.email, "del@x");
 	assert_int_equal(session_of(f, s1), ERR_NO_SESSION);
-	assert_int_equal(auth_login(f->a, NULL, "del@x", PW, &u, s1),
+	assert_int_equal(auth_login(f->a, NULL, "del@x", PW, NULL, &u, s1),
 	                 ERR_CREDENTIALS);
 	assert_int_equal(raw_count(f, "SELECT count(*) FROM users"), 0);
 	assert_true(mail_find(f, "del@x", "was deleted", buf, sizeof(buf)));
@@ -2644,7 +2924,8 @@ test_auth_lazy_store_and_faults(void **state)
 	remake(f);
 	assert_int_equal(auth_init_store(f->a), ERR_DB);
 	assert_int_equal(auth_register(f->a, NULL, "f@f", PW, &u), ERR_DB);
-	assert_int_equal(auth_login(f->a, NULL, "f@f", PW, &u, sid), ERR_DB);
+	assert_int_equal(auth_login(f->a, NULL, "f@f", PW, NULL, &u, sid),
+	                 ERR_DB);
 	assert_int_equal(
 	    auth_session_user(f->a, NULL,
 	                      "00000000-0000-4000-8000-000000000000", &u),
@@ -2715,6 +2996,10 @@ main(void)
 	    T(test_auth_gate),
 	    T(test_auth_totp_codes),
 	    T(test_auth_recovery_codes),
+	    T(test_auth_factor_login),
+	    T(test_auth_factor_lockout),
+	    T(test_auth_factor_pending),
+	    T(test_auth_factor_doors),
 	    T(test_auth_throttle_address),
 	    T(test_auth_throttle_off),
 	    T(test_auth_throttle_reset_requests),
