@@ -216,6 +216,25 @@ struct store {
 extern const struct store_ops store_sqlite_ops;
 extern const struct store_ops store_pg_ops;
 
+/* Each backend's SQL (sqlite_sql.c, pg_sql.c): the text of every
+ * statement (NULL: nothing to do), and the migrations. */
+extern const char *const store_sqlite_sql[S__MAX];
+/* store_sqlite_migrations[i] takes a database from version i to i + 1. */
+extern const char *const store_sqlite_migrations[STORE_SCHEMA_VERSION];
+
+extern const char *const store_pg_sql[S__MAX];
+/* PostgreSQL's table of applied versions, made if missing. */
+extern const char store_pg_version_table[];
+
+/* A PostgreSQL migration, and the version it takes the database to. */
+struct store_migration {
+	int version;
+	const char *sql;
+};
+
+extern const struct store_migration store_pg_migrations[];
+extern const size_t store_pg_nmigrations;
+
 /* What each statement does, for the log ("insert user"). */
 extern const char *const store_stmt_what[S__MAX];
 
@@ -223,8 +242,8 @@ extern const char *const store_stmt_what[S__MAX];
  * build knows (another host has upgraded the database); else ERR_OK. */
 enum err store_version_known(int v);
 
-/* ---- store.c: what the front's files (store.c, account.c, copy.c)
- * share ---- */
+/* ---- store.c: what the front's files (store.c, session.c, account.c,
+ * admin.c, copy.c) share ---- */
 
 #define STORE_NARGS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
