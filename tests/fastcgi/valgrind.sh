@@ -94,7 +94,7 @@ if [ "$TEST_DB" == postgres ]; then
 	pg_setup vg
 	export AUTHCGI_DB=$DB AUTHCGI_SECRET_KEY_FILE=$state/auth.key
 	"$exe" init >/dev/null 2>"$state/init.err"
-	check_eq "database created" "$(pg_sql vg 'SELECT count(*) FROM authcgi_schema')" 1
+	check_eq "database created" "$(pg_sql vg 'SELECT max(version) FROM authcgi_schema')" 6
 else
 	AUTHCGI_DB=$state/auth.db "$exe" init >/dev/null 2>"$state/init.err"
 	check "database created" test -s "$state/auth.db"

@@ -59,6 +59,8 @@ for i in 1 2 3 4 5 6; do
 done
 check_status "SQLite: dan locked" 429
 host_stop S
+AUTHCGI_DB=$SQ AUTHCGI_SECRET_KEY_FILE=$KEY "$CGI" group add ann@example.com staff >/dev/null
+check_eq "SQLite: ann in a group" "$?" 0
 EVENTS=$(sqlite3 "$SQ" "SELECT count(*) FROM throttle_events")
 
 # ------------------------------------------------- SQLite to PostgreSQL
@@ -67,8 +69,13 @@ copy_db "$SQ" "$URI"
 check_eq "copy to PostgreSQL: exit 0" "$?" 0
 check_eq "copy to PostgreSQL: counts" "$(head -n 1 "$tmp/copy.out")" \
 	"copied 4 accounts (4 new), 1 sessions, 1 reset tokens, $EVENTS counted failures and 1 lockouts"
+check_match "copy to PostgreSQL: the account's other rows" \
+	"$(sed -n 2p "$tmp/copy.out")" '^and 1 group memberships, 0 email links, '
 check_match "copy to PostgreSQL: says to copy the key file" \
 	"$(tail -n 1 "$tmp/copy.out")" 'AUTHCGI_SECRET_KEY_FILE'
+check_eq "PostgreSQL: ann's group" \
+	"$(pg_sql moved "SELECT u.email || ' ' || g.name FROM groups g JOIN users u ON u.id = g.user_id")" \
+	"Ann@Example.com staff"
 copy_db "$SQ" "$URI"
 check_eq "copy again: nothing new" "$(head -n 1 "$tmp/copy.out")" \
 	"copied 4 accounts (0 new), 1 sessions, 1 reset tokens, $EVENTS counted failures and 1 lockouts"
