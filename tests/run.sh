@@ -89,6 +89,8 @@ all)
 	add "admin+asan" suite "tests/admin/run.sh build/asan/auth.cgi"
 	add "account" suite "tests/account/run.sh cgi-bin/auth.cgi"
 	add "account+asan" suite "tests/account/run.sh build/asan/auth.cgi"
+	add "totp" suite "tests/totp/run.sh cgi-bin/auth.cgi"
+	add "totp+asan" suite "tests/totp/run.sh build/asan/auth.cgi"
 	add "lint" suite "tests/lint.sh"
 	add "static build" suite "tests/static/checks.sh build/static/auth.cgi"
 	add "fastcgi close" suite "tests/fastcgi/close.sh cgi-bin/auth.cgi build/asan/auth.cgi"
