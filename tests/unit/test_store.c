@@ -1814,6 +1814,83 @@ test_store_second_factor(void **state)
 	assert_int_equal(raw_int(f, "SELECT count(*) FROM pending_logins"), 0);
 }
 
+/* Processes that race for the same code, recovery code, pending log-in
+ * or activation: one of each wins, the others find nothing (and no
+ * other error), outside transactions, on either backend. Each winner
+ * records its win as an event under a key of its race. */
+static int
+child_factor_race(const struct fx *f)
+{
+	static const char *const keys[] = {"won:use", "won:recovery",
+	                                   "won:pending", "won:activate"};
+	unsigned char d[STORE_DIGEST_LEN];
+	struct store *st = NULL;
+	enum err e[4];
+	int i, rc = 0;
+
+	if (open_path(f->path, 10000, &st) != ERR_OK)
+		return 2;
+	digest_fill(d, 0x77);
+	e[0] = store_factor_use(st, 1, 8);
+	e[1] = store_recovery_use(st, 1, "r1");
+	e[2] = store_pending_delete(st, d);
+	e[3] = store_factor_activate(st, 2, 3);
+	for (i = 0; i < 4; i++) {
+		if (e[i] == ERR_OK &&
+		    store_throttle_add(st, keys[i], getpid()) != ERR_OK)
+			rc = 1;
+		else if (e[i] != ERR_OK && e[i] != ERR_NOT_FOUND)
+			rc = 1;
+	}
+	store_close(st);
+	return rc;
+}
+
+static void
+test_store_second_factor_races(void **state)
+{
+	struct fx *f = *state;
+	static const char *const codes[] = {"r1", "r2"};
+	unsigned char sealed[20], d[STORE_DIGEST_LEN];
+	struct store_factor fa;
+	int64_t a, b, n = -1;
+
+	open_ok(f);
+	assert_int_equal(store_user_insert(f->st, "a@a", "$h", 1, &a), ERR_OK);
+	assert_int_equal(store_user_insert(f->st, "b@b", "$h", 1, &b), ERR_OK);
+	assert_int_equal(a, 1);
+	assert_int_equal(b, 2);
+	memset(sealed, 0x42, sizeof(sealed));
+	digest_fill(d, 0x77);
+	assert_int_equal(store_factor_put(f->st, a, sealed, 20, 900), ERR_OK);
+	assert_int_equal(store_factor_activate(f->st, a, 7), ERR_OK);
+	assert_int_equal(store_factor_put(f->st, b, sealed, 20, 900), ERR_OK);
+	assert_int_equal(store_recovery_set(f->st, a, codes, 2), ERR_OK);
+	assert_int_equal(store_pending_put(f->st, d, a, d, 900), ERR_OK);
+	store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(in_processes(f, 6, child_factor_race), 6);
+	open_ok(f);
+	assert_int_equal(store_throttle_count(f->st, "won:use", 0, &n), ERR_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_throttle_count(f->st, "won:recovery", 0, &n),
+	                 ERR_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_throttle_count(f->st, "won:pending", 0, &n),
+	                 ERR_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_throttle_count(f->st, "won:activate", 0, &n),
+	                 ERR_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_factor_get(f->st, a, &fa), ERR_OK);
+	assert_int_equal(fa.last_step, 8);
+	assert_int_equal(store_factor_get(f->st, b, &fa), ERR_OK);
+	assert_true(fa.active);
+	assert_int_equal(fa.last_step, 3);
+	assert_int_equal(store_recovery_count(f->st, a, &n), ERR_OK);
+	assert_int_equal(n, 1);
+}
+
 static void
 test_store_close_null(void **state)
 {
@@ -2341,6 +2418,7 @@ main(void)
 	    T(test_store_user_links_and_clients),
 	    T(test_store_lock_clear),
 	    T(test_store_second_factor),
+	    T(test_store_second_factor_races),
 	    T(test_store_close_null),
 	    T(test_store_pg_reconnects),
 	    T(test_store_pg_role_without_write_rights),
