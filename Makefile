@@ -9,6 +9,7 @@
 #   make install  install under DESTDIR PREFIX (make install-static: the
 #                 static executable instead)
 #   make bench    how fast (not part of make test)
+#   make deb      build/deb/authcgi_VERSION_ARCH.deb, the Debian package
 # See README.md.
 
 CC         ?= cc
@@ -39,7 +40,7 @@ deb_of = $(foreach p,$1,$(patsubst $p=%,%,$(filter $p=%,$(PKG_DEBS))))
 # again: at this level they need no library. Any other goal asks
 # pkg-config now, and a missing .pc file stops the build here.
 WRAPPERS := deps test check lint run bench static install-static fuzz \
-	format clean
+	format clean deb
 ifneq ($(filter-out $(WRAPPERS),$(or $(MAKECMDGOALS),all)),)
 ifeq ($(shell command -v $(firstword $(PKG_CONFIG))),)
 $(error $(PKG_CONFIG) not found: apt-get install pkg-config (or: make deps))
@@ -83,7 +84,7 @@ SUBMAKE = $(MAKE) --no-print-directory \
 	$(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc 2>/dev/null || echo 1))
 
 .PHONY: all deps test check lint run bench static install install-static \
-	fuzz fuzz-bins unit-bins format clean
+	fuzz fuzz-bins unit-bins format clean deb
 
 all: cgi-bin/auth.cgi
 
@@ -296,6 +297,12 @@ install: all
 
 install-static: static
 	@scripts/install.sh "$(PREFIX)" "$(DESTDIR)" $(STATIC)/auth.cgi
+
+# The Debian package, built from a copy of the checkout (debian/,
+# scripts/deb.sh); its version is debian/changelog's.
+deb:
+	@scripts/deps.sh deb
+	@scripts/deb.sh $(B)/deb
 
 format:
 	clang-format -i src/*.c src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c

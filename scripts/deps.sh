@@ -1,7 +1,7 @@
 #!/bin/sh
 # deps.sh: install the distribution packages a make target needs, when
 # missing (Debian, Ubuntu: apt).
-# Usage: scripts/deps.sh build|check|lint|static|run|run-apache|test|fuzz|bench
+# Usage: scripts/deps.sh build|check|lint|static|run|run-apache|test|fuzz|bench|deb
 set -eu
 
 # make: the compiler and the -dev packages of the libraries (pkg-config).
@@ -21,6 +21,8 @@ run_apache="$run apache2-bin libapache2-mod-fcgid"
 # against an independent implementation).
 test="$run_apache $check $lint $static clang curl python3-requests valgrind util-linux chromium chromium-driver python3-selenium nginx-light caddy spawn-fcgi gettext-base strace time oathtool"
 fuzz="$build clang"
+# make deb: debhelper builds the package, lintian checks it.
+deb="$build debhelper dpkg-dev lintian"
 bench="$run $static wrk time curl python3"
 
 target=${1:-build}
@@ -34,7 +36,8 @@ run-apache) want=$run_apache ;;
 test) want=$test ;;
 fuzz) want=$fuzz ;;
 bench) want=$bench ;;
-*) echo "usage: $0 build|check|lint|static|run|run-apache|test|fuzz|bench" >&2; exit 2 ;;
+deb) want=$deb ;;
+*) echo "usage: $0 build|check|lint|static|run|run-apache|test|fuzz|bench|deb" >&2; exit 2 ;;
 esac
 
 if [ "$(id -u)" -eq 0 ]; then
