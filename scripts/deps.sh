@@ -12,17 +12,18 @@ lint="cppcheck clang-format"
 # make static: musl, and what builds the libraries from their sources.
 static="$build dpkg-dev tcl musl-tools autoconf automake libtool"
 run="$build lighttpd"
+# make deb: debhelper builds the package, lintian checks it.
+deb="$build debhelper dpkg-dev lintian"
 # apache2-bin: the server and its modules, without a service, without
 # /etc/apache2 and without anything listening on port 80.
 run_apache="$run apache2-bin libapache2-mod-fcgid"
 # The tests: the servers of the integration and gate suites (nginx, Caddy,
 # spawn-fcgi and envsubst for the gate), strace (the hardened reset's
 # equal work), time (peak memory), oathtool (second factor codes checked
-# against an independent implementation).
-test="$run_apache $check $lint $static clang curl python3-requests valgrind util-linux chromium chromium-driver python3-selenium nginx-light caddy spawn-fcgi gettext-base strace time oathtool"
+# against an independent implementation), the package's (make deb) and
+# debootstrap, which makes the fresh Debian it is installed in.
+test="$run_apache $check $lint $static clang curl python3-requests valgrind util-linux chromium chromium-driver python3-selenium nginx-light caddy spawn-fcgi gettext-base strace time oathtool $deb debootstrap iproute2"
 fuzz="$build clang"
-# make deb: debhelper builds the package, lintian checks it.
-deb="$build debhelper dpkg-dev lintian"
 bench="$run $static wrk time curl python3"
 
 target=${1:-build}

@@ -64,6 +64,7 @@ all)
 	add "concurrency" suite "tests/robust/concurrency.sh"
 	add "faults" suite "tests/robust/faults.sh"
 	add "security" suite "tests/security/run.sh"
+	add "debian package" suite "tests/deb/run.sh"
 	add "gate (4 servers)" suite "tests/gate/run.sh"
 	add "security probes" suite "tests/security/probes.sh cgi-bin/auth.cgi"
 	add "security probes+asan" suite "tests/security/probes.sh build/asan/auth.cgi"
