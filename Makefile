@@ -10,6 +10,8 @@
 #                 static executable instead)
 #   make bench    how fast (not part of make test)
 #   make deb      build/deb/authcgi_VERSION_ARCH.deb, the Debian package
+#   make test-arm cross-build for arm64 and armhf, and run the CGI suite
+#                 against each under QEMU (not part of make test)
 # See README.md.
 
 CC         ?= cc
@@ -40,7 +42,7 @@ deb_of = $(foreach p,$1,$(patsubst $p=%,%,$(filter $p=%,$(PKG_DEBS))))
 # again: at this level they need no library. Any other goal asks
 # pkg-config now, and a missing .pc file stops the build here.
 WRAPPERS := deps test check lint run bench static install-static fuzz \
-	format clean deb
+	format clean deb test-arm
 ifneq ($(filter-out $(WRAPPERS),$(or $(MAKECMDGOALS),all)),)
 ifeq ($(shell command -v $(firstword $(PKG_CONFIG))),)
 $(error $(PKG_CONFIG) not found: apt-get install pkg-config (or: make deps))
@@ -84,7 +86,7 @@ SUBMAKE = $(MAKE) --no-print-directory \
 	$(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc 2>/dev/null || echo 1))
 
 .PHONY: all deps test check lint run bench static install install-static \
-	fuzz fuzz-bins unit-bins format clean deb
+	fuzz fuzz-bins unit-bins format clean deb test-arm
 
 all: cgi-bin/auth.cgi
 
@@ -115,6 +117,12 @@ $(B)/asan/%.o: src/%.c $(HDRS) $(GEN) Makefile
 	$(Q)$(CC) $(WARN) $(ALL_CPPFLAGS) $(CFLAGS) -O1 $(SAN) -c -o $@ $<
 
 cgi-bin/auth.cgi: $(LIB_OBJ) $(B)/obj/main.o
+	@echo "  LD      $@"
+	$(Q)$(CC) $(HARDEN_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The same executable in $(B): with B=build/cross/ARCH and a cross
+# compiler, a build for a board (make test-arm, scripts/test-arm.sh).
+$(B)/auth.cgi: $(LIB_OBJ) $(B)/obj/main.o
 	@echo "  LD      $@"
 	$(Q)$(CC) $(HARDEN_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
@@ -303,6 +311,11 @@ install-static: static
 deb:
 	@scripts/deps.sh deb
 	@scripts/deb.sh $(B)/deb
+
+# Cross builds for arm64 and armhf, the CGI suite under QEMU.
+test-arm:
+	@scripts/deps.sh arm
+	@scripts/test-arm.sh
 
 format:
 	clang-format -i src/*.c src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c

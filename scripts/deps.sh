@@ -1,7 +1,7 @@
 #!/bin/sh
 # deps.sh: install the distribution packages a make target needs, when
 # missing (Debian, Ubuntu: apt).
-# Usage: scripts/deps.sh build|check|lint|static|run|run-apache|test|fuzz|bench|deb
+# Usage: scripts/deps.sh build|check|lint|static|run|run-apache|test|fuzz|bench|deb|arm
 set -eu
 
 # make: the compiler and the -dev packages of the libraries (pkg-config).
@@ -25,6 +25,16 @@ run_apache="$run apache2-bin libapache2-mod-fcgid"
 test="$run_apache $check $lint $static clang curl python3-requests valgrind util-linux chromium chromium-driver python3-selenium nginx-light caddy spawn-fcgi gettext-base strace time oathtool $deb debootstrap iproute2"
 fuzz="$build clang"
 bench="$run $static wrk time curl python3"
+# make test-arm: the cross compilers, QEMU's user emulation, the CGI
+# suite's tools, and the -dev packages of the libraries for arm64 and
+# armhf (multiarch: dpkg --add-architecture, below).
+arm_libs="libsqlite3-dev libcrypt-dev uuid-dev libcjson-dev libsodium-dev libfcgi-dev liboath-dev libqrencode-dev"
+arm="$check crossbuild-essential-arm64 crossbuild-essential-armhf qemu-user-static file"
+for a in arm64 armhf; do
+	for p in $arm_libs; do arm="$arm $p:$a"; done
+done
+# make test runs the ARM suite too.
+test="$test $arm"
 
 target=${1:-build}
 case "$target" in
@@ -38,7 +48,8 @@ test) want=$test ;;
 fuzz) want=$fuzz ;;
 bench) want=$bench ;;
 deb) want=$deb ;;
-*) echo "usage: $0 build|check|lint|static|run|run-apache|test|fuzz|bench|deb" >&2; exit 2 ;;
+arm) want=$arm ;;
+*) echo "usage: $0 build|check|lint|static|run|run-apache|test|fuzz|bench|deb|arm" >&2; exit 2 ;;
 esac
 
 if [ "$(id -u)" -eq 0 ]; then
@@ -95,6 +106,18 @@ clang_runtime() {
 	fi
 }
 
+# The ARM architectures' packages need dpkg to know the architectures,
+# and apt their package lists.
+if [ "$target" = arm ] || [ "$target" = test ]; then
+	for a in arm64 armhf; do
+		dpkg --print-foreign-architectures | grep -qx "$a" && continue
+		if [ "$sudo" = none ]; then
+			echo "deps.sh: not root and no sudo; run: dpkg --add-architecture $a" >&2
+			exit 1
+		fi
+		$sudo dpkg --add-architecture "$a"
+	done
+fi
 # shellcheck disable=SC2086
 install $want
 case "$target" in
