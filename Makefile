@@ -307,10 +307,13 @@ install-static: static
 	@scripts/install.sh "$(PREFIX)" "$(DESTDIR)" $(STATIC)/auth.cgi
 
 # The Debian package, built from a copy of the checkout (debian/,
-# scripts/deb.sh); its version is debian/changelog's.
+# scripts/deb.sh); its version is debian/changelog's. DEB_ARCH=arm64 (or
+# armhf) cross-builds it for a board.
+DEB_ARCH ?=
 deb:
 	@scripts/deps.sh deb
-	@scripts/deb.sh $(B)/deb
+	@$(if $(DEB_ARCH),scripts/deps.sh arm)
+	@scripts/deb.sh $(if $(DEB_ARCH),-a $(DEB_ARCH)) $(B)/deb
 
 # Cross builds for arm64 and armhf, the CGI suite under QEMU.
 test-arm:

@@ -3,15 +3,22 @@
 # of this checkout (its files as they are now, without build outputs), so
 # that dpkg-buildpackage leaves nothing in the checkout or beside it.
 # Used by `make deb` (OUTDIR build/deb) and by the package's tests.
-# Usage: scripts/deb.sh OUTDIR [VERSION]
+# Usage: scripts/deb.sh [-a ARCH] OUTDIR [VERSION]
+#   -a ARCH  build for that Debian architecture (arm64, armhf) with its
+#            cross compiler and its -dev packages (deps.sh arm)
 #   OUTDIR   where the .deb (and the .buildinfo and .changes) go; the
 #            copy is built in OUTDIR/src
 #   VERSION  a version for this build only: a debian/changelog entry is
 #            added to the copy (the tests build an upgrade with it)
 # Prints the path of the .deb last. The version is debian/changelog's.
 set -eu
+cross=
+if [ "${1:-}" = -a ] && [ $# -ge 2 ]; then
+	cross=$2
+	shift 2
+fi
 [ $# -ge 1 ] && [ $# -le 2 ] || {
-	echo "usage: $0 OUTDIR [VERSION]" >&2
+	echo "usage: $0 [-a ARCH] OUTDIR [VERSION]" >&2
 	exit 2
 }
 root=$(cd "$(dirname "$0")/.." && pwd -P)
@@ -44,8 +51,8 @@ if [ $# -eq 2 ]; then
 	mv debian/changelog.new debian/changelog
 fi
 version=$(dpkg-parsechangelog -S Version)
-arch=$(dpkg-architecture -qDEB_HOST_ARCH)
-dpkg-buildpackage -us -uc -b >"$out/build.log" 2>&1 || {
+arch=${cross:-$(dpkg-architecture -qDEB_HOST_ARCH)}
+dpkg-buildpackage -us -uc -b ${cross:+-a "$cross"} >"$out/build.log" 2>&1 || {
 	tail -n 40 "$out/build.log" >&2
 	echo "$0: dpkg-buildpackage failed; the whole log: $out/build.log" >&2
 	exit 1

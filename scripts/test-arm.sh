@@ -2,7 +2,9 @@
 # test-arm.sh: cross-build auth.cgi for ARM boards with Debian's cross
 # compilers and the -dev packages of each architecture (multiarch), then
 # run the CGI suite (tests/cgi/run.sh) against each build under QEMU's
-# user emulation. Used by `make test-arm` (not part of make test).
+# user emulation; and build the Debian package for each (make deb
+# DEB_ARCH=ARCH), which lintian must pass. Used by `make test-arm`, and
+# by make test.
 # Usage: scripts/test-arm.sh [ARCH...]     (default: arm64 armhf)
 # Each build is build/cross/ARCH/auth.cgi, linked with the architecture's
 # shared libraries from Debian (what a Debian board installs with apt).
@@ -24,11 +26,10 @@ for arch in "$@"; do
 	t0=$(date +%s)
 	dir=build/cross/$arch
 	mkdir -p "$dir"
-	# The architecture's .pc files, and only those: pkg-config then
-	# gives the flags and libraries of that architecture's packages.
-	if ! PKG_CONFIG_LIBDIR=/usr/lib/$triplet/pkgconfig:/usr/share/pkgconfig \
-		make --no-print-directory -j"$(nproc)" B="$dir" CC="$triplet-gcc" \
-		"$dir/auth.cgi" >"$dir.log" 2>&1; then
+	# The architecture's pkg-config gives the flags and libraries of that
+	# architecture's packages.
+	if ! make --no-print-directory -j"$(nproc)" B="$dir" CC="$triplet-gcc" \
+		PKG_CONFIG="$triplet-pkg-config" "$dir/auth.cgi" >"$dir.log" 2>&1; then
 		tail -n 20 "$dir.log"
 		echo "== $arch: the cross build failed (whole log: $dir.log)"
 		total_f=$((total_f + 1))
@@ -54,6 +55,27 @@ EOS
 	[ "$f" -ne 0 ] && grep -E '^(FAIL|not ok)' "$dir/cgi.log" | head -n 20
 	printf '== %-6s cgi suite under %s: %s passed, %s failed (%d s)\n' \
 		"$arch" "$qemu" "$p" "$f" $(($(date +%s) - t0))
+	# The package for a board of this architecture.
+	t0=$(date +%s)
+	if deb=$(scripts/deb.sh -a "$arch" "$dir/deb" 2>&1 | tail -n 1) &&
+		[ -f "$deb" ]; then
+		p=$((p + 1))
+		lint=$(lintian --fail-on error,warning "${deb%.deb}.changes" 2>&1 |
+			grep -v 'running with root privileges')
+		if [ -z "$lint" ]; then
+			p=$((p + 1))
+		else
+			printf '%s\n' "$lint"
+			f=$((f + 1))
+		fi
+		printf '== %-6s %s, %d bytes, lintian: %s (%d s)\n' "$arch" \
+			"$(basename "$deb")" "$(stat -c %s "$deb")" \
+			"${lint:-nothing to say}" $(($(date +%s) - t0))
+	else
+		printf '%s\n' "$deb"
+		echo "== $arch: the package was not built"
+		f=$((f + 1))
+	fi
 	total_p=$((total_p + p))
 	total_f=$((total_f + f))
 done
