@@ -223,13 +223,15 @@ $(STATIC)/obj/%.o: src/%.c $(HDRS) $(GEN) Makefile | $(STATIC_SRC)
 		-I$(MUSL)/include -I$(CJSON_DIR)/src -I$(SQLITE_DIR)/amalg \
 		$(STATIC_CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(STATIC)/sqlite3.o: $(SQLITE_DIR)/amalg/sqlite3.c Makefile
+# After musl's libraries: a cross build's compiler reads the specs that
+# musl-libs.sh writes (make test-arm).
+$(STATIC)/sqlite3.o: $(SQLITE_DIR)/amalg/sqlite3.c Makefile | $(MUSL)/.done
 	@mkdir -p $(dir $@)
 	@echo "  CC musl $<"
 	$(Q)$(MUSL_CC) -O2 -g $(STATIC_HARDEN) -I$(SQLITE_DIR)/amalg \
 		$(SQLITE_OPTS) -c -o $@ $<
 
-$(STATIC)/cjson.o: $(CJSON_DIR)/src/cJSON.c Makefile
+$(STATIC)/cjson.o: $(CJSON_DIR)/src/cJSON.c Makefile | $(MUSL)/.done
 	@mkdir -p $(dir $@)
 	@echo "  CC musl $<"
 	$(Q)$(MUSL_CC) -O2 -g $(STATIC_HARDEN) -c -o $@ $<
