@@ -10,8 +10,9 @@
 #                 static executable instead)
 #   make bench    how fast (not part of make test)
 #   make deb      build/deb/authcgi_VERSION_ARCH.deb, the Debian package
-#   make test-arm cross-build for arm64 and armhf, and run the CGI suite
-#                 against each under QEMU (not part of make test)
+#   make test-arm cross-build for arm64 and armhf (the default and the
+#                 static executable, the package), and run the CGI suite
+#                 against each executable under QEMU (not part of make test)
 # See README.md.
 
 CC         ?= cc
@@ -317,7 +318,8 @@ deb:
 	@$(if $(DEB_ARCH),scripts/deps.sh arm)
 	@scripts/deb.sh $(if $(DEB_ARCH),-a $(DEB_ARCH)) $(B)/deb
 
-# Cross builds for arm64 and armhf, the CGI suite under QEMU.
+# Cross builds for arm64 and armhf, the default and the static one, the
+# CGI suite against each under QEMU, and the package of each architecture.
 test-arm:
 	@scripts/deps.sh arm
 	@scripts/test-arm.sh

@@ -26,16 +26,15 @@ test="$run_apache $check $lint $static clang curl python3-requests valgrind util
 fuzz="$build clang"
 bench="$run $static wrk time curl python3"
 # make test-arm: the cross compilers, QEMU's user emulation, the CGI
-# suite's tools, debhelper (the package for each), and pkg-config and the
-# -dev packages of the libraries for arm64 and armhf (multiarch: dpkg
-# --add-architecture, below).
+# suite's tools, debhelper (the package for each), what make static
+# builds with, and pkg-config, musl and the -dev packages of the
+# libraries for arm64 and armhf (multiarch: dpkg --add-architecture,
+# below).
 arm_libs="libsqlite3-dev libcrypt-dev uuid-dev libcjson-dev libsodium-dev libfcgi-dev liboath-dev libqrencode-dev"
-arm="$check $deb crossbuild-essential-arm64 crossbuild-essential-armhf qemu-user-static file"
+arm="$check $deb $static crossbuild-essential-arm64 crossbuild-essential-armhf qemu-user-static file"
 for a in arm64 armhf; do
-	for p in pkgconf $arm_libs; do arm="$arm $p:$a"; done
+	for p in pkgconf musl-dev $arm_libs; do arm="$arm $p:$a"; done
 done
-# make test runs the ARM suite too.
-test="$test $arm"
 
 target=${1:-build}
 case "$target" in
@@ -109,7 +108,7 @@ clang_runtime() {
 
 # The ARM architectures' packages need dpkg to know the architectures,
 # and apt their package lists.
-if [ "$target" = arm ] || [ "$target" = test ]; then
+if [ "$target" = arm ]; then
 	for a in arm64 armhf; do
 		dpkg --print-foreign-architectures | grep -qx "$a" && continue
 		if [ "$sudo" = none ]; then

@@ -65,7 +65,6 @@ all)
 	add "faults" suite "tests/robust/faults.sh"
 	add "security" suite "tests/security/run.sh"
 	add "debian package" suite "tests/deb/run.sh"
-	add "arm64, armhf (qemu)" suite "scripts/test-arm.sh"
 	add "gate (4 servers)" suite "tests/gate/run.sh"
 	add "security probes" suite "tests/security/probes.sh cgi-bin/auth.cgi"
 	add "security probes+asan" suite "tests/security/probes.sh build/asan/auth.cgi"
