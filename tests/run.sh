@@ -79,6 +79,7 @@ all)
 	add "admin+asan" suite "tests/admin/run.sh build/asan/auth.cgi"
 	add "lint" suite "tests/lint.sh"
 	add "static build" suite "tests/static/checks.sh build/static/auth.cgi"
+	add "install from source" suite "tests/install/run.sh"
 	add "fastcgi close" suite "tests/fastcgi/close.sh cgi-bin/auth.cgi build/asan/auth.cgi"
 	units build/unit unit
 	units build/unit-asan unit+asan
