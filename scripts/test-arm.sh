@@ -51,6 +51,25 @@ cgi_suite() {
 	total_f=$((total_f + f))
 }
 
+# board ARCH WHAT EXE: what README's "On a board" has an operator run
+# with the executable copied to a board ("From source" from its init
+# on), under the emulator: init, which makes the database and its secret
+# key file, then the cron line's purge.
+board() {
+	local arch=$1 what=$2 exe=$3 d=$3.board res
+	rm -rf "$d" && mkdir -p "$d"
+	if env -i PATH=/usr/bin:/bin AUTHCGI_DB="$d/auth.db" "$exe-qemu" init >"$d/log" 2>&1 &&
+		env -i PATH=/usr/bin:/bin AUTHCGI_DB="$d/auth.db" "$exe-qemu" purge >>"$d/log" 2>&1 &&
+		[ -s "$d/auth.db" ] && [ -s "$d/auth.db.key" ]; then
+		res=ok
+		total_p=$((total_p + 1))
+	else
+		res="failed: $(tail -n 3 "$d/log" | tr '\n' ' ')"
+		total_f=$((total_f + 1))
+	fi
+	printf '== %-6s %-7s init, then purge (README, On a board): %s\n' "$arch" "$what" "$res"
+}
+
 # build_failed ARCH WHAT LOG: a build failed: its log's end, one failure.
 build_failed() {
 	tail -n 20 "$3"
@@ -72,6 +91,7 @@ for arch in "$@"; do
 	if make --no-print-directory -j"$jobs" B="$dir" CC="$triplet-gcc" \
 		PKG_CONFIG="$triplet-pkg-config" "$dir/auth.cgi" >"$dir.log" 2>&1; then
 		cgi_suite "$arch" dynamic "$dir/auth.cgi" "$qemu"
+		board "$arch" dynamic "$dir/auth.cgi"
 	else
 		build_failed "$arch" dynamic "$dir.log"
 	fi
@@ -104,6 +124,7 @@ for arch in "$@"; do
 		grep '^not ok' <<<"$out"
 		printf '== %-6s static  shape (tests/static/checks.sh): %s\n' "$arch" "$last"
 		cgi_suite "$arch" static "$sdir/static/auth.cgi" "$qemu"
+		board "$arch" static "$sdir/static/auth.cgi"
 	else
 		build_failed "$arch" static "$sdir.log"
 	fi
