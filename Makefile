@@ -115,7 +115,7 @@ $(B)/obj/%.o: src/%.c $(HDRS) $(GEN) Makefile
 $(B)/asan/%.o: src/%.c $(HDRS) $(GEN) Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC asan $<"
-	$(Q)$(CC) $(WARN) $(ALL_CPPFLAGS) $(CFLAGS) -O1 $(SAN) -c -o $@ $<
+	$(Q)$(CC) $(WARN) $(ALL_CPPFLAGS) -DAUTHCGI_TEST_CLOCK $(CFLAGS) -O1 $(SAN) -c -o $@ $<
 
 cgi-bin/auth.cgi: $(LIB_OBJ) $(B)/obj/main.o
 	@echo "  LD      $@"
@@ -296,6 +296,7 @@ bench:
 	@$(SUBMAKE) all $(STATIC)/auth.cgi \
 		$(B)/bench/bare.cgi $(B)/bench/bare-musl.cgi $(B)/bench/bare-fcgi
 	@scripts/bench.sh
+	@scripts/bench-reset.sh
 	@scripts/bench-gate.sh
 
 fuzz:

@@ -5,8 +5,8 @@
 # CGI), POST /reset_password for a registered email and for an unknown one
 # take turns, BENCH_RESETS times each (100); prints both medians and p90s
 # in milliseconds, and their ratio. The delivery command appends to a file
-# in the state dir, as sendmail would hand a message on. Used by `make
-# bench` (scripts/bench.sh calls it); builds nothing.
+# in the state dir, as sendmail would hand a message on. Run by `make
+# bench`, after scripts/bench.sh; builds nothing.
 set -u
 
 root=$(cd "$(dirname "$0")/.." && pwd -P)

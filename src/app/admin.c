@@ -1,4 +1,5 @@
 /* admin.c: the command-line tool: auth.cgi run from a shell. */
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -19,8 +20,21 @@ const char app_usage[] =
     "  end-sessions EMAIL    log an account out everywhere\n"
     "  group add EMAIL GROUP     put an account in a group\n"
     "  group remove EMAIL GROUP  take an account out of a group\n"
-    "  purge                 remove expired sessions, reset tokens and\n"
-    "                        lockouts (safe to run from cron)\n"
+    "  sessions EMAIL        list an account's live sessions: id,\n"
+    "                        started, last used, client address, user\n"
+    "                        agent (tab-separated)\n"
+    "  unlock EMAIL          end an account's lockouts\n"
+    "  disable EMAIL         refuse an account's log-ins and end its\n"
+    "                        sessions\n"
+    "  enable EMAIL          let a disabled account log in again\n"
+    "  totp-reset EMAIL      turn off an account's second factor (for\n"
+    "                        one who lost the device and the recovery\n"
+    "                        codes)\n"
+    "  purge                 remove expired sessions, reset tokens, email\n"
+    "                        links, pending log-ins and lockouts, and\n"
+    "                        client addresses\n"
+    "                        kept longer than AUTHCGI_CLIENT_MEMORY (safe\n"
+    "                        to run from cron)\n"
     "  import-original FILE  import the accounts of the original\n"
     "                        service's SQLite database, passwords kept\n"
     "  --help                show this text\n"
@@ -51,6 +65,32 @@ print_user(void *arg, const struct auth_user_info *u)
 	        u->locked_until ? when(u->locked_until, k, sizeof(k)) : "no",
 	        *u->groups != '\0' ? u->groups : "-");
 	return 0;
+}
+
+/* The live sessions of the account of email, one a line. */
+static enum err
+print_sessions(struct app *app, const char *email, FILE *out)
+{
+	struct auth_account *a;
+	char c[32], l[32];
+	enum err e;
+	size_t i;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return ERR_NOMEM;
+	if ((e = auth_account_of(app->auth, email, a)) == ERR_OK)
+		for (i = 0; i < a->nsessions; i++) {
+			const struct auth_session_info *si = &a->sessions[i];
+
+			fprintf(out, "%s\t%s\t%s\t%s\t%s\n", si->id,
+			        when(si->created, c, sizeof(c)),
+			        when(si->last_seen, l, sizeof(l)),
+			        si->client[0] != '\0' ? si->client : "-",
+			        si->user_agent[0] != '\0' ? si->user_agent
+			                                  : "-");
+		}
+	free(a);
+	return e;
 }
 
 /* Report a failed command: exit status 1. */
@@ -116,9 +156,10 @@ app_admin(struct app *app, int argc, char **argv, FILE *out, FILE *err)
 		const char *name;
 		int nargs;
 	} cmds[] = {
-	    {"init", 0},         {"users", 0}, {"delete-user", 1},
-	    {"end-sessions", 1}, {"purge", 0}, {"import-original", 1},
-	    {"group", 3},
+	    {"init", 0},         {"users", 0},  {"delete-user", 1},
+	    {"end-sessions", 1}, {"purge", 0},  {"import-original", 1},
+	    {"sessions", 1},     {"unlock", 1}, {"disable", 1},
+	    {"enable", 1},       {"group", 3},  {"totp-reset", 1},
 	};
 	struct auth_purged p;
 	int64_t n, skipped;
@@ -170,9 +211,38 @@ app_admin(struct app *app, int argc, char **argv, FILE *out, FILE *err)
 			return failed(err, cmd, NULL, e);
 		fprintf(out,
 		        "purged %lld sessions, %lld reset tokens, %lld lockout"
-		        " counters\n",
+		        " counters, %lld email links, %lld remembered"
+		        " addresses, %lld pending log-ins\n",
 		        (long long)p.sessions, (long long)p.reset_tokens,
-		        (long long)p.throttles);
+		        (long long)p.throttles, (long long)p.links,
+		        (long long)p.clients, (long long)p.pending);
+	} else if (strcmp(cmd, "sessions") == 0) {
+		if ((e = print_sessions(app, argv[1], out)) != ERR_OK)
+			return failed(err, cmd, argv[1], e);
+	} else if (strcmp(cmd, "unlock") == 0) {
+		if ((e = auth_unlock(app->auth, argv[1])) != ERR_OK)
+			return failed(err, cmd, argv[1], e);
+		fprintf(out, "unlocked %s\n", argv[1]);
+	} else if (strcmp(cmd, "disable") == 0 || strcmp(cmd, "enable") == 0) {
+		e = auth_set_disabled(app->auth, argv[1],
+		                      strcmp(cmd, "disable") == 0, &n);
+		if (e != ERR_OK)
+			return failed(err, cmd, argv[1], e);
+		fprintf(out, "%sd %s", cmd, argv[1]);
+		if (strcmp(cmd, "disable") == 0)
+			fprintf(out, ", ended %lld session%s", (long long)n,
+			        n == 1 ? "" : "s");
+		fputc('\n', out);
+	} else if (strcmp(cmd, "totp-reset") == 0) {
+		if ((e = auth_totp_reset(app->auth, argv[1])) ==
+		    ERR_FACTOR_OFF) {
+			fprintf(err, "auth.cgi: %s: %s has no second factor\n",
+			        cmd, argv[1]);
+			return 1;
+		}
+		if (e != ERR_OK)
+			return failed(err, cmd, argv[1], e);
+		fprintf(out, "second factor of %s is off\n", argv[1]);
 	} else if (strcmp(cmd, "group") == 0) {
 		return group(app, argv, out, err);
 	} else {

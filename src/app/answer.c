@@ -36,6 +36,14 @@ static const struct {
     [ERR_ORIGIN] = {403, "cross-site request refused"},
     [ERR_FORBIDDEN] = {403, "not allowed"},
     [ERR_THROTTLED] = {429, "too many attempts, try again later"},
+    [ERR_WRONG_PW] = {401, "wrong password"},
+    [ERR_UNVERIFIED] = {403, "email not verified"},
+    [ERR_SESSION_ID] = {404, "no such session"},
+    [ERR_LINK] = {403, "invalid or expired link"},
+    [ERR_CODE] = {401, "one-time code required"},
+    [ERR_PENDING] = {403, "log-in expired, log in again"},
+    [ERR_FACTOR_ON] = {409, "second factor already on"},
+    [ERR_FACTOR_OFF] = {409, "second factor not on"},
     [ERR_BUSY] = {503, "service busy, try again"},
     [ERR_FULL] = {503, "service unavailable"},
     [ERR_DB] = {503, "service unavailable"},
@@ -188,10 +196,13 @@ app_fields(struct call *c, const char *const *names, const char **values,
 	enum err e;
 	size_t i;
 
-	if ((e = http_request_decode(c->req, &c->app->set.limits)) != ERR_OK) {
+	/* Decoded once: fields read before stay valid. */
+	if (!c->decoded &&
+	    (e = http_request_decode(c->req, &c->app->set.limits)) != ERR_OK) {
 		app_answer_error(c, e);
 		return false;
 	}
+	c->decoded = true;
 	/* A form shown again keeps the email that was typed. */
 	if (c->args.email == NULL)
 		c->args.email = http_request_field(c->req, "email");

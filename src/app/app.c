@@ -3,6 +3,7 @@
  * another site, then the route table (routes.c). */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -16,6 +17,21 @@ app_unavailable(struct http_response *resp, const char *msg, bool https)
 
 /* ---- the context ---- */
 
+#ifdef AUTHCGI_TEST_CLOCK
+/* The test build's clock: AUTHCGI_TEST_NOW (Unix seconds) when set, so
+ * that suites can run the service at a time of their choosing. Release
+ * builds have no such variable. */
+static int64_t
+test_now(void *arg)
+{
+	const char *v = getenv("AUTHCGI_TEST_NOW");
+
+	(void)arg;
+	return v != NULL && *v != '\0' ? strtoll(v, NULL, 10)
+	                               : (int64_t)time(NULL);
+}
+#endif
+
 enum err
 app_new(struct app **out, const struct app_settings *s)
 {
@@ -25,6 +41,9 @@ app_new(struct app **out, const struct app_settings *s)
 	if ((app = calloc(1, sizeof(*app))) == NULL)
 		return ERR_NOMEM;
 	app->set = *s;
+#ifdef AUTHCGI_TEST_CLOCK
+	app->set.auth.hooks.now = test_now;
+#endif
 	if ((e = auth_new(&app->auth, &app->set.auth)) != ERR_OK) {
 		free(app);
 		return e;
@@ -59,6 +78,7 @@ app_handle(struct app *app, struct http_request *req, enum err read_err,
 	c.req = req;
 	c.resp = resp;
 	app_client_address(&c);
+	c.who.user_agent = req->user_agent;
 	c.html =
 	    http_accept_prefers(req->accept, "text/html", "application/json");
 	c.page = APP_PAGE_HOME;

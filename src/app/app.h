@@ -67,9 +67,10 @@ enum err app_init_db(struct app *app);
 
 /*
  * Run one administration command, argv[0] being its name ("init",
- * "users", "delete-user", "end-sessions", "purge", "import-original",
- * "--help"): results on out, errors on err. Returns the process exit
- * status: 0 done, 1 failed, 2 usage error.
+ * "users", "delete-user", "end-sessions", "sessions", "unlock",
+ * "disable", "enable", "purge", "import-original", "--help"): results on
+ * out, errors on err. Returns the process exit status: 0 done, 1 failed,
+ * 2 usage error.
  */
 int app_admin(struct app *app, int argc, char **argv, FILE *out, FILE *err);
 

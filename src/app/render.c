@@ -48,13 +48,25 @@ static const struct {
     [APP_PAGE_RESET_SENT] = {"reset_sent", "Reset your password"},
     [APP_PAGE_RESET_SET] = {"reset_set", "Set a new password"},
     [APP_PAGE_FORBIDDEN] = {"forbidden", "Not allowed"},
+    [APP_PAGE_ACCOUNT] = {"account", "Your account"},
+    [APP_PAGE_VERIFY_ASK] = {"verify_ask", "Verify your email"},
+    [APP_PAGE_VERIFY_SET] = {"verify_set", "Verify your email"},
+    [APP_PAGE_LOGIN_CODE] = {"login_code", "Your one-time code"},
+    [APP_PAGE_TOTP_SETUP] = {"totp_setup", "Set up a second factor"},
+    [APP_PAGE_TOTP_CODES] = {"totp_codes", "Your recovery codes"},
 };
+
+/* The list a page may repeat a section for: {{#sessions}} ...
+ * {{/sessions}} once per session, its members named as in struct
+ * app_page_session; {{^sessions}} when there is none. */
+#define LIST_NAME "sessions"
 
 /* What a page is filled in with. */
 struct scope {
 	const char *title;
 	const char *base;
 	const struct app_page_args *args;
+	const struct app_page_session *row; /* inside the list: its row */
 };
 
 /* A growing output buffer; a failure sticks: ERR_NOMEM, or ERR_INTERNAL
@@ -177,6 +189,24 @@ lookup(const struct scope *sc, const char *name, size_t len, bool *found)
 	    {"token", offsetof(struct app_page_args, token)},
 	    {"form_token", offsetof(struct app_page_args, form_token)},
 	    {"next", offsetof(struct app_page_args, next)},
+	    {"pending", offsetof(struct app_page_args, pending)},
+	    {"factor", offsetof(struct app_page_args, factor)},
+	    {"codes_left", offsetof(struct app_page_args, codes_left)},
+	    {"pending_login", offsetof(struct app_page_args, pending_login)},
+	    {"secret", offsetof(struct app_page_args, secret)},
+	    {"uri", offsetof(struct app_page_args, uri)},
+	    {"codes", offsetof(struct app_page_args, codes)},
+	};
+	static const struct {
+		const char *name;
+		size_t offset;
+	} row_fields[] = {
+	    {"id", offsetof(struct app_page_session, id)},
+	    {"created", offsetof(struct app_page_session, created)},
+	    {"last_seen", offsetof(struct app_page_session, last_seen)},
+	    {"client", offsetof(struct app_page_session, client)},
+	    {"user_agent", offsetof(struct app_page_session, user_agent)},
+	    {"current", offsetof(struct app_page_session, current)},
 	};
 	const char *v;
 	size_t i;
@@ -191,6 +221,17 @@ lookup(const struct scope *sc, const char *name, size_t len, bool *found)
 		    strncmp(fields[i].name, name, len) != 0)
 			continue;
 		memcpy(&v, (const char *)sc->args + fields[i].offset,
+		       sizeof(v));
+		return v;
+	}
+	/* A row's members exist inside the list only. */
+	for (i = 0;
+	     sc->row != NULL && i < sizeof(row_fields) / sizeof(row_fields[0]);
+	     i++) {
+		if (strlen(row_fields[i].name) != len ||
+		    strncmp(row_fields[i].name, name, len) != 0)
+			continue;
+		memcpy(&v, (const char *)sc->row + row_fields[i].offset,
 		       sizeof(v));
 		return v;
 	}
@@ -240,6 +281,27 @@ section_end(const char *p, const char *name, size_t len, const char **after)
 
 static void render(struct buf *b, const struct scope *sc, const char *start,
                    const char *p, const char *end, int depth);
+
+/* The list's section, p[0..end): with each, once per row, in the row's
+ * scope; without, once when there are no rows. */
+static void
+render_list(struct buf *b, const struct scope *sc, const char *start,
+            const char *p, const char *end, int depth, bool each)
+{
+	struct scope row = *sc;
+	size_t i;
+
+	if (!each) {
+		if (sc->args->nsessions == 0)
+			render(b, sc, start, p, end, depth);
+		return;
+	}
+	for (i = 0; sc->args->sessions != NULL && i < sc->args->nsessions;
+	     i++) {
+		row.row = &sc->args->sessions[i];
+		render(b, &row, start, p, end, depth);
+	}
+}
 
 /* Does q begin a line of the template that starts at start? */
 static bool
@@ -294,14 +356,24 @@ render_tag(struct buf *b, const struct scope *sc, const char *start,
 		return after;
 	case '#':
 	case '^':
-		v = lookup(sc, name, len, &found);
 		body_end = section_end(after, name, len, &close);
-		if (!found || body_end == NULL || close > end) {
+		if (body_end == NULL || close > end) {
 			b->e = ERR_INTERNAL;
 			return end;
 		}
-		if ((v != NULL && *v != '\0') == (kind == '#'))
-			render(b, sc, start, after, body_end, depth);
+		if (len == strlen(LIST_NAME) &&
+		    strncmp(name, LIST_NAME, len) == 0) {
+			render_list(b, sc, start, after, body_end, depth,
+			            kind == '#');
+		} else {
+			v = lookup(sc, name, len, &found);
+			if (!found) {
+				b->e = ERR_INTERNAL;
+				return end;
+			}
+			if ((v != NULL && *v != '\0') == (kind == '#'))
+				render(b, sc, start, after, body_end, depth);
+		}
 		if (line_start(start, body_end) && *close == '\n')
 			close++;
 		return close;
@@ -355,6 +427,7 @@ app_page_render(struct http_response *resp, int status, const char *base,
 	sc.title = pages[page].title;
 	sc.base = base;
 	sc.args = args != NULL ? args : &none;
+	sc.row = NULL;
 	render(&b, &sc, text, text, text + strlen(text), 0);
 	if ((e = b.e) == ERR_OK &&
 	    (e = http_response_body(resp, status, HTML_TYPE, b.p, b.n)) ==

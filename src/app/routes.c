@@ -15,9 +15,8 @@ struct route {
 	bool html_only; /* a page: JSON clients do not see this route */
 };
 
-/* The session cookie's value, or NULL; caller frees. */
-static char *
-session_cookie(const struct call *c)
+char *
+app_session_value(const struct call *c)
 {
 	return app_cookie_value(c, c->app->set.cookie_name);
 }
@@ -50,9 +49,29 @@ h_register(struct call *c)
 	else if (e != ERR_OK)
 		app_answer_error(c, e);
 	else if (c->html)
-		app_answer_see_other(c, "/login?notice=registered");
+		app_answer_see_other(c, c->app->set.auth.verify_email
+		                            ? "/login?notice=verify"
+		                            : "/login?notice=registered");
 	else
 		app_answer_email(c, u.email, "message", "user created");
+}
+
+/* A browser's log-in that waits for its code: the page that asks for
+ * it, bound to the pending log-in; 200 when no code was sent yet, 401
+ * with the error after a wrong one. */
+static void
+answer_code_page(struct call *c, const struct auth_second *second)
+{
+	c->args.pending_login = second->pending;
+	c->page = APP_PAGE_LOGIN_CODE;
+	if ((second->code != NULL && *second->code != '\0') ||
+	    (second->recovery_code != NULL && *second->recovery_code != '\0'))
+		app_answer_error(c, ERR_CODE);
+	else {
+		c->args.notice = "Your password is right. Now the code that"
+		                 " your authenticator app shows.";
+		app_answer_page(c, 200, APP_PAGE_LOGIN_CODE);
+	}
 }
 
 static void
@@ -60,7 +79,8 @@ h_login(struct call *c)
 {
 	static const char *const names[] = {"email", "password"};
 	char sid[AUTH_TOKEN_LEN + 1];
-	const char *v[2], *next;
+	struct auth_second second;
+	const char *v[2], *next, *pending = NULL;
 	struct auth_user u;
 	enum err e;
 
@@ -68,9 +88,32 @@ h_login(struct call *c)
 	/* A form shown again keeps where to go after log-in. */
 	if (c->html && app_next_ok(c, http_request_field(c->req, "next")))
 		c->args.next = http_request_field(c->req, "next");
-	if (!app_fields(c, names, v, 2))
+	app_second(c, &second);
+	if (c->html) {
+		/* A right password that waits for its code makes a pending
+		 * log-in bound to this browser's form token: the page that
+		 * asks for the code sends it back instead of the password. */
+		if ((e = app_form_token(c)) != ERR_OK) {
+			app_answer_error(c, e);
+			return;
+		}
+		second.form_token = c->form_token;
+		pending = http_request_field(c->req, "pending");
+	}
+	if (pending != NULL) {
+		e = auth_login_finish(c->app->auth, &c->who, pending, &second,
+		                      &u, sid);
+	} else {
+		if (!app_fields(c, names, v, 2))
+			return;
+		e = auth_login(c->app->auth, &c->who, v[0], v[1], &second, &u,
+		               sid);
+	}
+	if (e == ERR_CODE && second.pending[0] != '\0') {
+		answer_code_page(c, &second);
+		explicit_bzero(second.pending, sizeof(second.pending));
 		return;
-	e = auth_login(c->app->auth, &c->who, v[0], v[1], &u, sid);
+	}
 	if (e != ERR_OK) {
 		app_answer_error(c, e);
 		return;
@@ -80,6 +123,8 @@ h_login(struct call *c)
 		app_answer_error(c, e);
 	else if (c->html && app_next_ok(c, next))
 		app_answer_location(c, 303, next);
+	else if (c->html && second.recovery_used)
+		app_answer_see_other(c, "/account?notice=recovery_used");
 	else if (c->html)
 		app_answer_see_other(c, "/profile");
 	else
@@ -94,7 +139,7 @@ h_logout(struct call *c)
 	enum err e;
 
 	c->page = APP_PAGE_DENIED;
-	sid = session_cookie(c);
+	sid = app_session_value(c);
 	e = auth_logout(c->app->auth, &c->who, sid);
 	free(sid);
 	if (e != ERR_OK) {
@@ -114,7 +159,7 @@ h_logout(struct call *c)
 static void
 h_profile(struct call *c)
 {
-	char *sid = session_cookie(c);
+	char *sid = app_session_value(c);
 	struct auth_user u;
 	enum err e;
 
@@ -202,10 +247,8 @@ h_reset_update(struct call *c)
 
 /* ---- pages (browsers only) ---- */
 
-/* The value of a query-string parameter, or NULL; parsed on demand into
- * fields that the request does not own, so they are freed here. */
-static const char *
-query_get(struct call *c, struct http_fields *q, const char *name)
+const char *
+app_query_get(struct call *c, struct http_fields *q, const char *name)
 {
 	if (q->n == 0 && c->req->query != NULL &&
 	    http_form_parse(c->req->query, strlen(c->req->query),
@@ -227,9 +270,13 @@ h_page_login(struct call *c)
 	    {"registered", "Your account is created: you can log in."},
 	    {"password", "Your password is updated: log in with the new one."},
 	    {"logged_out", "You are logged out."},
+	    {"verify", "Your account is created: follow the link mailed to"
+	               " you, then log in."},
+	    {"verified", "Your email address is verified."},
+	    {"deleted", "Your account is deleted."},
 	};
 	struct http_fields q = {0};
-	const char *n = query_get(c, &q, "notice");
+	const char *n = app_query_get(c, &q, "notice");
 	size_t i;
 
 	/* Only known notices, in our own words: nothing from the URL is
@@ -238,8 +285,8 @@ h_page_login(struct call *c)
 		if (strcmp(n, notices[i][0]) == 0)
 			c->args.notice = notices[i][1];
 	/* Where the gate sent the browser from; only where it may go. */
-	if (app_next_ok(c, query_get(c, &q, "next")))
-		c->args.next = query_get(c, &q, "next");
+	if (app_next_ok(c, app_query_get(c, &q, "next")))
+		c->args.next = app_query_get(c, &q, "next");
 	app_answer_page(c, 200, APP_PAGE_LOGIN);
 	http_fields_clear(&q);
 }
@@ -249,8 +296,8 @@ h_page_reset(struct call *c)
 {
 	struct http_fields q = {0};
 
-	c->args.email = query_get(c, &q, "email");
-	c->args.token = query_get(c, &q, "reset_token");
+	c->args.email = app_query_get(c, &q, "email");
+	c->args.token = app_query_get(c, &q, "reset_token");
 	app_answer_page(c, 200,
 	                c->args.email != NULL && c->args.token != NULL
 	                    ? APP_PAGE_RESET_SET
@@ -278,9 +325,41 @@ static const struct route routes[] = {
     {"/login", HTTP_GET, h_page_login, true},
     {"/style.css", HTTP_GET, h_style, false},
     {"/auth", HTTP_GET, app_gate_route, false},
+    {"/account", HTTP_GET, app_h_account_page, true},
+    {"/account", HTTP_DELETE, app_h_account_delete, false},
+    {"/password", HTTP_PUT, app_h_password, false},
+    {"/sessions", HTTP_GET, app_h_sessions, false},
+    {"/sessions/:id", HTTP_DELETE, app_h_session_end, false},
+    {"/email", HTTP_PUT, app_h_email, false},
+    {"/verify_email", HTTP_GET, app_h_verify_page, true},
+    {"/verify_email", HTTP_POST, app_h_verify_request, false},
+    {"/verify_email", HTTP_PUT, app_h_verify, false},
+    {"/totp", HTTP_GET, app_h_totp, false},
+    {"/totp", HTTP_POST, app_h_totp_begin, false},
+    {"/totp", HTTP_PUT, app_h_totp_confirm, false},
+    {"/totp", HTTP_DELETE, app_h_totp_disable, false},
+    {"/totp/recovery", HTTP_POST, app_h_recovery_renew, false},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+/* Is path one of pattern's? A last segment ":name" matches any one
+ * non-empty segment, which *param then points to. */
+static bool
+path_match(const char *pattern, const char *path, const char **param)
+{
+	const char *colon = strstr(pattern, "/:");
+	size_t n;
+
+	if (colon == NULL)
+		return strcmp(pattern, path) == 0;
+	n = (size_t)(colon - pattern) + 1;
+	if (strncmp(pattern, path, n) != 0 || path[n] == '\0' ||
+	    strchr(path + n, '/') != NULL)
+		return false;
+	*param = path + n;
+	return true;
+}
 
 /* Is route r there for this client? Pages are for browsers only, so
  * that JSON clients see exactly the contract's routes. */
@@ -294,11 +373,12 @@ route_visible(const struct call *c, const struct route *r)
 static void
 answer_not_allowed(struct call *c, const char *path)
 {
+	const char *param;
 	char allow[64] = "";
 	size_t i;
 
 	for (i = 0; i < NROUTES; i++) {
-		if (strcmp(routes[i].path, path) != 0 ||
+		if (!path_match(routes[i].path, path, &param) ||
 		    !route_visible(c, &routes[i]))
 			continue;
 		if (allow[0] != '\0')
@@ -322,7 +402,7 @@ app_route(struct call *c)
 	if (m == HTTP_HEAD)
 		m = HTTP_GET;
 	for (i = 0; i < NROUTES; i++) {
-		if (strcmp(routes[i].path, c->req->path) != 0 ||
+		if (!path_match(routes[i].path, c->req->path, &c->param) ||
 		    !route_visible(c, &routes[i]))
 			continue;
 		known = true;

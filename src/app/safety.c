@@ -69,6 +69,7 @@ app_method_override(struct call *c)
 		app_answer_error(c, e);
 		return false;
 	}
+	c->decoded = true;
 	if ((m = http_request_field(c->req, "_method")) == NULL)
 		return true;
 	if (strcasecmp(m, "DELETE") == 0)

@@ -70,9 +70,15 @@ static const struct setting settings[] = {
     {"AUTHCGI_RESET_ENDS_SESSIONS", K_BOOL, AT(auth.reset_ends_sessions), "0",
      "1", 0, 1, "1: a password reset ends the account's sessions"},
     {"AUTHCGI_RESET_COMMAND", K_STR, AT(auth.deliver_command), NULL, NULL, 0, 0,
-     "command that delivers reset tokens (hardened: required)"},
+     "command that delivers the service's mail (hardened: required)"},
     {"AUTHCGI_PUBLIC_URL", K_STR, AT(auth.reset_url), NULL, NULL, 0, 0,
      "public address of the service, for links in messages"},
+    {"AUTHCGI_VERIFY_EMAIL", K_BOOL, AT(auth.verify_email), "0", NULL, 0, 1,
+     "1: log-in waits for the link mailed at registration"},
+    {"AUTHCGI_LINK_TTL", K_I64, AT(auth.link_ttl), "86400", NULL, 1, 1LL << 40,
+     "seconds an email link stays valid"},
+    {"AUTHCGI_CLIENT_MEMORY", K_I64, AT(auth.client_memory), "7776000", NULL, 0,
+     1LL << 40, "seconds a client address is remembered; 0: none"},
     {"AUTHCGI_COOKIE_SECURE", K_BOOL, AT(cookie_secure), "0", "1", 0, 1,
      "1: Secure on every cookie, not only over HTTPS"},
     {"AUTHCGI_ALLOWED_ORIGINS", K_STR, AT(allowed_origins), NULL, NULL, 0, 0,
@@ -241,109 +247,19 @@ defaults(struct app_settings *s)
 	s->auth.reject_common = hardened;
 }
 
-/*
- * The settings file: "NAME=value" lines (blank lines and lines starting
- * with "#" skipped, blanks around name and value ignored, a value in
- * double quotes taken without them), read when the process starts. The
- * environment wins over it, and it over the defaults. AUTHCGI_CONFIG
- * names it; a build may name a default one (make CONFIG_FILE=...: the
- * Debian package's /etc/authcgi/authcgi.conf), which may be absent.
- */
-#ifndef AUTHCGI_CONFIG_FILE
-#define AUTHCGI_CONFIG_FILE ""
-#endif
-
-#define FILE_MAX 16384
-
-static char file_text[FILE_MAX + 1];
+/* The settings file's values, by the table's order (config.c). */
 static const char *file_value[NSETTINGS];
 
-/* The index of the setting called name[0..n), or NSETTINGS. */
-static size_t
-setting_index(const char *name, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < NSETTINGS; i++)
-		if (strlen(settings[i].name) == n &&
-		    strncmp(settings[i].name, name, n) == 0)
-			break;
-	return i;
-}
-
-/* Trim blanks off both ends of s[0..*n). */
-static char *
-trim(char *s, size_t *n)
-{
-	while (*n > 0 && (*s == ' ' || *s == '\t')) {
-		s++;
-		(*n)--;
-	}
-	while (*n > 0 &&
-	       (s[*n - 1] == ' ' || s[*n - 1] == '\t' || s[*n - 1] == '\r'))
-		(*n)--;
-	return s;
-}
-
-/* Read the settings file into file_value[]; ERR_INVAL (logged) for a
- * file that cannot be read (but a missing default one), is too long, or
- * names anything but a setting. */
+/* Read the settings file (config.c) into file_value[]. */
 static enum err
 file_load(void)
 {
-	const char *path = getenv("AUTHCGI_CONFIG");
-	bool optional = path == NULL || *path == '\0';
-	char *line, *next, *name, *value, *eq;
-	size_t n, len, nl, vl, i;
-	FILE *fp;
+	const char *names[NSETTINGS];
+	size_t i;
 
-	memset(file_value, 0, sizeof(file_value));
-	if (optional)
-		path = AUTHCGI_CONFIG_FILE;
-	if (*path == '\0')
-		return ERR_OK;
-	if ((fp = fopen(path, "r")) == NULL) {
-		if (optional && errno == ENOENT)
-			return ERR_OK;
-		log_error("settings file %s: %s", path, strerror(errno));
-		return ERR_INVAL;
-	}
-	n = fread(file_text, 1, FILE_MAX + 1, fp);
-	fclose(fp);
-	if (n > FILE_MAX) {
-		log_error("settings file %s: over %d bytes", path, FILE_MAX);
-		return ERR_INVAL;
-	}
-	file_text[n] = '\0';
-	for (line = file_text; *line != '\0'; line = next) {
-		len = strcspn(line, "\n");
-		next = line[len] != '\0' ? line + len + 1 : line + len;
-		line[len] = '\0';
-		line = trim(line, &len);
-		if (len == 0 || *line == '#')
-			continue;
-		if ((eq = memchr(line, '=', len)) == NULL) {
-			log_error("settings file %s: \"%s\" is not NAME=value",
-			          path, line);
-			return ERR_INVAL;
-		}
-		nl = (size_t)(eq - line);
-		name = trim(line, &nl);
-		vl = len - (size_t)(eq + 1 - line);
-		value = trim(eq + 1, &vl);
-		if (vl >= 2 && value[0] == '"' && value[vl - 1] == '"') {
-			value++;
-			vl -= 2;
-		}
-		value[vl] = '\0';
-		if ((i = setting_index(name, nl)) == NSETTINGS) {
-			log_error("settings file %s: \"%.*s\" is no setting",
-			          path, (int)nl, name);
-			return ERR_INVAL;
-		}
-		file_value[i] = value;
-	}
-	return ERR_OK;
+	for (i = 0; i < NSETTINGS; i++)
+		names[i] = settings[i].name;
+	return app_config_read(names, NSETTINGS, file_value);
 }
 
 /* The value of setting i: the environment's, or else the settings
@@ -382,6 +298,12 @@ rules(struct app_settings *s)
 		s->cookie_name = "__Secure-session_id";
 	if ((e = app_gate_settings_check(s)) != ERR_OK)
 		return e;
+	if (s->auth.verify_email && s->auth.deliver_command == NULL) {
+		log_error(
+		    "setting AUTHCGI_VERIFY_EMAIL=1 needs"
+		    " AUTHCGI_RESET_COMMAND (how links reach their owner)");
+		return ERR_INVAL;
+	}
 	if (s->auth.password_min > s->auth.password_max) {
 		log_error("setting AUTHCGI_PASSWORD_MIN=%zu is above"
 		          " AUTHCGI_PASSWORD_MAX=%zu",

@@ -1,4 +1,5 @@
 /* admin.c: what the command-line tool does to accounts. */
+#include <string.h>
 #include <sys/stat.h>
 
 #include "../common/log.h"
@@ -94,6 +95,57 @@ auth_end_sessions(struct auth *a, const char *email, int64_t *ended)
 }
 
 enum err
+auth_unlock(struct auth *a, const char *email)
+{
+	struct store_user su;
+	struct store *st;
+	enum err e;
+
+	if ((e = find(a, email, &st, &su)) != ERR_OK)
+		return e;
+	explicit_bzero(su.hash, sizeof(su.hash));
+	if ((e = auth_throttle_unlock(a, su.email)) == ERR_OK)
+		log_audit("account_unlocked", su.id, NULL);
+	return e;
+}
+
+enum err
+auth_set_disabled(struct auth *a, const char *email, bool disabled,
+                  int64_t *ended)
+{
+	struct store_user su;
+	struct store *st;
+	enum err e;
+
+	*ended = 0;
+	if ((e = find(a, email, &st, &su)) != ERR_OK)
+		return e;
+	explicit_bzero(su.hash, sizeof(su.hash));
+	if ((e = store_begin(st)) != ERR_OK)
+		return e;
+	if ((e = store_user_set_disabled(st, su.id, disabled)) != ERR_OK)
+		goto out;
+	if (disabled) {
+		if ((e = store_session_delete_user(st, su.id)) != ERR_OK)
+			goto out;
+		*ended = store_changes(st);
+		if ((e = store_reset_delete(st, su.id)) != ERR_OK ||
+		    (e = store_link_delete(st, su.id)) != ERR_OK)
+			goto out;
+	}
+	e = store_commit(st);
+out:
+	if (e != ERR_OK) {
+		store_rollback(st);
+		*ended = 0;
+		return e;
+	}
+	log_audit(disabled ? "account_disabled" : "account_enabled", su.id,
+	          NULL);
+	return ERR_OK;
+}
+
+enum err
 auth_purge(struct auth *a, struct auth_purged *out)
 {
 	struct store_purged p;
@@ -103,14 +155,17 @@ auth_purge(struct auth *a, struct auth_purged *out)
 
 	if ((e = auth_store(a, &st)) != ERR_OK)
 		return e;
-	e = store_purge(st, now, now - a->cfg.session_idle,
-	                now - a->cfg.session_max,
-	                now - a->cfg.throttle.window + 1, &p);
+	e = store_purge(
+	    st, now, now - a->cfg.session_idle, now - a->cfg.session_max,
+	    now - a->cfg.throttle.window + 1, now - a->cfg.client_memory, &p);
 	if (e != ERR_OK)
 		return e;
 	out->sessions = p.sessions;
 	out->reset_tokens = p.reset_tokens;
+	out->links = p.links;
 	out->throttles = p.throttles;
+	out->clients = p.clients;
+	out->pending = p.pending;
 	return ERR_OK;
 }
 

@@ -1,6 +1,7 @@
 /* context.c: the auth context, its clock, tokens and lazy store. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include <sodium.h>
@@ -49,6 +50,37 @@ auth_token_new(const struct auth *a, char out[AUTH_TOKEN_LEN + 1])
 	}
 	uuid_unparse_lower(u, out);
 	explicit_bzero(u, sizeof(u));
+}
+
+void
+auth_public_id_new(const struct auth *a, char out[AUTH_PUBLIC_ID_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char b[AUTH_PUBLIC_ID_LEN / 2];
+	size_t i;
+
+	if (a->cfg.hooks.uuid != NULL)
+		a->cfg.hooks.uuid(a->cfg.hooks.arg, b);
+	else if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+		uuid_generate_random(b); /* getrandom(2) is there since 3.17 */
+	for (i = 0; i < sizeof(b); i++) {
+		out[2 * i] = hex[b[i] >> 4];
+		out[2 * i + 1] = hex[b[i] & 15];
+	}
+	out[AUTH_PUBLIC_ID_LEN] = '\0';
+}
+
+void
+auth_clean_text(char *dst, size_t size, const char *src)
+{
+	size_t i;
+
+	for (i = 0; src != NULL && src[i] != '\0' && i + 1 < size; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		dst[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	dst[i] = '\0';
 }
 
 /* The digest under which a token is stored: the token itself is never

@@ -60,6 +60,10 @@ parse_term(const char *t, size_t n, struct auth_rule *out)
 	};
 	size_t i, p;
 
+	if (n == 3 && strncmp(t, "mfa", 3) == 0) {
+		out->second_factor = true;
+		return ERR_OK;
+	}
 	if (out->n >= AUTH_RULE_TERMS)
 		return ERR_INVAL;
 	if (n == 4 && strncmp(t, "user", 4) == 0) {
@@ -191,6 +195,11 @@ auth_gate(struct auth *a, struct auth_call *call, const char *sid,
 		return e;
 	if (!rule_allows(rule, email, groups)) {
 		log_audit("gate_refused", s.user_id, auth_client(call));
+		return ERR_FORBIDDEN;
+	}
+	if (rule->second_factor && !s.second_factor) {
+		log_audit("gate_refused_second_factor", s.user_id,
+		          auth_client(call));
 		return ERR_FORBIDDEN;
 	}
 	if (strlen(groups) > AUTH_GROUPS_LEN)

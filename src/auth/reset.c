@@ -7,12 +7,38 @@
 #include "internal.h"
 
 enum err
+auth_mailed_request(struct auth *a, struct auth_call *call, struct store *st,
+                    enum auth_count kind, const char *email,
+                    struct store_user *su, bool *known)
+{
+	struct auth_attempt at;
+	enum err e;
+
+	*known = false;
+	if ((e = store_begin(st)) != ERR_OK)
+		return e;
+	e = auth_throttle_take(a, call, kind, email, false, &at);
+	if (e == ERR_THROTTLED) {
+		/* Keep the count (and a new lock) all the same. */
+		if ((e = store_commit(st)) == ERR_OK)
+			return ERR_THROTTLED;
+	} else if (e == ERR_OK) {
+		e = store_user_by_email(st, email, su);
+		*known = e == ERR_OK;
+		if (e == ERR_NOT_FOUND)
+			e = ERR_OK;
+	}
+	if (e != ERR_OK)
+		store_rollback(st);
+	return e;
+}
+
+enum err
 auth_reset_request(struct auth *a, struct auth_call *call, const char *email,
                    struct auth_user *user, char token[AUTH_TOKEN_LEN + 1])
 {
 	unsigned char digest[STORE_DIGEST_LEN];
 	char t[AUTH_TOKEN_LEN + 1];
-	struct auth_attempt at;
 	struct store_user su;
 	struct store *st;
 	bool known = false;
@@ -30,22 +56,10 @@ auth_reset_request(struct auth *a, struct auth_call *call, const char *email,
 	 * request counts against the limits, and only a known one stores a
 	 * token, so both cost the same.
 	 */
-	if ((e = store_begin(st)) != ERR_OK)
+	if ((e = auth_mailed_request(a, call, st, AUTH_COUNT_RESET, email, &su,
+	                             &known)) != ERR_OK)
 		goto out;
-	e = auth_throttle_take(a, call, AUTH_COUNT_RESET, email, false, &at);
-	if (e == ERR_THROTTLED) {
-		/* Keep the count (and a new lock) all the same. */
-		if ((e = store_commit(st)) == ERR_OK)
-			e = ERR_THROTTLED;
-		goto out;
-	}
-	if (e == ERR_OK) {
-		e = store_user_by_email(st, email, &su);
-		known = e == ERR_OK;
-		if (e == ERR_NOT_FOUND)
-			e = ERR_OK;
-	}
-	if (e == ERR_OK && known)
+	if (known)
 		e = store_reset_put(st, su.id, digest,
 		                    auth_now(a) + a->cfg.reset_ttl);
 	if (e == ERR_OK)
@@ -56,7 +70,8 @@ auth_reset_request(struct auth *a, struct auth_call *call, const char *email,
 	if (a->cfg.deliver_command != NULL) {
 		/* The token goes to its owner only, and a request for an
 		 * unknown email does the same work, sending nothing. */
-		e = auth_deliver_token(a, known ? su.email : email, t, known);
+		e = auth_mail_send(a, AUTH_MAIL_RESET, known ? su.email : email,
+		                   t, NULL, known);
 		explicit_bzero(t, sizeof(t));
 		if (e != ERR_OK)
 			goto out;
@@ -141,12 +156,14 @@ auth_reset_update(struct auth *a, struct auth_call *call, const char *email,
 	    (a->cfg.reset_ends_sessions &&
 	     (e = store_session_delete_user(st, su.id)) != ERR_OK) ||
 	    (e = store_reset_delete(st, su.id)) != ERR_OK ||
+	    (e = store_pending_delete_user(st, su.id)) != ERR_OK ||
 	    (e = store_commit(st)) != ERR_OK) {
 		store_rollback(st);
 		goto out;
 	}
 	explicit_bzero(su.hash, sizeof(su.hash));
 	log_audit("password_change", su.id, auth_client(call));
+	auth_notice(a, AUTH_MAIL_PASSWORD, su.email, NULL);
 	auth_user_of(&su, user);
 out:
 	explicit_bzero(hash, sizeof(hash));

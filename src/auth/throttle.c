@@ -39,6 +39,7 @@ static const struct {
     [AUTH_COUNT_LOGIN] = {"login", true},
     [AUTH_COUNT_RESET] = {"reset", true},
     [AUTH_COUNT_REGISTER] = {"login", false},
+    [AUTH_COUNT_LINK] = {"link", true},
 };
 
 /* The key of the account of email for kind: every spelling of one email
@@ -194,6 +195,8 @@ audit_locks(const struct counters *c, enum auth_count kind, int64_t account,
 	    [AUTH_COUNT_RESET] = {"reset_lockout_account",
 	                          "reset_lockout_address"},
 	    [AUTH_COUNT_REGISTER] = {"lockout_account", "lockout_address"},
+	    [AUTH_COUNT_LINK] = {"link_lockout_account",
+	                         "link_lockout_address"},
 	};
 	int i;
 
@@ -285,4 +288,27 @@ auth_throttle_locked_until(struct auth *a, const char *email, int64_t *until)
 	if (*until <= auth_now(a))
 		*until = 0;
 	return ERR_OK;
+}
+
+enum err
+auth_throttle_unlock(struct auth *a, const char *email)
+{
+	static const enum auth_count counts[] = {
+	    AUTH_COUNT_LOGIN, AUTH_COUNT_RESET, AUTH_COUNT_LINK};
+	char key[KEY_MAX];
+	struct store *st;
+	enum err e;
+	size_t i;
+
+	if ((e = auth_store(a, &st)) != ERR_OK ||
+	    (e = store_begin(st)) != ERR_OK)
+		return e;
+	for (i = 0; i < sizeof(counts) / sizeof(counts[0]) && e == ERR_OK; i++)
+		if ((e = account_key(a, key, counts[i], email)) == ERR_OK)
+			e = store_lock_clear(st, key);
+	if (e == ERR_OK)
+		e = store_commit(st);
+	if (e != ERR_OK)
+		store_rollback(st);
+	return e;
 }

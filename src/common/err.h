@@ -31,6 +31,14 @@ enum err {
 	ERR_ORIGIN,      /* cross-site request refused */
 	ERR_FORBIDDEN,   /* signed in, but not allowed there */
 	ERR_THROTTLED,   /* too many attempts, locked for a while */
+	ERR_WRONG_PW,    /* a signed-in account's password is wrong */
+	ERR_UNVERIFIED,  /* the account waits for its email link */
+	ERR_SESSION_ID,  /* no such session of the account */
+	ERR_LINK,        /* email link invalid, used or expired */
+	ERR_CODE,        /* a one-time code is missing or wrong */
+	ERR_PENDING,     /* a log-in's second step came too late */
+	ERR_FACTOR_ON,   /* the second factor is on already */
+	ERR_FACTOR_OFF,  /* the second factor is not on */
 	ERR_BUSY,        /* database locked past the busy timeout */
 	ERR_FULL,        /* disk or database full */
 	ERR_DB,          /* database missing, read-only or corrupt */

@@ -73,8 +73,10 @@ struct http_request {
 	char *forwarded_host;
 	char *forwarded_uri;
 	char *original_url;
-	bool https; /* HTTPS is "on" (any case) or "1" */
-	char *body; /* exactly CONTENT_LENGTH bytes, plus a NUL */
+	char *user_agent; /* HTTP_USER_AGENT; NULL as well when longer than
+	                     the header limit */
+	bool https;       /* HTTPS is "on" (any case) or "1" */
+	char *body;       /* exactly CONTENT_LENGTH bytes, plus a NUL */
 	size_t body_len;
 	struct http_fields fields; /* filled by http_request_decode() */
 	char *strings;             /* owns the strings above, but for body */
@@ -114,8 +116,9 @@ ssize_t http_read_fd(void *arg, void *buf, size_t n);
  * is read to the end of input, more than lim->max_body being
  * ERR_TOO_LARGE (and up to HTTP_DRAIN_MAX more bytes are thrown away).
  * HTTP_COOKIE (and the other header variables:
- * CONTENT_TYPE, QUERY_STRING, REMOTE_ADDR and the HTTP_* ones read here)
- * longer than lim->max_header is ERR_HEADER_SIZE. A read error is
+ * CONTENT_TYPE, QUERY_STRING, REMOTE_ADDR and the HTTP_* ones read here,
+ * but HTTP_USER_AGENT, which is then left out) longer than
+ * lim->max_header is ERR_HEADER_SIZE. A read error is
  * ERR_SHORT_BODY too. On success req->body is never NULL.
  *
  * req is always initialised, even on error: method_name, path and

@@ -31,6 +31,7 @@ enum cgi_var {
 	V_FORWARDED_HOST,
 	V_FORWARDED_URI,
 	V_ORIGINAL_URL,
+	V_USER_AGENT,
 	V_STRINGS,
 	V_HTTPS = V_STRINGS,
 	V_TRANSFER_ENCODING,
@@ -63,6 +64,7 @@ static const struct {
     VAR("HTTP_X_FORWARDED_HOST"),
     VAR("HTTP_X_FORWARDED_URI"),
     VAR("HTTP_X_ORIGINAL_URL"),
+    VAR("HTTP_USER_AGENT"),
     VAR("HTTPS"),
     VAR("HTTP_TRANSFER_ENCODING"),
     VAR("CONTENT_LENGTH"),
@@ -117,7 +119,7 @@ strings_copy(struct http_request *req, const char *const val[V_COUNT],
 	    &req->accept,         &req->request_uri,
 	    &req->forwarded_for,  &req->forwarded_proto,
 	    &req->forwarded_host, &req->forwarded_uri,
-	    &req->original_url};
+	    &req->original_url,   &req->user_agent};
 	const char *src[V_STRINGS];
 	size_t len[V_STRINGS], i, total = 0;
 	char *p;
@@ -133,7 +135,10 @@ strings_copy(struct http_request *req, const char *const val[V_COUNT],
 		len[i] = src[i] != NULL ? strlen(src[i]) : 0;
 		if (i > V_SCRIPT && src[i] != NULL && len[i] > max) {
 			src[i] = NULL;
-			e = ERR_HEADER_SIZE;
+			/* The user agent is only ever shown: one that long
+			 * is left out, not an error. */
+			if (i != V_USER_AGENT)
+				e = ERR_HEADER_SIZE;
 		}
 		/* Each string is bounded by the environment's size. */
 		if (src[i] != NULL)

@@ -44,6 +44,40 @@ enum stmt {
 	S_PURGE_RESETS,
 	S_PURGE_THROTTLE,
 	S_PURGE_LOCKS,
+	S_USER_SET_EMAIL,
+	S_USER_SET_DISABLED,
+	S_USER_SET_UNVERIFIED,
+	S_SESSION_DELETE_OTHERS,
+	S_SESSION_DELETE_PUBLIC,
+	S_SESSION_LIST,
+	S_LINK_PUT,
+	S_LINK_FIND,
+	S_LINK_GET,
+	S_LINK_DELETE,
+	S_CLIENT_COUNT,
+	S_CLIENT_SEEN,
+	S_CLIENT_PUT,
+	S_CLIENT_DELETE_USER,
+	S_LOCK_DELETE,
+	S_THROTTLE_CLEAR,
+	S_PURGE_LINKS,
+	S_PURGE_CLIENTS,
+	S_SESSION_SET_FACTOR,
+	S_FACTOR_GET,
+	S_FACTOR_PUT,
+	S_FACTOR_ACTIVATE,
+	S_FACTOR_USE,
+	S_FACTOR_DELETE,
+	S_RECOVERY_DELETE,
+	S_RECOVERY_ADD,
+	S_RECOVERY_USE,
+	S_RECOVERY_COUNT,
+	S_PENDING_PUT,
+	S_PENDING_FIND,
+	S_PENDING_DELETE,
+	S_PENDING_DELETE_USER,
+	S_PURGE_PENDING,
+	S_PURGE_FACTORS,
 	S__MAX
 };
 
@@ -51,21 +85,26 @@ static const char *const stmt_sql[S__MAX] = {
     [S_USER_INSERT] = "INSERT INTO users (email, password_hash, created_at)"
                       " VALUES (?1, ?2, ?3)",
     [S_USER_BY_EMAIL] = "SELECT id, email, password_hash, created_at,"
-                        " coalesce(last_login, 0) FROM users WHERE email = ?1",
+                        " coalesce(last_login, 0), disabled, unverified"
+                        " FROM users WHERE email = ?1",
     [S_USER_BY_ID] = "SELECT id, email, password_hash, created_at,"
-                     " coalesce(last_login, 0) FROM users WHERE id = ?1",
+                     " coalesce(last_login, 0), disabled, unverified"
+                     " FROM users WHERE id = ?1",
     [S_USER_SET_HASH] = "UPDATE users SET password_hash = ?2 WHERE id = ?1",
     [S_USER_SET_LOGIN] = "UPDATE users SET last_login = ?2 WHERE id = ?1",
     [S_SESSION_INSERT] = "INSERT INTO sessions (token_hash, user_id,"
-                         " created_at, last_seen) VALUES (?1, ?2, ?3, ?3)",
-    [S_SESSION_FIND] = "SELECT user_id, created_at, last_seen, token_hash"
-                       " FROM sessions WHERE token_hash = ?1",
+                         " created_at, last_seen, public_id, client,"
+                         " user_agent, second_factor)"
+                         " VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7)",
+    [S_SESSION_FIND] = "SELECT user_id, created_at, last_seen, token_hash,"
+                       " second_factor FROM sessions WHERE token_hash = ?1",
     [S_SESSION_FIND_USER] = "SELECT s.user_id, s.created_at, s.last_seen,"
-                            " s.token_hash, u.email FROM sessions s"
+                            " s.token_hash, s.second_factor, u.email"
+                            " FROM sessions s"
                             " JOIN users u ON u.id = s.user_id"
                             " WHERE s.token_hash = ?1",
     [S_SESSION_GATE] = "SELECT s.user_id, s.created_at, s.last_seen,"
-                       " s.token_hash, u.email,"
+                       " s.token_hash, s.second_factor, u.email,"
                        " (SELECT coalesce(group_concat(name, ','), '') FROM"
                        " (SELECT name FROM groups WHERE user_id = u.id"
                        " ORDER BY name))"
@@ -105,6 +144,71 @@ static const char *const stmt_sql[S__MAX] = {
     [S_PURGE_RESETS] = "DELETE FROM reset_tokens WHERE expires_at <= ?1",
     [S_PURGE_THROTTLE] = "DELETE FROM throttle_events WHERE at < ?1",
     [S_PURGE_LOCKS] = "DELETE FROM throttle_locks WHERE until <= ?1",
+    [S_USER_SET_EMAIL] = "UPDATE users SET email = ?2 WHERE id = ?1",
+    [S_USER_SET_DISABLED] = "UPDATE users SET disabled = ?2 WHERE id = ?1",
+    [S_USER_SET_UNVERIFIED] = "UPDATE users SET unverified = ?2"
+                              " WHERE id = ?1",
+    [S_SESSION_DELETE_OTHERS] = "DELETE FROM sessions WHERE user_id = ?2"
+                                " AND token_hash <> ?1",
+    [S_SESSION_DELETE_PUBLIC] = "DELETE FROM sessions WHERE user_id = ?1"
+                                " AND public_id = ?2",
+    [S_SESSION_LIST] = "SELECT coalesce(public_id, ''), created_at,"
+                       " last_seen, coalesce(client, ''),"
+                       " coalesce(user_agent, ''), token_hash FROM sessions"
+                       " WHERE user_id = ?1 AND last_seen > ?2"
+                       " AND created_at > ?3"
+                       " ORDER BY last_seen DESC, created_at DESC LIMIT ?4",
+    [S_LINK_PUT] = "INSERT OR REPLACE INTO email_links"
+                   " (user_id, token_hash, email, expires_at)"
+                   " VALUES (?1, ?2, ?3, ?4)",
+    [S_LINK_FIND] = "SELECT user_id, expires_at, token_hash, email"
+                    " FROM email_links WHERE token_hash = ?1",
+    [S_LINK_GET] = "SELECT user_id, expires_at, token_hash, email"
+                   " FROM email_links WHERE user_id = ?1",
+    [S_LINK_DELETE] = "DELETE FROM email_links WHERE user_id = ?1",
+    [S_CLIENT_COUNT] = "SELECT count(*) FROM known_clients"
+                       " WHERE user_id = ?1 AND last_seen >= ?2",
+    [S_CLIENT_SEEN] = "SELECT last_seen FROM known_clients"
+                      " WHERE user_id = ?1 AND key = ?2",
+    [S_CLIENT_PUT] = "INSERT OR REPLACE INTO known_clients"
+                     " (user_id, key, last_seen) VALUES (?1, ?2, ?3)",
+    [S_CLIENT_DELETE_USER] = "DELETE FROM known_clients WHERE user_id = ?1",
+    [S_LOCK_DELETE] = "DELETE FROM throttle_locks WHERE key = ?1",
+    [S_THROTTLE_CLEAR] = "DELETE FROM throttle_events WHERE key = ?1",
+    [S_PURGE_LINKS] = "DELETE FROM email_links WHERE expires_at <= ?1",
+    [S_PURGE_CLIENTS] = "DELETE FROM known_clients WHERE last_seen < ?1",
+    [S_SESSION_SET_FACTOR] = "UPDATE sessions SET second_factor = 1"
+                             " WHERE token_hash = ?1",
+    [S_FACTOR_GET] = "SELECT sealed, active, last_step, expires_at"
+                     " FROM second_factors WHERE user_id = ?1",
+    [S_FACTOR_PUT] = "INSERT OR REPLACE INTO second_factors"
+                     " (user_id, sealed, active, last_step, expires_at)"
+                     " VALUES (?1, ?2, 0, 0, ?3)",
+    [S_FACTOR_ACTIVATE] = "UPDATE second_factors SET active = 1,"
+                          " last_step = ?2, expires_at = 0"
+                          " WHERE user_id = ?1 AND active = 0",
+    [S_FACTOR_USE] = "UPDATE second_factors SET last_step = ?2"
+                     " WHERE user_id = ?1 AND active = 1"
+                     " AND last_step < ?2",
+    [S_FACTOR_DELETE] = "DELETE FROM second_factors WHERE user_id = ?1",
+    [S_RECOVERY_DELETE] = "DELETE FROM recovery_codes WHERE user_id = ?1",
+    [S_RECOVERY_ADD] = "INSERT OR IGNORE INTO recovery_codes"
+                       " (user_id, digest) VALUES (?1, ?2)",
+    [S_RECOVERY_USE] = "DELETE FROM recovery_codes"
+                       " WHERE user_id = ?1 AND digest = ?2",
+    [S_RECOVERY_COUNT] = "SELECT count(*) FROM recovery_codes"
+                         " WHERE user_id = ?1",
+    [S_PENDING_PUT] = "INSERT INTO pending_logins"
+                      " (token_hash, user_id, form_hash, expires_at)"
+                      " VALUES (?1, ?2, ?3, ?4)",
+    [S_PENDING_FIND] = "SELECT user_id, expires_at, token_hash, form_hash"
+                       " FROM pending_logins WHERE token_hash = ?1",
+    [S_PENDING_DELETE] = "DELETE FROM pending_logins WHERE token_hash = ?1",
+    [S_PENDING_DELETE_USER] = "DELETE FROM pending_logins"
+                              " WHERE user_id = ?1",
+    [S_PURGE_PENDING] = "DELETE FROM pending_logins WHERE expires_at <= ?1",
+    [S_PURGE_FACTORS] = "DELETE FROM second_factors"
+                        " WHERE active = 0 AND expires_at <= ?1",
 };
 
 /*
@@ -151,6 +255,54 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     " user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
     " name TEXT NOT NULL,"
     " PRIMARY KEY (user_id, name)) WITHOUT ROWID;",
+    /* 4 -> 5: account self-service. Accounts can be disabled, or wait
+     * for the link that verifies their email; sessions get a public id
+     * (random, for their owner's list; the sessions of older versions
+     * get one here) and keep the client's address and user agent; one
+     * email link per account, kept as the digest of its token; the
+     * client addresses an account has used, under keys that stand for
+     * them. */
+    "ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE users ADD COLUMN unverified INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE sessions ADD COLUMN public_id TEXT;"
+    "ALTER TABLE sessions ADD COLUMN client TEXT;"
+    "ALTER TABLE sessions ADD COLUMN user_agent TEXT;"
+    "UPDATE sessions SET public_id = lower(hex(randomblob(16)));"
+    "CREATE UNIQUE INDEX sessions_public_id ON sessions (public_id);"
+    "CREATE TABLE email_links ("
+    " user_id INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,"
+    " token_hash BLOB NOT NULL UNIQUE,"
+    " email TEXT NOT NULL,"
+    " expires_at INTEGER NOT NULL);"
+    "CREATE TABLE known_clients ("
+    " user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+    " key TEXT NOT NULL,"
+    " last_seen INTEGER NOT NULL,"
+    " PRIMARY KEY (user_id, key)) WITHOUT ROWID;",
+    /* 5 -> 6: the second factor. One per account, its secret sealed
+     * (the key is not in the database), active once confirmed, with the
+     * last time step used so that a code works once; until then a
+     * setting-up one expires. Recovery codes as keyed digests. A log-in
+     * that waits for its code, bound to the browser's form token.
+     * Sessions say whether they began with the second factor. */
+    "CREATE TABLE second_factors ("
+    " user_id INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,"
+    " sealed BLOB NOT NULL,"
+    " active INTEGER NOT NULL,"
+    " last_step INTEGER NOT NULL,"
+    " expires_at INTEGER NOT NULL);"
+    "CREATE TABLE recovery_codes ("
+    " user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+    " digest TEXT NOT NULL,"
+    " PRIMARY KEY (user_id, digest)) WITHOUT ROWID;"
+    "CREATE TABLE pending_logins ("
+    " token_hash BLOB PRIMARY KEY,"
+    " user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+    " form_hash BLOB NOT NULL,"
+    " expires_at INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX pending_logins_user ON pending_logins (user_id);"
+    "ALTER TABLE sessions ADD COLUMN second_factor INTEGER NOT NULL"
+    " DEFAULT 0;",
 };
 
 struct store {
@@ -533,6 +685,8 @@ user_row(struct store *st, sqlite3_stmt *q, struct store_user *out)
 	}
 	u.created = sqlite3_column_int64(q, 3);
 	u.last_login = sqlite3_column_int64(q, 4);
+	u.disabled = sqlite3_column_int64(q, 5) != 0;
+	u.unverified = sqlite3_column_int64(q, 6) != 0;
 	*out = u;
 out:
 	finish(q);
@@ -591,19 +745,83 @@ store_user_set_login(struct store *st, int64_t id, int64_t now)
 	return step_done(st, q, "record login");
 }
 
-enum err
-store_session_insert(struct store *st,
-                     const unsigned char digest[STORE_DIGEST_LEN],
-                     int64_t user_id, int64_t now)
+/* Run a statement bound to (id, n). */
+static enum err
+id_int_stmt(struct store *st, enum stmt s, int64_t id, int64_t n,
+            const char *what)
 {
 	sqlite3_stmt *q = NULL;
 	enum err e;
 
+	if ((e = prepare(st, s, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_int64(q, 2, n);
+	return step_done(st, q, what);
+}
+
+/* Run a statement bound to (id, text). */
+static enum err
+id_text_stmt(struct store *st, enum stmt s, int64_t id, const char *text,
+             const char *what)
+{
+	sqlite3_stmt *q = NULL;
+	enum err e;
+
+	if ((e = prepare(st, s, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_text(q, 2, text, -1, SQLITE_STATIC);
+	return step_done(st, q, what);
+}
+
+enum err
+store_user_set_email(struct store *st, int64_t id, const char *email)
+{
+	if (strlen(email) > STORE_EMAIL_MAX)
+		return ERR_INVAL;
+	return id_text_stmt(st, S_USER_SET_EMAIL, id, email, "change email");
+}
+
+enum err
+store_user_set_disabled(struct store *st, int64_t id, bool disabled)
+{
+	return id_int_stmt(st, S_USER_SET_DISABLED, id, disabled ? 1 : 0,
+	                   "disable account");
+}
+
+enum err
+store_user_set_unverified(struct store *st, int64_t id, bool unverified)
+{
+	return id_int_stmt(st, S_USER_SET_UNVERIFIED, id, unverified ? 1 : 0,
+	                   "mark account verified");
+}
+
+enum err
+store_session_insert(struct store *st,
+                     const unsigned char digest[STORE_DIGEST_LEN],
+                     int64_t user_id, int64_t now, const char *public_id,
+                     const char *client, const char *user_agent,
+                     bool second_factor)
+{
+	sqlite3_stmt *q = NULL;
+	enum err e;
+
+	if (strlen(public_id) != STORE_PUBLIC_ID_LEN ||
+	    (client != NULL && strlen(client) > STORE_CLIENT_MAX) ||
+	    (user_agent != NULL && strlen(user_agent) > STORE_AGENT_MAX))
+		return ERR_INVAL;
 	if ((e = prepare(st, S_SESSION_INSERT, &q)) != ERR_OK)
 		return e;
 	sqlite3_bind_blob(q, 1, digest, STORE_DIGEST_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, user_id);
 	sqlite3_bind_int64(q, 3, now);
+	sqlite3_bind_text(q, 4, public_id, -1, SQLITE_STATIC);
+	if (client != NULL)
+		sqlite3_bind_text(q, 5, client, -1, SQLITE_STATIC);
+	if (user_agent != NULL)
+		sqlite3_bind_text(q, 6, user_agent, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 7, second_factor ? 1 : 0);
 	return step_done(st, q, "insert session");
 }
 
@@ -631,11 +849,12 @@ session_row(struct store *st, enum stmt which,
 		ss.user_id = sqlite3_column_int64(q, 0);
 		ss.created = sqlite3_column_int64(q, 1);
 		ss.last_seen = sqlite3_column_int64(q, 2);
+		ss.second_factor = sqlite3_column_int64(q, 4) != 0;
 		if ((e = column_digest(q, 3, ss.digest)) == ERR_OK &&
 		    email != NULL)
-			e = column_copy(q, 4, email, email_size);
+			e = column_copy(q, 5, email, email_size);
 		if (e == ERR_OK && groups != NULL)
-			e = column_copy(q, 5, groups, STORE_GROUPS_MAX + 1);
+			e = column_copy(q, 6, groups, STORE_GROUPS_MAX + 1);
 		if (e == ERR_OK)
 			*out = ss;
 	}
@@ -669,21 +888,6 @@ store_session_gate(struct store *st,
 {
 	return session_row(st, S_SESSION_GATE, digest, out, email,
 	                   STORE_EMAIL_MAX + 1, groups);
-}
-
-/* Run a statement bound to (id, text). */
-static enum err
-id_text_stmt(struct store *st, enum stmt s, int64_t id, const char *text,
-             const char *what)
-{
-	sqlite3_stmt *q = NULL;
-	enum err e;
-
-	if ((e = prepare(st, s, &q)) != ERR_OK)
-		return e;
-	sqlite3_bind_int64(q, 1, id);
-	sqlite3_bind_text(q, 2, text, -1, SQLITE_STATIC);
-	return step_done(st, q, what);
 }
 
 enum err
@@ -775,6 +979,66 @@ store_session_delete_user(struct store *st, int64_t user_id)
 }
 
 enum err
+store_session_delete_others(struct store *st, int64_t user_id,
+                            const unsigned char keep[STORE_DIGEST_LEN])
+{
+	return digest_stmt(st, S_SESSION_DELETE_OTHERS, keep, &user_id,
+	                   "end other sessions");
+}
+
+enum err
+store_session_delete_public(struct store *st, int64_t user_id,
+                            const char *public_id)
+{
+	enum err e;
+
+	e = id_text_stmt(st, S_SESSION_DELETE_PUBLIC, user_id, public_id,
+	                 "end a session");
+	if (e == ERR_OK && sqlite3_changes64(st->db) == 0)
+		e = ERR_NOT_FOUND;
+	return e;
+}
+
+enum err
+store_session_list(struct store *st, int64_t user_id, int64_t seen_after,
+                   int64_t created_after, struct store_session_row *out,
+                   size_t max, size_t *n)
+{
+	sqlite3_stmt *q = NULL;
+	size_t i = 0;
+	enum err e;
+	int rc = SQLITE_DONE;
+
+	if ((e = prepare(st, S_SESSION_LIST, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_int64(q, 1, user_id);
+	sqlite3_bind_int64(q, 2, seen_after);
+	sqlite3_bind_int64(q, 3, created_after);
+	sqlite3_bind_int64(q, 4, (sqlite3_int64)max);
+	while (e == ERR_OK && i < max && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_session_row *r = &out[i];
+
+		memset(r, 0, sizeof(*r));
+		r->created = sqlite3_column_int64(q, 1);
+		r->last_seen = sqlite3_column_int64(q, 2);
+		if ((e = column_copy(q, 0, r->public_id,
+		                     sizeof(r->public_id))) == ERR_OK &&
+		    (e = column_copy(q, 3, r->client, sizeof(r->client))) ==
+		        ERR_OK &&
+		    (e = column_copy(q, 4, r->user_agent,
+		                     sizeof(r->user_agent))) == ERR_OK &&
+		    (e = column_digest(q, 5, r->digest)) == ERR_OK)
+			i++;
+	}
+	if (e == ERR_OK && i < max && rc != SQLITE_DONE)
+		e = fault(st, rc, "list sessions");
+	finish(q);
+	if (e == ERR_OK)
+		*n = i;
+	return e;
+}
+
+enum err
 store_reset_put(struct store *st, int64_t user_id,
                 const unsigned char digest[STORE_DIGEST_LEN], int64_t expires)
 {
@@ -821,6 +1085,146 @@ store_reset_delete(struct store *st, int64_t user_id)
 	return id_stmt(st, S_RESET_DELETE, user_id, "delete reset token");
 }
 
+/* Read a link row from the statement s bound to (digest) or (id). */
+static enum err
+link_row(struct store *st, enum stmt s,
+         const unsigned char digest[STORE_DIGEST_LEN], int64_t id,
+         struct store_link *out)
+{
+	struct store_link l;
+	sqlite3_stmt *q = NULL;
+	enum err e;
+	int rc;
+
+	if ((e = prepare(st, s, &q)) != ERR_OK)
+		return e;
+	if (digest != NULL)
+		sqlite3_bind_blob(q, 1, digest, STORE_DIGEST_LEN,
+		                  SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(q, 1, id);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_DONE) {
+		e = ERR_NOT_FOUND;
+	} else if (rc != SQLITE_ROW) {
+		e = fault(st, rc, "read email link");
+	} else {
+		l.user_id = sqlite3_column_int64(q, 0);
+		l.expires = sqlite3_column_int64(q, 1);
+		if ((e = column_digest(q, 2, l.digest)) == ERR_OK &&
+		    (e = column_copy(q, 3, l.email, sizeof(l.email))) == ERR_OK)
+			*out = l;
+	}
+	finish(q);
+	return e;
+}
+
+enum err
+store_link_put(struct store *st, int64_t user_id,
+               const unsigned char digest[STORE_DIGEST_LEN], const char *email,
+               int64_t expires)
+{
+	sqlite3_stmt *q = NULL;
+	enum err e;
+
+	if (strlen(email) > STORE_EMAIL_MAX)
+		return ERR_INVAL;
+	if ((e = prepare(st, S_LINK_PUT, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_int64(q, 1, user_id);
+	sqlite3_bind_blob(q, 2, digest, STORE_DIGEST_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, email, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 4, expires);
+	return step_done(st, q, "store email link");
+}
+
+enum err
+store_link_find(struct store *st, const unsigned char digest[STORE_DIGEST_LEN],
+                struct store_link *out)
+{
+	return link_row(st, S_LINK_FIND, digest, 0, out);
+}
+
+enum err
+store_link_get(struct store *st, int64_t user_id, struct store_link *out)
+{
+	return link_row(st, S_LINK_GET, NULL, user_id, out);
+}
+
+enum err
+store_link_delete(struct store *st, int64_t user_id)
+{
+	return id_stmt(st, S_LINK_DELETE, user_id, "delete email link");
+}
+
+/* Step the bound statement q for one integer: *out, 0 when there is no
+ * row; q is reset after. */
+static enum err
+step_int(struct store *st, sqlite3_stmt *q, int64_t *out, const char *what)
+{
+	enum err e = ERR_OK;
+	int rc = sqlite3_step(q);
+
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(q, 0);
+	else if (rc == SQLITE_DONE)
+		*out = 0;
+	else
+		e = fault(st, rc, what);
+	finish(q);
+	return e;
+}
+
+/* Read one integer bound to (id, text) or (id, n); 0 without a row. */
+static enum err
+id_int(struct store *st, enum stmt s, int64_t id, const char *text, int64_t n,
+       int64_t *out, const char *what)
+{
+	sqlite3_stmt *q = NULL;
+	enum err e;
+
+	if ((e = prepare(st, s, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_int64(q, 1, id);
+	if (text != NULL)
+		sqlite3_bind_text(q, 2, text, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(q, 2, n);
+	return step_int(st, q, out, what);
+}
+
+enum err
+store_client_count(struct store *st, int64_t user_id, int64_t since, int64_t *n)
+{
+	return id_int(st, S_CLIENT_COUNT, user_id, NULL, since, n,
+	              "count known clients");
+}
+
+enum err
+store_client_seen(struct store *st, int64_t user_id, const char *key,
+                  int64_t *seen)
+{
+	return id_int(st, S_CLIENT_SEEN, user_id, key, 0, seen,
+	              "read a known client");
+}
+
+enum err
+store_client_put(struct store *st, int64_t user_id, const char *key,
+                 int64_t now)
+{
+	sqlite3_stmt *q = NULL;
+	enum err e;
+
+	if (strlen(key) > STORE_KEY_MAX)
+		return ERR_INVAL;
+	if ((e = prepare(st, S_CLIENT_PUT, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_int64(q, 1, user_id);
+	sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, now);
+	return step_done(st, q, "remember a client");
+}
+
 /* Run a statement bound to (key, n) that returns no row. */
 static enum err
 key_stmt(struct store *st, enum stmt s, const char *key, int64_t n,
@@ -842,23 +1246,14 @@ key_int(struct store *st, enum stmt s, const char *key, const int64_t *n,
         int64_t *out, const char *what)
 {
 	sqlite3_stmt *q = NULL;
-	enum err e = ERR_OK;
-	int rc;
+	enum err e;
 
 	if ((e = prepare(st, s, &q)) != ERR_OK)
 		return e;
 	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
 	if (n != NULL)
 		sqlite3_bind_int64(q, 2, *n);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int64(q, 0);
-	else if (rc == SQLITE_DONE)
-		*out = 0;
-	else
-		e = fault(st, rc, what);
-	finish(q);
-	return e;
+	return step_int(st, q, out, what);
 }
 
 enum err
@@ -890,6 +1285,22 @@ enum err
 store_lock_put(struct store *st, const char *key, int64_t until)
 {
 	return key_stmt(st, S_LOCK_PUT, key, until, "write lock");
+}
+
+enum err
+store_lock_clear(struct store *st, const char *key)
+{
+	sqlite3_stmt *q = NULL;
+	enum err e;
+
+	if ((e = prepare(st, S_LOCK_DELETE, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	if ((e = step_done(st, q, "remove a lock")) != ERR_OK ||
+	    (e = prepare(st, S_THROTTLE_CLEAR, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	return step_done(st, q, "remove failures");
 }
 
 int64_t
@@ -942,6 +1353,13 @@ store_user_delete(struct store *st, int64_t id)
 	        ERR_OK ||
 	    (e = id_stmt(st, S_RESET_DELETE_USER, id, "delete user")) !=
 	        ERR_OK ||
+	    (e = id_stmt(st, S_LINK_DELETE, id, "delete user")) != ERR_OK ||
+	    (e = id_stmt(st, S_CLIENT_DELETE_USER, id, "delete user")) !=
+	        ERR_OK ||
+	    (e = id_stmt(st, S_FACTOR_DELETE, id, "delete user")) != ERR_OK ||
+	    (e = id_stmt(st, S_RECOVERY_DELETE, id, "delete user")) != ERR_OK ||
+	    (e = id_stmt(st, S_PENDING_DELETE_USER, id, "delete user")) !=
+	        ERR_OK ||
 	    (e = id_stmt(st, S_USER_DELETE, id, "delete user")) != ERR_OK)
 		goto out;
 	if (sqlite3_changes64(st->db) == 0) {
@@ -975,10 +1393,11 @@ purge_stmt(struct store *st, enum stmt s, int64_t a, const int64_t *b,
 
 enum err
 store_purge(struct store *st, int64_t now, int64_t idle_before,
-            int64_t max_before, int64_t window_before, struct store_purged *out)
+            int64_t max_before, int64_t window_before, int64_t clients_before,
+            struct store_purged *out)
 {
 	struct store_purged p;
-	int64_t locks = 0;
+	int64_t locks = 0, factors = 0;
 	enum err e;
 
 	if ((e = store_begin(st)) != ERR_OK)
@@ -990,11 +1409,20 @@ store_purge(struct store *st, int64_t now, int64_t idle_before,
 	    (e = purge_stmt(st, S_PURGE_THROTTLE, window_before, NULL,
 	                    &p.throttles)) != ERR_OK ||
 	    (e = purge_stmt(st, S_PURGE_LOCKS, now, NULL, &locks)) != ERR_OK ||
+	    (e = purge_stmt(st, S_PURGE_LINKS, now, NULL, &p.links)) !=
+	        ERR_OK ||
+	    (e = purge_stmt(st, S_PURGE_CLIENTS, clients_before, NULL,
+	                    &p.clients)) != ERR_OK ||
+	    (e = purge_stmt(st, S_PURGE_PENDING, now, NULL, &p.pending)) !=
+	        ERR_OK ||
+	    (e = purge_stmt(st, S_PURGE_FACTORS, now, NULL, &factors)) !=
+	        ERR_OK ||
 	    (e = store_commit(st)) != ERR_OK) {
 		store_rollback(st);
 		return e;
 	}
 	p.throttles += locks;
+	p.pending += factors;
 	*out = p;
 	return ERR_OK;
 }
@@ -1061,4 +1489,210 @@ detach:
 		*skipped = total - done;
 	}
 	return e;
+}
+
+/* ---- the second factor ---- */
+
+enum err
+store_session_set_factor(struct store *st,
+                         const unsigned char digest[STORE_DIGEST_LEN])
+{
+	return digest_stmt(st, S_SESSION_SET_FACTOR, digest, NULL,
+	                   "mark session");
+}
+
+enum err
+store_factor_get(struct store *st, int64_t user_id, struct store_factor *out)
+{
+	const void *p;
+	sqlite3_stmt *q = NULL;
+	enum err e;
+	int rc, n;
+
+	if ((e = prepare(st, S_FACTOR_GET, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_int64(q, 1, user_id);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_DONE) {
+		e = ERR_NOT_FOUND;
+	} else if (rc != SQLITE_ROW) {
+		e = fault(st, rc, "read second factor");
+	} else {
+		p = sqlite3_column_blob(q, 0);
+		n = sqlite3_column_bytes(q, 0);
+		if (p == NULL || n <= 0 || n > STORE_SEALED_MAX) {
+			log_error("database: the second factor of user %lld"
+			          " is malformed",
+			          (long long)user_id);
+			e = ERR_DB;
+		} else {
+			memcpy(out->sealed, p, (size_t)n);
+			out->sealed_len = (size_t)n;
+			out->active = sqlite3_column_int64(q, 1) != 0;
+			out->last_step = sqlite3_column_int64(q, 2);
+			out->expires = sqlite3_column_int64(q, 3);
+		}
+	}
+	finish(q);
+	return e;
+}
+
+enum err
+store_factor_put(struct store *st, int64_t user_id, const unsigned char *sealed,
+                 size_t n, int64_t expires)
+{
+	sqlite3_stmt *q = NULL;
+	enum err e;
+
+	if (n == 0 || n > STORE_SEALED_MAX)
+		return ERR_INVAL;
+	if ((e = prepare(st, S_FACTOR_PUT, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_int64(q, 1, user_id);
+	sqlite3_bind_blob(q, 2, sealed, (int)n, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, expires);
+	return step_done(st, q, "store second factor");
+}
+
+/* Run a statement bound to (id, n) that must change one row:
+ * ERR_NOT_FOUND when it changed none. */
+static enum err
+id_int_one(struct store *st, enum stmt s, int64_t id, int64_t n,
+           const char *what)
+{
+	enum err e = id_int_stmt(st, s, id, n, what);
+
+	if (e == ERR_OK && sqlite3_changes64(st->db) == 0)
+		e = ERR_NOT_FOUND;
+	return e;
+}
+
+enum err
+store_factor_activate(struct store *st, int64_t user_id, int64_t step)
+{
+	return id_int_one(st, S_FACTOR_ACTIVATE, user_id, step,
+	                  "activate second factor");
+}
+
+enum err
+store_factor_use(struct store *st, int64_t user_id, int64_t step)
+{
+	return id_int_one(st, S_FACTOR_USE, user_id, step, "use a code");
+}
+
+enum err
+store_factor_delete(struct store *st, int64_t user_id)
+{
+	enum err e;
+
+	if ((e = id_stmt(st, S_RECOVERY_DELETE, user_id,
+	                 "delete recovery codes")) != ERR_OK ||
+	    (e = id_stmt(st, S_PENDING_DELETE_USER, user_id,
+	                 "delete pending log-ins")) != ERR_OK)
+		return e;
+	return id_stmt(st, S_FACTOR_DELETE, user_id, "delete second factor");
+}
+
+enum err
+store_recovery_set(struct store *st, int64_t user_id,
+                   const char *const *digests, size_t n)
+{
+	enum err e;
+	size_t i;
+
+	e = id_stmt(st, S_RECOVERY_DELETE, user_id, "delete recovery codes");
+	for (i = 0; e == ERR_OK && i < n; i++)
+		e = id_text_stmt(st, S_RECOVERY_ADD, user_id, digests[i],
+		                 "store recovery code");
+	return e;
+}
+
+enum err
+store_recovery_use(struct store *st, int64_t user_id, const char *digest)
+{
+	enum err e;
+
+	e = id_text_stmt(st, S_RECOVERY_USE, user_id, digest,
+	                 "use a recovery code");
+	if (e == ERR_OK && sqlite3_changes64(st->db) == 0)
+		e = ERR_NOT_FOUND;
+	return e;
+}
+
+enum err
+store_recovery_count(struct store *st, int64_t user_id, int64_t *n)
+{
+	sqlite3_stmt *q = NULL;
+	enum err e;
+
+	if ((e = prepare(st, S_RECOVERY_COUNT, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_int64(q, 1, user_id);
+	return step_int(st, q, n, "count recovery codes");
+}
+
+enum err
+store_pending_put(struct store *st,
+                  const unsigned char digest[STORE_DIGEST_LEN], int64_t user_id,
+                  const unsigned char form[STORE_DIGEST_LEN], int64_t expires)
+{
+	sqlite3_stmt *q = NULL;
+	enum err e;
+
+	if ((e = prepare(st, S_PENDING_PUT, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_blob(q, 1, digest, STORE_DIGEST_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, user_id);
+	sqlite3_bind_blob(q, 3, form, STORE_DIGEST_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 4, expires);
+	return step_done(st, q, "store pending log-in");
+}
+
+enum err
+store_pending_find(struct store *st,
+                   const unsigned char digest[STORE_DIGEST_LEN],
+                   struct store_pending *out)
+{
+	struct store_pending pl;
+	sqlite3_stmt *q = NULL;
+	enum err e;
+	int rc;
+
+	if ((e = prepare(st, S_PENDING_FIND, &q)) != ERR_OK)
+		return e;
+	sqlite3_bind_blob(q, 1, digest, STORE_DIGEST_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_DONE) {
+		e = ERR_NOT_FOUND;
+	} else if (rc != SQLITE_ROW) {
+		e = fault(st, rc, "read pending log-in");
+	} else {
+		pl.user_id = sqlite3_column_int64(q, 0);
+		pl.expires = sqlite3_column_int64(q, 1);
+		if ((e = column_digest(q, 2, pl.digest)) == ERR_OK &&
+		    (e = column_digest(q, 3, pl.form)) == ERR_OK)
+			*out = pl;
+	}
+	finish(q);
+	return e;
+}
+
+enum err
+store_pending_delete(struct store *st,
+                     const unsigned char digest[STORE_DIGEST_LEN])
+{
+	enum err e;
+
+	e = digest_stmt(st, S_PENDING_DELETE, digest, NULL,
+	                "delete pending log-in");
+	if (e == ERR_OK && sqlite3_changes64(st->db) == 0)
+		e = ERR_NOT_FOUND;
+	return e;
+}
+
+enum err
+store_pending_delete_user(struct store *st, int64_t user_id)
+{
+	return id_stmt(st, S_PENDING_DELETE_USER, user_id,
+	               "delete pending log-ins");
 }

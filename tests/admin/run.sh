@@ -2,7 +2,7 @@
 # shellcheck disable=SC2016 # '$2b$' and the hash patterns are literal
 # run.sh: tests of the admin commands of cgi-bin/auth.cgi (run from a shell,
 # without REQUEST_METHOD): --help, usage errors, init, users, delete-user,
-# end-sessions, purge, import-original. Accounts, sessions and tokens are
+# end-sessions, sessions, unlock, disable, enable, purge, import-original. Accounts, sessions and tokens are
 # made by running the executable as a CGI (no web server); the database is
 # inspected with sqlite3.
 # Usage: tests/admin/run.sh [EXECUTABLE]   (default cgi-bin/auth.cgi)
@@ -119,6 +119,11 @@ done <<'EOF'
 delete-user
 end-sessions
 import-original
+sessions
+unlock
+disable
+enable
+sessions a@example.com b@example.com
 users extra
 init extra
 purge extra
@@ -132,13 +137,13 @@ admin -- init
 check_eq "init: exit 0" "$A_RC" 0
 check_match "init: says so" "$A_OUT" "database $DB is ready"
 check "init: database created" test -s "$DB"
-check_eq "init: user_version 4" "$(sql 'PRAGMA user_version')" 4
+check_eq "init: user_version 6" "$(sql 'PRAGMA user_version')" 6
 check_eq "init: tables" "$(sql "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name)")" \
-	"groups reset_tokens sessions throttle_events throttle_locks users"
+	"email_links groups known_clients pending_logins recovery_codes reset_tokens second_factors sessions throttle_events throttle_locks users"
 check_match "init: the secret key file, mode 0600" "$(stat -c %a "$DB.key" 2>&1)" '^600$' 
 admin -- init
 check_eq "init again: exit 0" "$A_RC" 0
-check_eq "init again: user_version 4" "$(sql 'PRAGMA user_version')" 4
+check_eq "init again: user_version 6" "$(sql 'PRAGMA user_version')" 6
 admin AUTHCGI_DB="$tmp/no/such/dir/auth.db" -- init
 check_eq "init in a missing directory: exit 1" "$A_RC" 1
 check_match "init in a missing directory: message" "$A_ERR" 'auth\.cgi: init: '
@@ -253,6 +258,58 @@ admin -- end-sessions nobody@example.com
 check_eq "end-sessions unknown: exit 1" "$A_RC" 1
 check_match "end-sessions unknown: message" "$A_ERR" 'no such account'
 
+# ------------------------------------------- sessions, unlock, disable, enable
+
+cgi -- POST /users "email=fay%40example.com&password=$PW"
+cgi HTTP_USER_AGENT="Fay's browser/1.0" -- POST /sessions "email=fay%40example.com&password=$PW"
+F1=$(sid)
+cgi -- POST /sessions "email=fay%40example.com&password=$PW"
+F2=$(sid)
+admin -- sessions FAY@example.com
+check_eq "sessions: exit 0" "$A_RC" 0
+check_eq "sessions: two lines" "$(wc -l <<<"$A_OUT")" 2
+check_match "sessions: id, started, last used, address, agent" \
+	"$(grep 'Fay' <<<"$A_OUT")" $'^[0-9a-f]{32}\t[0-9T:-]+Z\t[0-9T:-]+Z\t127\.0\.0\.1\tFay.s browser/1\.0$'
+check_match "sessions: an unknown agent is -" \
+	"$(grep -v 'Fay' <<<"$A_OUT")" $'^[0-9a-f]{32}\t.*\t127\.0\.0\.1\t-$'
+check "sessions: no session id in the listing" \
+	sh -c "! grep -q -e '$F1' -e '$F2' '$tmp/a.out'"
+admin -- sessions nobody@example.com
+check_eq "sessions unknown: exit 1" "$A_RC" 1
+check_match "sessions unknown: message" "$A_ERR" 'no such account'
+
+admin -- disable fay@example.com
+check_eq "disable: exit 0" "$A_RC" 0
+check_eq "disable: says so" "$A_OUT" "disabled fay@example.com, ended 2 sessions"
+cgi -- GET /profile "" "$F1"
+check_status "disable: the sessions end" 403
+cgi -- POST /sessions "email=fay%40example.com&password=$PW"
+check_status "disable: the right password answers 401" 401
+check_body_exact "disable: like a wrong password" '{"message": "wrong email or password"}'
+admin -- sessions fay@example.com
+check_eq "disable: no session listed" "$A_OUT" ""
+admin -- enable fay@example.com
+check_eq "enable: exit 0" "$A_RC" 0
+check_eq "enable: says so" "$A_OUT" "enabled fay@example.com"
+cgi -- POST /sessions "email=fay%40example.com&password=$PW"
+check_status "enable: fay logs in" 200
+admin -- disable nobody@example.com
+check_eq "disable unknown: exit 1" "$A_RC" 1
+
+for i in 1 2 3 4 5; do
+	cgi -- POST /sessions "email=fay%40example.com&password=wrong-$i"
+done
+cgi -- POST /sessions "email=fay%40example.com&password=$PW"
+check_status "unlock: fay is locked" 429
+admin -- unlock Fay@Example.com
+check_eq "unlock: exit 0" "$A_RC" 0
+check_eq "unlock: says so" "$A_OUT" "unlocked Fay@Example.com"
+cgi -- POST /sessions "email=fay%40example.com&password=$PW"
+check_status "unlock: fay logs in" 200
+admin -- unlock nobody@example.com
+check_eq "unlock unknown: exit 1" "$A_RC" 1
+check_match "unlock unknown: message" "$A_ERR" 'no such account'
+
 # ------------------------------------------------------------------ purge
 
 # What purge removes is made old by moving its times back in the database
@@ -285,7 +342,7 @@ cgi -- POST /sessions "email=dave%40example.com&password=$PW"
 DAVE_NEW=$(sid)
 admin "${SHORT[@]}" -- purge
 check_eq "purge: exit 0" "$A_RC" 0
-check_match "purge: prints counts" "$A_OUT" '^purged [0-9]+ sessions, [0-9]+ reset tokens, [0-9]+ lockout counters$'
+check_match "purge: prints counts" "$A_OUT" '^purged [0-9]+ sessions, [0-9]+ reset tokens, [0-9]+ lockout counters, [0-9]+ email links, [0-9]+ remembered addresses, [0-9]+ pending log-ins$'
 n_sess=$(sed -n 's/^purged \([0-9]*\) sessions.*/\1/p' <<<"$A_OUT")
 n_tok=$(sed -n 's/.*, \([0-9]*\) reset tokens.*/\1/p' <<<"$A_OUT")
 n_thr=$(sed -n 's/.*, \([0-9]*\) lockout counters.*/\1/p' <<<"$A_OUT")
@@ -310,7 +367,7 @@ check_status "purge: hal logs in" 200
 # more has ended since.
 admin -- purge
 check_eq "purge again: exit 0" "$A_RC" 0
-check_eq "purge again: nothing to do" "$A_OUT" "purged 0 sessions, 0 reset tokens, 0 lockout counters"
+check_eq "purge again: nothing to do" "$A_OUT" "purged 0 sessions, 0 reset tokens, 0 lockout counters, 0 email links, 0 remembered addresses, 0 pending log-ins"
 admin -- purge
 check_eq "purge a third time: exit 0" "$A_RC" 0
 

@@ -3,13 +3,16 @@
 # cgi-bin/auth.cgi on a free loopback port with a temporary state dir, and
 # tests/browser/test_browser.py driving a headless Chromium through the HTML
 # pages (register, log in, log out, failed login, password reset, log in
-# with the new password, page checks).
+# with the new password, the account page, the second factor: set up, log
+# in with a one-time code and with a recovery code, page checks).
 # Usage: tests/browser/run.sh                 (after make)
 #        tests/browser/run.sh --screenshots   (also writes doc/screenshots/
-#                                              login.png and profile.png)
+#                                              login.png, profile.png,
+#                                              account.png and totp_setup.png)
 # Needs the Debian packages chromium, chromium-driver, python3-selenium,
-# python3-requests. Prints how long the browser part took; last line
-# "N passed, N failed"; exit 1 on failure.
+# python3-requests and oathtool. Uses the real clock for one-time codes
+# (waits up to about 31 s for a new time step). Prints how long the
+# browser part took; last line "N passed, N failed"; exit 1 on failure.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd -P)
@@ -18,7 +21,7 @@ root=$(cd "$here/../.." && pwd -P)
 . "$here/../lib/server.sh"
 
 PYTHON=/usr/bin/python3
-# The whole browser part, at most (it takes seconds).
+# The whole browser part, at most (it takes about a minute).
 BROWSER_TIMEOUT=${BROWSER_TIMEOUT:-180}
 
 shots=""
@@ -58,9 +61,15 @@ missing=""
 [ -x /usr/bin/chromedriver ] || missing="$missing chromium-driver"
 "$PYTHON" -c 'import selenium' 2>/dev/null || missing="$missing python3-selenium"
 "$PYTHON" -c 'import requests' 2>/dev/null || missing="$missing python3-requests"
+[ -x /usr/bin/oathtool ] || missing="$missing oathtool"
 [ -z "$missing" ] || fail_early "missing Debian packages:$missing (apt-get install$missing)"
 [ -x "$root/cgi-bin/auth.cgi" ] || fail_early "no cgi-bin/auth.cgi: run make first"
 
+# The steps fail on purpose (wrong passwords, wrong one-time codes, a
+# spent recovery code) more often than the default account lockout (5)
+# allows in its window: raise it, so that no step is refused for the
+# ones before it.
+export AUTHCGI_LOCK_ACCOUNT=${AUTHCGI_LOCK_ACCOUNT:-20}
 server_start "$tmp/state" || fail_early "lighttpd did not start"
 echo "server: $SERVER_URL (pid $SERVER_PID)"
 

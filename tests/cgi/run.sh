@@ -286,8 +286,8 @@ done <<'EOF'
 /users GET POST
 /users DELETE POST
 /users PATCH POST
-/sessions GET DELETE,POST
-/sessions PUT DELETE,POST
+/sessions PUT DELETE,GET,HEAD,POST
+/sessions PATCH DELETE,GET,HEAD,POST
 /profile POST GET,HEAD
 /profile DELETE GET,HEAD
 /reset_password GET POST,PUT

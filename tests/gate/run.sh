@@ -17,12 +17,19 @@
 # behind (and a client's own Remote-User replaced), sessions that end
 # (logged out, expired, ended by end-sessions, by a reset) denied at once,
 # a group rule (and paths that try to get around it), a rule that cannot
-# be read (503), and the open-redirect table: hostile next values posted
-# with the log-in form, each landing on the profile. Then trust
+# be read (503), the second factor's rule "mfa" (a location /mfa/ that
+# admits only sessions that began with the second factor), and the
+# open-redirect table: hostile next values posted with the log-in form,
+# each landing on the profile. Then trust
 # (lighttpd reached from 127.0.0.1 and 127.0.0.2, and the CGI with forged
 # REMOTE_ADDR): X-Forwarded-* believed from AUTHCGI_TRUSTED_PROXIES only,
 # seen in the audit log and the lockout. Last, a setting of the gate that
 # cannot be read keeps lighttpd from serving at all.
+#
+# Each server runs its shipped configuration with one location added,
+# /mfa/ (files for sessions that began with the second factor: the rule
+# "mfa"), written next to the state dir by derive_conf from the shipped
+# file, which is otherwise unchanged. One-time codes come from oathtool.
 #
 # Usage: tests/gate/run.sh [lighttpd|apache|nginx|caddy|trust|closed ...]
 #   (after make; default: all). Last line "N passed, N failed"; exit 1 on
@@ -191,13 +198,32 @@ as_owner() {
 }
 admin() { as_owner "$cgi" "$@" >/dev/null 2>>"$STATE/admin.stderr"; }
 
+# ------------------------------------------------------ second factor
+
+# totp SECRET [OFFSET]: the one-time code of SECRET (base32) now, or
+# OFFSET seconds from now, from oathtool (never from authcgi).
+totp() {
+	oathtool --totp -b -N "@$(($(date +%s) + ${2:-0}))" "$1"
+}
+# step_margin: not within 2 s of the end of a 30 s time step (waits at
+# most 2 s), so that a code computed now is typed in the same step.
+step_margin() {
+	local into=$(($(date +%s) % 30))
+	if [ "$into" -ge 28 ]; then sleep $((31 - into)); fi
+}
+# session_of: the session id that the last answer (R_*) set.
+session_of() {
+	header_all Set-Cookie | sed -n 's/^session_id=\([^;]*\).*/\1/p' | head -n 1
+}
+
 # ---------------------------------------------------------------- setup
 
 # make_site DIR: the site every server serves.
 make_site() {
 	local d=$1
-	mkdir -p "$d/private" "$d/admin" "$d/cgi-bin"
+	mkdir -p "$d/private" "$d/admin" "$d/mfa" "$d/cgi-bin"
 	echo "public page" >"$d/index.html"
+	echo "second factor only" >"$d/mfa/index.html"
 	echo "private index" >"$d/private/index.html"
 	echo "private file" >"$d/private/a.txt"
 	echo "admins only" >"$d/admin/index.html"
@@ -245,6 +271,41 @@ spawn_echo() {
 	PIDS+=($!)
 }
 
+# derive_conf KIND SHIPPED OUT: OUT is the shipped configuration SHIPPED
+# of server KIND with one more protected location, /mfa/, a copy of its
+# /admin/ location that requires "mfa" instead of "group:admins" (and, for
+# the authorizers, /mfa/ among the paths that go through the gate).
+# Fails when the shipped file no longer has what it copies.
+derive_conf() {
+	"$PY" - "$@" <<'EOF'
+import sys
+kind, src, dst = sys.argv[1:4]
+t = open(src).read()
+start = {
+    "lighttpd": '$HTTP["url"] =~ "^/admin/" {',
+    "apache": '<Location "/admin/">',
+    "nginx": "location /admin/ {",
+    "caddy": "handle /admin/* {",
+}[kind]
+s = t.index(start)
+line = t.rfind("\n", 0, s) + 1
+indent = t[line:s]
+close = indent + ("</Location>\n" if kind == "apache" else "}\n")
+e = t.index("\n" + close, s) + 1 + len(close)
+block = t[line:e]
+copy = block.replace("/admin/", "/mfa/").replace("group:admins", "mfa")
+if copy == block or "group:admins" not in block:
+    sys.exit("derive_conf: no group:admins in the /admin/ location of " + src)
+t = t[:e] + "\n" + copy + t[e:]
+if kind in ("lighttpd", "apache"):
+    old = "^/(private|admin|cgi-bin)/"
+    if t.count(old) != 1:
+        sys.exit("derive_conf: no single %s in %s" % (old, src))
+    t = t.replace(old, "^/(private|admin|mfa|cgi-bin)/")
+open(dst, "w").write(t)
+EOF
+}
+
 # start KIND: the server KIND from its shipped configuration, with a new
 # state dir and site; sets BASE, STATE, SITE, PORT.
 start() {
@@ -264,15 +325,19 @@ start() {
 	local common=(AUTHCGI_AUDIT_LOG="$STATE/audit.log" AUTHCGI_RESET_ENDS_SESSIONS=1)
 	case $KIND in
 	lighttpd)
+		derive_conf lighttpd "$root/conf/lighttpd-gate.conf" "$dir/lighttpd-gate.conf" \
+			2>>"$STATE/init.stderr" || return 1
 		env SERVE_PORT="$PORT" SERVE_STATE_DIR="$STATE" SERVE_PROJECT_DIR="$root" \
 			SERVE_SITE_DIR="$SITE" AUTHCGI_PUBLIC_URL="$BASE/auth" "${common[@]}" \
-			"$LIGHTTPD" -D -f "$root/conf/lighttpd-gate.conf" \
+			"$LIGHTTPD" -D -f "$dir/lighttpd-gate.conf" \
 			</dev/null >"$STATE/lighttpd.out" 2>&1 &
 		pid=$!
 		PIDS+=("$pid")
 		;;
 	apache)
 		gate_port=$(free_port) || return 1
+		derive_conf apache "$root/conf/apache-gate.conf" "$dir/apache-gate.conf" \
+			2>>"$STATE/init.stderr" || return 1
 		if [ "$(id -u)" -eq 0 ]; then
 			chown -R "$WWW_USER:$WWW_GROUP" "$STATE"
 		fi
@@ -286,7 +351,7 @@ start() {
 		env SERVE_PORT="$PORT" SERVE_STATE_DIR="$STATE" SERVE_PROJECT_DIR="$root" \
 			SERVE_SITE_DIR="$SITE" SERVE_GATE_ADDRESS="127.0.0.1:$gate_port" \
 			SERVE_USER="$WWW_USER" SERVE_GROUP="$WWW_GROUP" "${common[@]}" \
-			"$APACHE" -d "$STATE" -f "$root/conf/apache-gate.conf" -DFOREGROUND \
+			"$APACHE" -d "$STATE" -f "$dir/apache-gate.conf" -DFOREGROUND \
 			</dev/null >"$STATE/apache.out" 2>&1 &
 		pid=$!
 		PIDS+=("$pid")
@@ -305,12 +370,16 @@ start() {
 			# its head says (the names, not their values: quoted).
 			# shellcheck disable=SC2016
 			envsubst '$SERVE_PORT $SERVE_STATE_DIR $SERVE_SITE_DIR $SERVE_GATE_ADDRESS $SERVE_BACKEND_ADDRESS' \
-				<"$root/conf/nginx-gate.conf" >"$STATE/nginx.conf"
+				<"$root/conf/nginx-gate.conf" >"$dir/nginx-shipped.conf"
+			derive_conf nginx "$dir/nginx-shipped.conf" "$STATE/nginx.conf" \
+				2>>"$STATE/init.stderr" || return 1
 			"$NGINX" -p "$STATE" -c "$STATE/nginx.conf" -g 'daemon off;' \
 				</dev/null >"$STATE/nginx.out" 2>&1 &
 		else
+			derive_conf caddy "$root/conf/Caddyfile" "$dir/Caddyfile" \
+				2>>"$STATE/init.stderr" || return 1
 			HOME=$dir XDG_CONFIG_HOME=$dir/config XDG_DATA_HOME=$dir/data \
-				"$CADDY" run --adapter caddyfile --config "$root/conf/Caddyfile" \
+				"$CADDY" run --adapter caddyfile --config "$dir/Caddyfile" \
 				</dev/null >"$STATE/caddy.out" 2>&1 &
 		fi
 		pid=$!
@@ -529,6 +598,117 @@ one() {
 	CASE="[$kind] unreadable rule"
 	http "$BASE/auth/auth?require=grop:admins" -b "$jar"
 	check_status "$CASE" 503
+
+	# ---------------------------- the second factor's rule: /mfa/
+	# ann has no second factor; fa sets one up (as a script: POST /totp
+	# with the password, PUT /totp with a code) in one session while
+	# another, from before, stays live; then logs in with a code.
+	local before setup secret code
+	CASE="[$kind] mfa rule, sessions before the factor"
+	register fa@example.org
+	before=$(login fa@example.org)
+	setup=$(login fa@example.org)
+	check "$CASE: two sessions" test -n "$before" -a -n "$setup" -a "$before" != "$setup"
+
+	CASE="[$kind] mfa rule, no factor"
+	http "$BASE/private/a.txt" -b "$jar"
+	check_status "$CASE: ann, a plain location" 200
+	http "$BASE/mfa/" -b "$jar"
+	check_status "$CASE: ann, /mfa/: status" 403
+	check_header "$CASE: ann, /mfa/: Content-Type" Content-Type application/json
+	check_message "$CASE: ann, /mfa/: message" "not allowed"
+	check_match "$CASE: ann, /mfa/: audited" \
+		"$(audit_last gate_refused_second_factor)" '^[0-9]+ 127\.0\.0\.1$'
+	http "$BASE/mfa/" -b "$jar" -H "Accept: $BROWSER_ACCEPT"
+	check_status "$CASE: ann's browser, /mfa/: status" 403
+	case $kind in
+	nginx)
+		# auth_request passes on the status only: the configuration's JSON.
+		check_message "$CASE: ann's browser, /mfa/: message" "not allowed"
+		;;
+	*)
+		check_header_match "$CASE: ann's browser, /mfa/: the forbidden page" \
+			Content-Type '^text/html'
+		;;
+	esac
+	check "$CASE: ann's browser, /mfa/: not the file" \
+		sh -c "! grep -q 'second factor only' '$R_BODY_FILE'"
+	http "$BASE/mfa/" -H "Cookie: session_id=$before"
+	check_status "$CASE: fa, /mfa/" 403
+
+	CASE="[$kind] mfa rule, set up"
+	http "$BASE/auth/totp" -H "Cookie: session_id=$setup" --data-urlencode "password=$PW"
+	check_status "$CASE: POST /totp" 200
+	secret=$(body_get secret)
+	check_match "$CASE: a base32 secret" "$secret" '^[A-Z2-7]{16,}=*$'
+	step_margin
+	code=$(totp "$secret")
+	http "$BASE/auth/totp" -X PUT -H "Cookie: session_id=$setup" --data-urlencode "code=$code"
+	check_status "$CASE: PUT /totp" 200
+	check_eq "$CASE: 10 recovery codes" "$("$PY" -c 'import json, sys
+print(len(json.load(open(sys.argv[1])).get("recovery_codes", [])))' "$R_BODY_FILE")" 10
+
+	CASE="[$kind] mfa rule, the session that turned it on"
+	http "$BASE/mfa/" -H "Cookie: session_id=$setup"
+	check_status "$CASE: status" 200
+	check_eq "$CASE: content" "$(body)" "second factor only"
+	CASE="[$kind] mfa rule, a session from before the factor"
+	http "$BASE/mfa/" -H "Cookie: session_id=$before"
+	check_status "$CASE: /mfa/" 403
+	check_message "$CASE: /mfa/: message" "not allowed"
+	check_eq "$CASE: still live, a plain location" \
+		"$(status_of "$BASE/private/a.txt" -H "Cookie: session_id=$before")" 200
+
+	CASE="[$kind] mfa rule, log in"
+	http "$BASE/auth/sessions" --data-urlencode email=fa@example.org \
+		--data-urlencode "password=$PW"
+	check_status "$CASE: no code: status" 401
+	check_message "$CASE: no code: message" "one-time code required"
+	check_eq "$CASE: no code: no session" "$(session_of)" ""
+	# A code works once per time step, and the confirmation spent this
+	# step's: the next step's code, inside the skew (one step).
+	code=$(totp "$secret" 30)
+	http "$BASE/auth/sessions" --data-urlencode email=fa@example.org \
+		--data-urlencode "password=$PW" --data-urlencode "code=$code"
+	check_status "$CASE: with a code: status" 200
+	sid=$(session_of)
+	check "$CASE: with a code: a session" test -n "$sid"
+	CASE="[$kind] mfa rule, logged in with a code"
+	http "$BASE/mfa/" -H "Cookie: session_id=$sid"
+	check_status "$CASE: /mfa/: status" 200
+	check_eq "$CASE: /mfa/: content" "$(body)" "second factor only"
+	http "$BASE/mfa/index.html" -H "Cookie: session_id=$sid"
+	check_status "$CASE: /mfa/index.html" 200
+	http "$BASE/private/a.txt" -H "Cookie: session_id=$sid"
+	check_status "$CASE: a plain location" 200
+	check_eq "$CASE: the one from before still refused" \
+		"$(status_of "$BASE/mfa/" -H "Cookie: session_id=$before")" 403
+
+	# The rule through GET /auth: "mfa" alone, and with a group (each
+	# term separated by a space or a comma).
+	CASE="[$kind] mfa rule, GET /auth"
+	check_eq "$CASE: mfa, no session" "$(status_of "$BASE/auth/auth?require=mfa")" 401
+	check_eq "$CASE: mfa, logged in with a code" \
+		"$(status_of "$BASE/auth/auth?require=mfa" -H "Cookie: session_id=$sid")" 200
+	check_eq "$CASE: mfa, a session from before" \
+		"$(status_of "$BASE/auth/auth?require=mfa" -H "Cookie: session_id=$before")" 403
+	check_eq "$CASE: group:admins mfa, fa not in admins" \
+		"$(status_of "$BASE/auth/auth?require=group:admins%20mfa" -H "Cookie: session_id=$sid")" 403
+	admin group add fa@example.org admins
+	check_eq "$CASE: group:admins mfa, fa in admins, with a code" \
+		"$(status_of "$BASE/auth/auth?require=group:admins%20mfa" -H "Cookie: session_id=$sid")" 200
+	check_eq "$CASE: mfa,group:admins, fa in admins, with a code" \
+		"$(status_of "$BASE/auth/auth?require=mfa,group:admins" -H "Cookie: session_id=$sid")" 200
+	check_eq "$CASE: group:admins mfa, fa in admins, from before" \
+		"$(status_of "$BASE/auth/auth?require=group:admins%20mfa" -H "Cookie: session_id=$before")" 403
+	check_eq "$CASE: group:admins, fa in admins, from before" \
+		"$(status_of "$BASE/auth/auth?require=group:admins" -H "Cookie: session_id=$before")" 200
+	check_eq "$CASE: group:admins mfa, ann in admins, no factor" \
+		"$(status_of "$BASE/auth/auth?require=group:admins%20mfa" -b "$jar")" 403
+	check_eq "$CASE: group:admins, ann in admins" \
+		"$(status_of "$BASE/auth/auth?require=group:admins" -b "$jar")" 200
+	check_eq "$CASE: mfa is not a group: mfa:x unreadable" \
+		"$(status_of "$BASE/auth/auth?require=mfa:x" -H "Cookie: session_id=$sid")" 503
 
 	# ---------------------------------------------- sessions that end
 	# Each: a session that is let in, ended, then refused at once.
@@ -761,9 +941,9 @@ closed() {
 
 # ---------------------------------------------------------------- main
 
-for t in curl "$PY" "$LIGHTTPD" "$APACHE" "$NGINX" "$CADDY" "$SPAWN_FCGI" envsubst sqlite3 setpriv; do
+for t in curl "$PY" "$LIGHTTPD" "$APACHE" "$NGINX" "$CADDY" "$SPAWN_FCGI" envsubst sqlite3 setpriv oathtool; do
 	if ! command -v "$t" >/dev/null; then
-		echo "$0: $t not found (apt-get install lighttpd apache2-bin nginx-light caddy spawn-fcgi gettext-base sqlite3 curl)" >&2
+		echo "$0: $t not found (apt-get install lighttpd apache2-bin nginx-light caddy spawn-fcgi gettext-base sqlite3 curl oathtool)" >&2
 		exit 1
 	fi
 done

@@ -155,7 +155,7 @@ while read -r path method want; do
 done <<'EOF'
 / POST GET,HEAD
 /users GET POST
-/sessions GET DELETE,POST
+/sessions PUT DELETE,GET,HEAD,POST
 /profile POST GET,HEAD
 /reset_password GET POST,PUT
 /reset_password/ DELETE POST,PUT

@@ -58,6 +58,9 @@ static const char *const env_vars[] = {
     "AUTHCGI_TRUSTED_PROXIES",
     "AUTHCGI_REDIRECT_ORIGINS",
     "AUTHCGI_GATE_REQUIRE",
+    "AUTHCGI_VERIFY_EMAIL",
+    "AUTHCGI_LINK_TTL",
+    "AUTHCGI_CLIENT_MEMORY",
 };
 
 struct fx {
@@ -83,6 +86,7 @@ struct rq {
 	const char *origin;       /* HTTP_ORIGIN */
 	const char *referer;      /* HTTP_REFERER */
 	const char *accept;       /* HTTP_ACCEPT */
+	const char *agent;        /* HTTP_USER_AGENT */
 	const char *remote;       /* REMOTE_ADDR; NULL: 127.0.0.1 */
 	const char *query;        /* QUERY_STRING */
 	const char *const *extra; /* more "NAME=value", NULL-terminated */
@@ -251,17 +255,22 @@ check_common(struct fx *f)
 static void
 keep_cookie(struct fx *f)
 {
-	const char *c = header(f, "Set-Cookie");
-	size_t n;
+	const char *c;
+	size_t i, n;
 
-	if (c == NULL || strncmp(c, "session_id=", 11) != 0)
-		return;
-	c += 11;
-	n = strcspn(c, ";");
-	if (n >= sizeof(f->sid))
-		n = sizeof(f->sid) - 1;
-	memcpy(f->sid, c, n);
-	f->sid[n] = '\0';
+	for (i = 0; i < f->resp.nheaders; i++) {
+		if (strcasecmp(f->resp.headers[i].name, "Set-Cookie") != 0)
+			continue;
+		c = f->resp.headers[i].value;
+		if (strncmp(c, "session_id=", 11) != 0)
+			continue;
+		c += 11;
+		n = strcspn(c, ";");
+		if (n >= sizeof(f->sid))
+			n = sizeof(f->sid) - 1;
+		memcpy(f->sid, c, n);
+		f->sid[n] = '\0';
+	}
 }
 
 /* ---- making a request ---- */
@@ -273,7 +282,7 @@ run_chunked(struct fx *f, const struct rq *r, size_t chunk)
 {
 	static char https_on[] = "HTTPS=on";
 	char m[64], p[512], s[256], ct[256], cl[64], ck[9000];
-	char ho[256], or [256], re[256], ac[256], ra[128], qs[1024];
+	char ho[256], or [256], re[256], ac[256], ag[512], ra[128], qs[1024];
 	char *env[40];
 	struct http_request req;
 	struct mem mem;
@@ -324,6 +333,10 @@ run_chunked(struct fx *f, const struct rq *r, size_t chunk)
 	if (r->accept != NULL) {
 		snprintf(ac, sizeof(ac), "HTTP_ACCEPT=%s", r->accept);
 		env[n++] = ac;
+	}
+	if (r->agent != NULL) {
+		snprintf(ag, sizeof(ag), "HTTP_USER_AGENT=%s", r->agent);
+		env[n++] = ag;
 	}
 	if (r->query != NULL) {
 		snprintf(qs, sizeof(qs), "QUERY_STRING=%s", r->query);
@@ -745,16 +758,30 @@ test_app_pages_escape_everything(void **state)
 	static const char *const hostile[] = {
 	    "<script>alert(1)</script>", "\"><svg onload=x>",
 	    "' onmouseover='x", "&lt;already&gt;", "</main><h1>"};
+	struct app_page_session rows[2];
 	struct app_page_args a = {0};
 	struct http_response resp;
 	int page;
-	size_t i;
+	size_t i, j;
 
 	(void)state;
 	for (page = 0; page < APP_PAGE__MAX; page++) {
 		for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
 			a.error = a.notice = a.email = a.token = hostile[i];
-			a.form_token = a.next = hostile[i];
+			a.form_token = a.next = a.pending = hostile[i];
+			a.factor = a.codes_left = a.pending_login = hostile[i];
+			a.secret = a.codes = hostile[i];
+			/* The QR code's own markup is the one exception:
+			 * it is drawn, not written. */
+			a.uri = page == APP_PAGE_TOTP_SETUP ? NULL : hostile[i];
+			for (j = 0; j < 2; j++) {
+				rows[j].id = rows[j].created = hostile[i];
+				rows[j].last_seen = rows[j].client = hostile[i];
+				rows[j].user_agent = hostile[i];
+				rows[j].current = j == 0 ? hostile[i] : NULL;
+			}
+			a.sessions = rows;
+			a.nsessions = 2;
 			http_response_init(&resp);
 			assert_int_equal(
 			    app_page_render(&resp, 200, hostile[i], page, &a),
@@ -842,6 +869,9 @@ test_app_settings_defaults(void **state)
 	assert_null(s.audit_path);
 	assert_null(s.allowed_origins);
 	assert_null(s.auth.deliver_command);
+	assert_false(s.auth.verify_email);
+	assert_int_equal(s.auth.link_ttl, 86400);
+	assert_int_equal(s.auth.client_memory, 7776000);
 	assert_false(s.hardened);
 	assert_false(s.auth.reject_common);
 	assert_string_equal(s.cookie_name, "session_id");
@@ -897,6 +927,8 @@ test_app_settings_each_variable(void **state)
 	    {"AUTHCGI_LOCK_ADDRESS", "0", 0},
 	    {"AUTHCGI_LOCK_WINDOW", "60", 60},
 	    {"AUTHCGI_LOCK_TIME", "120", 120},
+	    {"AUTHCGI_LINK_TTL", "600", 600},
+	    {"AUTHCGI_CLIENT_MEMORY", "0", 0},
 	};
 	struct app_settings s;
 	long long got = 0;
@@ -957,6 +989,12 @@ test_app_settings_each_variable(void **state)
 		case 15:
 			got = s.auth.throttle.lockout;
 			break;
+		case 16:
+			got = s.auth.link_ttl;
+			break;
+		case 17:
+			got = s.auth.client_memory;
+			break;
 		default:
 			fail();
 		}
@@ -979,6 +1017,10 @@ test_app_settings_each_variable(void **state)
 	assert_string_equal(s.auth.deliver_command, "/usr/sbin/sendmail -t");
 	assert_false(s.hardened);
 	assert_string_equal(s.cookie_name, "session_id");
+	/* Verification, with outgoing mail. */
+	setenv("AUTHCGI_VERIFY_EMAIL", "1", 1);
+	assert_int_equal(app_settings_load(&s), ERR_OK);
+	assert_true(s.auth.verify_email);
 	clear_env();
 }
 
@@ -1113,6 +1155,10 @@ test_app_settings_bad_values(void **state)
 	    {"AUTHCGI_LOCK_TIME", "0"},
 	    {"AUTHCGI_PROFILE", "paranoid"},
 	    {"AUTHCGI_PROFILE", "hardened"}, /* without a reset command */
+	    {"AUTHCGI_VERIFY_EMAIL", "1"},   /* without a reset command */
+	    {"AUTHCGI_VERIFY_EMAIL", "yes"},
+	    {"AUTHCGI_LINK_TTL", "0"},
+	    {"AUTHCGI_CLIENT_MEMORY", "-1"},
 	};
 	struct app_settings s;
 	size_t i;
@@ -1221,8 +1267,14 @@ test_app_method_not_allowed(void **state)
 	    {"DELETE", "/", "GET, HEAD"},
 	    {"GET", "/users", "POST"},
 	    {"PUT", "/users", "POST"},
-	    {"GET", "/sessions", "POST, DELETE"},
-	    {"PUT", "/sessions", "POST, DELETE"},
+	    {"PUT", "/sessions", "POST, DELETE, GET, HEAD"},
+	    {"PATCH", "/sessions", "POST, DELETE, GET, HEAD"},
+	    {"GET", "/sessions/0123", "DELETE"},
+	    {"PUT", "/sessions/0123/", "DELETE"},
+	    {"GET", "/password", "PUT"},
+	    {"POST", "/email", "PUT"},
+	    {"GET", "/account", "DELETE"}, /* the page is for browsers */
+	    {"DELETE", "/verify_email", "POST, PUT"},
 	    {"POST", "/profile", "GET, HEAD"},
 	    {"DELETE", "/profile", "GET, HEAD"},
 	    {"GET", "/reset_password", "POST, PUT"},
@@ -2036,6 +2088,324 @@ test_app_reset_request_delivered(void **state)
 	assert_string_equal(known, unknown);
 }
 
+/* ---- account self-service ---- */
+
+#define HTML "text/html,application/xhtml+xml,*/*;q=0.8"
+
+/* A request as a browser sends it: Accept prefers HTML; a form body
+ * (NULL: none), posted when method is not GET. */
+static int
+page(struct fx *f, const char *method, const char *path, const char *body,
+     const char *cookie, const char *query)
+{
+	struct rq r = {0};
+
+	r.method = method;
+	r.path = path;
+	r.body = body;
+	r.cookie = cookie;
+	r.query = query;
+	r.accept = HTML;
+	r.agent = "Browser/1.0";
+	if (body != NULL)
+		r.ctype = "application/x-www-form-urlencoded";
+	run(f, &r);
+	assert_true(f->resp.status != 500);
+	return f->resp.status;
+}
+
+/* The id of the session of the list (GET /sessions, as JSON) that is
+ * current (or not), into out. */
+static void
+session_id(struct fx *f, bool current, char *out, size_t size)
+{
+	const cJSON *list =
+	                cJSON_GetObjectItemCaseSensitive(f->json, "sessions"),
+	            *item;
+
+	out[0] = '\0';
+	cJSON_ArrayForEach(item, list)
+	{
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+		        item, "current")) == current) {
+			snprintf(out, size, "%s",
+			         cJSON_GetObjectItemCaseSensitive(item, "id")
+			             ->valuestring);
+			return;
+		}
+	}
+}
+
+/* PUT /password: 403 without a session, 400 for a missing field, 401
+ * for a wrong current password (whatever the new one), then 400 for a
+ * new one out of bounds; success ends the other sessions only. */
+static void
+test_app_password_change(void **state)
+{
+	struct fx *f = *state;
+	char c1[128], c2[128];
+
+	register_ok(f, "pw@p.org", PW);
+	cookie_of(login_ok(f, "pw@p.org", PW), c1, sizeof(c1));
+	cookie_of(login_ok(f, "pw@p.org", PW), c2, sizeof(c2));
+	assert_int_equal(form(f, "PUT", "/password",
+	                      "password=" PW "&new_password=n3w-pass", NULL),
+	                 403);
+	assert_string_equal(jstr(f, "message"), "not logged in");
+	assert_int_equal(
+	    form(f, "PUT", "/password", "new_password=n3w-pass", c1), 400);
+	assert_string_equal(jstr(f, "message"), "password is required");
+	assert_int_equal(form(f, "PUT", "/password", "password=wrong", c1),
+	                 401);
+	assert_string_equal(jstr(f, "message"), "wrong password");
+	assert_int_equal(
+	    form(f, "PUT", "/password", "password=wrong&new_password=abc", c1),
+	    401);
+	assert_int_equal(form(f, "PUT", "/password", "password=" PW, c1), 400);
+	assert_string_equal(jstr(f, "message"), "new_password is required");
+	assert_int_equal(
+	    form(f, "PUT", "/password", "password=" PW "&new_password=abc", c1),
+	    400);
+	assert_string_equal(jstr(f, "message"),
+	                    "password must be at least 5 characters");
+	assert_int_equal(form(f, "PUT", "/password",
+	                      "password=" PW "&new_password=n3w-pass", c1),
+	                 200);
+	assert_string_equal(jstr(f, "email"), "pw@p.org");
+	assert_string_equal(jstr(f, "message"), "password changed");
+	assert_int_equal(form(f, "GET", "/profile", NULL, c1), 200);
+	assert_int_equal(form(f, "GET", "/profile", NULL, c2), 403);
+	assert_int_equal(
+	    form(f, "POST", "/sessions", "email=pw@p.org&password=" PW, NULL),
+	    401);
+	login_ok(f, "pw@p.org", "n3w-pass");
+}
+
+/* GET /sessions lists the account's own sessions, no token in it;
+ * DELETE /sessions/<id> ends one of them, another account's id is 404
+ * and ends nothing, and ending the current one clears its cookie. */
+static void
+test_app_sessions(void **state)
+{
+	struct fx *f = *state;
+	char c1[128], c2[128], co[128], s1[64], s2[64], so[64];
+	char other[64], mine[64], path[128];
+	struct rq r = {0};
+
+	register_ok(f, "ss@s.org", PW);
+	register_ok(f, "so@s.org", PW);
+	snprintf(s1, sizeof(s1), "%s", login_ok(f, "ss@s.org", PW));
+	snprintf(s2, sizeof(s2), "%s", login_ok(f, "ss@s.org", PW));
+	snprintf(so, sizeof(so), "%s", login_ok(f, "so@s.org", PW));
+	cookie_of(s1, c1, sizeof(c1));
+	cookie_of(s2, c2, sizeof(c2));
+	cookie_of(so, co, sizeof(co));
+	assert_int_equal(form(f, "GET", "/sessions", NULL, NULL), 403);
+	r.method = "GET";
+	r.path = "/sessions";
+	r.cookie = c1;
+	r.agent = "Agent\x01Smith";
+	run(f, &r);
+	check_common(f);
+	assert_int_equal(f->resp.status, 200);
+	assert_string_equal(jstr(f, "email"), "ss@s.org");
+	assert_int_equal(
+	    cJSON_GetArraySize(cJSON_GetObjectItem(f->json, "sessions")), 2);
+	assert_null(strstr(f->resp.body, s1));
+	assert_null(strstr(f->resp.body, s2));
+	assert_null(strstr(f->resp.body, so));
+	assert_non_null(strstr(f->resp.body, "\"client\":\"127.0.0.1\""));
+	assert_non_null(strstr(f->resp.body, "\"last_seen\":\"2023-11-14T"));
+	session_id(f, true, mine, sizeof(mine));
+	session_id(f, false, other, sizeof(other));
+	assert_int_equal(strlen(mine), 32);
+	assert_int_equal(strlen(other), 32);
+	/* Another account's id is 404, like an unknown one. */
+	snprintf(path, sizeof(path), "/sessions/%s", mine);
+	assert_int_equal(form(f, "DELETE", path, NULL, co), 404);
+	assert_string_equal(jstr(f, "message"), "no such session");
+	assert_int_equal(form(f, "DELETE",
+	                      "/sessions/ffffffffffffffffffffffffffffffff",
+	                      NULL, co),
+	                 404);
+	assert_int_equal(form(f, "DELETE", "/sessions/x'--", NULL, co), 404);
+	assert_int_equal(form(f, "GET", "/profile", NULL, c1), 200);
+	assert_int_equal(form(f, "DELETE", path, NULL, NULL), 403);
+	/* Its other session, then its own. */
+	snprintf(path, sizeof(path), "/sessions/%s", other);
+	assert_int_equal(form(f, "DELETE", path, NULL, c1), 200);
+	assert_string_equal(jstr(f, "message"), "session ended");
+	assert_null(header(f, "Set-Cookie"));
+	assert_int_equal(form(f, "GET", "/profile", NULL, c2), 403);
+	assert_int_equal(form(f, "DELETE", path, NULL, c1), 404);
+	snprintf(path, sizeof(path), "/sessions/%s", mine);
+	assert_int_equal(form(f, "DELETE", path, NULL, c1), 200);
+	assert_non_null(header(f, "Set-Cookie"));
+	assert_int_equal(strncmp(header(f, "Set-Cookie"), "session_id=;", 12),
+	                 0);
+	assert_int_equal(form(f, "GET", "/profile", NULL, c1), 403);
+	assert_int_equal(form(f, "GET", "/profile", NULL, co), 200);
+	/* DELETE /sessions keeps its contract. */
+	assert_int_equal(form(f, "DELETE", "/sessions", NULL, co), 302);
+}
+
+/* PUT /email without outgoing mail changes it at once; the password is
+ * checked before the address. DELETE /account takes the password. */
+static void
+test_app_email_and_delete(void **state)
+{
+	struct fx *f = *state;
+	char c1[128];
+
+	register_ok(f, "em@e.org", PW);
+	register_ok(f, "taken@e.org", PW);
+	cookie_of(login_ok(f, "em@e.org", PW), c1, sizeof(c1));
+	assert_int_equal(
+	    form(f, "PUT", "/email", "password=bad&new_email=x", c1), 401);
+	assert_int_equal(form(f, "PUT", "/email", "password=" PW, c1), 400);
+	assert_string_equal(jstr(f, "message"), "new_email is required");
+	assert_int_equal(
+	    form(f, "PUT", "/email", "password=" PW "&new_email=x", c1), 400);
+	assert_string_equal(jstr(f, "message"), "invalid email");
+	assert_int_equal(form(f, "PUT", "/email",
+	                      "password=" PW "&new_email=Taken@e.org", c1),
+	                 400);
+	assert_string_equal(jstr(f, "message"), "email already registered");
+	assert_int_equal(
+	    form(f, "PUT", "/email", "password=" PW "&new_email=new@e.org", c1),
+	    200);
+	assert_string_equal(jstr(f, "email"), "new@e.org");
+	assert_string_equal(jstr(f, "message"), "email changed");
+	assert_int_equal(form(f, "GET", "/profile", NULL, c1), 200);
+	assert_string_equal(jstr(f, "email"), "new@e.org");
+
+	assert_int_equal(form(f, "DELETE", "/account", NULL, c1), 400);
+	assert_int_equal(form(f, "DELETE", "/account", "password=bad", c1),
+	                 401);
+	assert_int_equal(form(f, "DELETE", "/account", "password=" PW, NULL),
+	                 403);
+	assert_int_equal(form(f, "DELETE", "/account", "password=" PW, c1),
+	                 200);
+	assert_string_equal(jstr(f, "email"), "new@e.org");
+	assert_string_equal(jstr(f, "message"), "account deleted");
+	assert_int_equal(strncmp(header(f, "Set-Cookie"), "session_id=;", 12),
+	                 0);
+	assert_int_equal(form(f, "GET", "/profile", NULL, c1), 403);
+	assert_int_equal(
+	    form(f, "POST", "/sessions", "email=new@e.org&password=" PW, NULL),
+	    401);
+}
+
+/* Email links: with verification on, log-in says "email not verified"
+ * only to the right password; a link request answers the same for any
+ * email; a wrong link is 403. */
+static void
+test_app_verify_email(void **state)
+{
+	struct fx *f = *state;
+	char known[256];
+
+	f->set.auth.deliver_command = "cat > /dev/null";
+	f->set.auth.verify_email = true;
+	f->set.auth.link_ttl = 3600;
+	remake(f);
+	register_ok(f, "v@v.org", PW);
+	assert_int_equal(
+	    form(f, "POST", "/sessions", "email=v@v.org&password=bad", NULL),
+	    401);
+	assert_int_equal(
+	    form(f, "POST", "/sessions", "email=v@v.org&password=" PW, NULL),
+	    403);
+	assert_string_equal(jstr(f, "message"), "email not verified");
+	assert_null(header(f, "Set-Cookie"));
+	assert_int_equal(
+	    form(f, "POST", "/verify_email", "email=v@v.org", NULL), 200);
+	snprintf(known, sizeof(known), "%s", jstr(f, "message"));
+	assert_int_equal(
+	    form(f, "POST", "/verify_email", "email=no@v.org", NULL), 200);
+	assert_string_equal(jstr(f, "message"), known);
+	assert_int_equal(form(f, "POST", "/verify_email", NULL, NULL), 400);
+	assert_int_equal(form(f, "PUT", "/verify_email",
+	                      "token=00000000-0000-4000-8000-000000000000",
+	                      NULL),
+	                 403);
+	assert_string_equal(jstr(f, "message"), "invalid or expired link");
+	assert_int_equal(form(f, "PUT", "/verify_email", NULL, NULL), 400);
+	assert_string_equal(jstr(f, "message"), "token is required");
+}
+
+/* The account page: for a signed-in browser, its forms and sessions;
+ * a change posted from it comes back to it, an error shows it again
+ * with the contract's status. */
+static void
+test_app_account_page(void **state)
+{
+	static const char *const ids[] = {
+	    "id=\"password-change\"",
+	    "id=\"email-change\"",
+	    "id=\"sessions\"",
+	    "id=\"account-delete\"",
+	    "name=\"_form_token\"",
+	    "This session",
+	    "Browser/1.0",
+	    "action=\"/sessions/",
+	};
+	struct fx *f = *state;
+	char c1[128], ck[256];
+	const char *csp, *body;
+	size_t i;
+
+	register_ok(f, "pg@p.org", PW);
+	assert_int_equal(page(f, "POST", "/sessions",
+	                      "email=pg@p.org&password=" PW, NULL, NULL),
+	                 303);
+	cookie_of(f->sid, c1, sizeof(c1));
+	assert_int_equal(page(f, "GET", "/account", NULL, NULL, NULL), 403);
+	assert_int_equal(page(f, "GET", "/account", NULL, c1, NULL), 200);
+	assert_int_equal(strncmp(header(f, "Content-Type"), "text/html", 9), 0);
+	csp = header(f, "Content-Security-Policy");
+	assert_non_null(csp);
+	assert_non_null(strstr(csp, "default-src 'none'"));
+	body = f->resp.body;
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		print_message("%s\n", ids[i]);
+		assert_non_null(strstr(body, ids[i]));
+	}
+	assert_null(strstr(body, f->sid));
+	assert_null(strstr(body, "<script"));
+	/* Only known notices, in the page's own words. */
+	assert_int_equal(
+	    page(f, "GET", "/account", NULL, c1, "notice=<b>x</b>"), 200);
+	assert_null(strstr(f->resp.body, "id=\"notice\""));
+	assert_int_equal(
+	    page(f, "GET", "/account", NULL, c1, "notice=password"), 200);
+	assert_non_null(strstr(f->resp.body, "id=\"notice\""));
+	/* The profile page links to it. */
+	assert_int_equal(page(f, "GET", "/profile", NULL, c1, NULL), 200);
+	assert_non_null(strstr(f->resp.body, "href=\"/account\""));
+	/* A wrong password: the account page again, 401, with the error. */
+	assert_int_equal(page(f, "PUT", "/password",
+	                      "password=bad&new_password=n3w-pass", c1, NULL),
+	                 401);
+	assert_non_null(strstr(f->resp.body, "id=\"error\""));
+	assert_non_null(strstr(f->resp.body, "wrong password"));
+	assert_non_null(strstr(f->resp.body, "id=\"password-change\""));
+	assert_int_equal(page(f, "PUT", "/password",
+	                      "password=" PW "&new_password=n3w-pass", c1,
+	                      NULL),
+	                 303);
+	assert_string_equal(header(f, "Location"), "/account?notice=password");
+	/* GET /sessions sends a browser to the page. */
+	assert_int_equal(page(f, "GET", "/sessions", NULL, c1, NULL), 303);
+	assert_string_equal(header(f, "Location"), "/account");
+	/* Deleting the account ends on the log-in page. */
+	snprintf(ck, sizeof(ck), "%s", c1);
+	assert_int_equal(
+	    page(f, "DELETE", "/account", "password=n3w-pass", ck, NULL), 303);
+	assert_string_equal(header(f, "Location"), "/login?notice=deleted");
+	assert_int_equal(page(f, "GET", "/account", NULL, ck, NULL), 403);
+}
+
 static void
 test_app_password_messages(void **state)
 {
@@ -2210,6 +2580,11 @@ main(void)
 	    T(test_app_hardened_cookie),
 	    T(test_app_hardened_cookie_domain),
 	    T(test_app_reset_request_delivered),
+	    T(test_app_password_change),
+	    T(test_app_sessions),
+	    T(test_app_email_and_delete),
+	    T(test_app_verify_email),
+	    T(test_app_account_page),
 	    T(test_app_password_messages),
 	    T(test_app_db_missing_is_503),
 	    T(test_app_db_locked_is_503),

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <crypt.h>
+#include <dirent.h>
 #include <sodium.h>
 #include <sqlite3.h>
 
@@ -22,11 +23,12 @@
 #include "auth/internal.h"
 #include "store/store.h"
 
-#define T0   1700000000 /* the fake clock's start */
-#define IDLE 1800
-#define SMAX 43200
-#define TTL  3600
-#define PW   "correct horse"
+#define T0       1700000000 /* the fake clock's start */
+#define IDLE     1800
+#define SMAX     43200
+#define TTL      3600
+#define PW       "correct horse"
+#define LINK_TTL 86400
 
 struct fx {
 	struct tmpdb db; /* its dir and path */
@@ -34,6 +36,7 @@ struct fx {
 	unsigned rng;    /* the fake randomness: a counter */
 	struct auth_config cfg;
 	struct auth *a;
+	char mail_cmd[256]; /* the delivery command, when one is set */
 };
 
 static int64_t
@@ -110,6 +113,7 @@ setup(void **state)
 	f->cfg.session_max = SMAX;
 	f->cfg.reset_ttl = TTL;
 	f->cfg.reset_ends_sessions = true;
+	f->cfg.link_ttl = LINK_TTL;
 	f->cfg.secret_key_file = f->db.key;
 	f->cfg.totp.digits = 6;
 	f->cfg.totp.period = 30;
@@ -126,11 +130,30 @@ setup(void **state)
 	return 0;
 }
 
+/* Remove the messages delivered into the fixture's directory. */
+static void
+mail_clear(struct fx *f)
+{
+	char p[512];
+	struct dirent *e;
+	DIR *d;
+
+	if ((d = opendir(f->db.dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, "mail.", 5) == 0) {
+			snprintf(p, sizeof(p), "%s/%s", f->db.dir, e->d_name);
+			unlink(p);
+		}
+	closedir(d);
+}
+
 static int
 teardown(void **state)
 {
 	struct fx *f = *state;
 
+	mail_clear(f);
 	auth_free(f->a);
 	tmpdb_remove(&f->db);
 	free(f);
@@ -169,7 +192,7 @@ login(struct fx *f, const char *email, const char *password,
 {
 	struct auth_user u;
 
-	assert_int_equal(auth_login(f->a, NULL, email, password, &u, sid),
+	assert_int_equal(auth_login(f->a, NULL, email, password, NULL, &u, sid),
 	                 ERR_OK);
 }
 
@@ -432,12 +455,12 @@ test_auth_register_duplicate_other_case(void **state)
 		assert_int_equal(u.id, -5);
 	}
 	/* The original account, email and password are kept. */
-	assert_int_equal(auth_login(f->a, NULL, "BOB@BOB.COM", PW, &u, sid),
-	                 ERR_OK);
+	assert_int_equal(
+	    auth_login(f->a, NULL, "BOB@BOB.COM", PW, NULL, &u, sid), ERR_OK);
 	assert_int_equal(u.id, id);
 	assert_string_equal(u.email, "Bob@bob.com");
 	assert_int_equal(
-	    auth_login(f->a, NULL, "bob@bob.com", "other pw", &u, sid),
+	    auth_login(f->a, NULL, "bob@bob.com", "other pw", NULL, &u, sid),
 	    ERR_CREDENTIALS);
 }
 
@@ -488,7 +511,7 @@ test_auth_login_ok_and_failures(void **state)
 		memset(sid, 'Z', sizeof(sid));
 		memset(&u, 0, sizeof(u));
 		assert_int_equal(auth_login(f->a, NULL, cases[i].email,
-		                            cases[i].password, &u, sid),
+		                            cases[i].password, NULL, &u, sid),
 		                 cases[i].want);
 		if (cases[i].want == ERR_OK) {
 			assert_int_equal(u.id, id);
@@ -512,7 +535,7 @@ test_auth_login_long_email(void **state)
 	memset(email, 'a', sizeof(email) - 1);
 	email[sizeof(email) - 1] = '\0';
 	email[10] = '@';
-	assert_int_equal(auth_login(f->a, NULL, email, PW, &u, sid),
+	assert_int_equal(auth_login(f->a, NULL, email, PW, NULL, &u, sid),
 	                 ERR_CREDENTIALS);
 }
 
@@ -775,8 +798,9 @@ test_auth_reset_flow(void **state)
 	/* Every session ends; the new password works, the old one not. */
 	assert_int_equal(session_of(f, s1), ERR_NO_SESSION);
 	assert_int_equal(session_of(f, s2), ERR_NO_SESSION);
-	assert_int_equal(auth_login(f->a, NULL, "reset@me.org", PW, &u, sid),
-	                 ERR_CREDENTIALS);
+	assert_int_equal(
+	    auth_login(f->a, NULL, "reset@me.org", PW, NULL, &u, sid),
+	    ERR_CREDENTIALS);
 	login(f, "reset@me.org", "brand new pw", sid);
 	/* Single use. */
 	assert_int_equal(auth_reset_update(f->a, NULL, "reset@me.org", token,
@@ -1143,13 +1167,13 @@ test_auth_login_bcrypt_from_python(void **state)
 
 		/* A wrong password leaves the old hash alone. */
 		assert_int_equal(auth_login(f->a, NULL, cases[i].email,
-		                            "wrong pass", &u, sid),
+		                            "wrong pass", NULL, &u, sid),
 		                 ERR_CREDENTIALS);
 		stored_hash(f, cases[i].email, now, sizeof(now));
 		assert_string_equal(now, hash);
 
 		assert_int_equal(auth_login(f->a, NULL, cases[i].email,
-		                            cases[i].password, &u, sid),
+		                            cases[i].password, NULL, &u, sid),
 		                 ERR_OK);
 		assert_string_equal(u.email, cases[i].email);
 		assert_uuid4(sid);
@@ -1161,7 +1185,7 @@ test_auth_login_bcrypt_from_python(void **state)
 		assert_memory_equal(now, "$y$", 3);
 		login(f, cases[i].email, cases[i].password, sid);
 		assert_int_equal(auth_login(f->a, NULL, cases[i].email,
-		                            "wrong pass", &u, sid),
+		                            "wrong pass", NULL, &u, sid),
 		                 ERR_CREDENTIALS);
 	}
 }
@@ -1203,10 +1227,11 @@ test_auth_login_unreadable_hash(void **state)
 
 	insert_foreign(f, "bad@hash", "*");
 	insert_foreign(f, "plain@hash", PW);
-	assert_int_equal(auth_login(f->a, NULL, "bad@hash", PW, &u, sid),
+	assert_int_equal(auth_login(f->a, NULL, "bad@hash", PW, NULL, &u, sid),
 	                 ERR_CREDENTIALS);
-	assert_int_equal(auth_login(f->a, NULL, "plain@hash", PW, &u, sid),
-	                 ERR_CREDENTIALS);
+	assert_int_equal(
+	    auth_login(f->a, NULL, "plain@hash", PW, NULL, &u, sid),
+	    ERR_CREDENTIALS);
 }
 
 /* ---- throttling ---- */
@@ -1225,12 +1250,12 @@ static enum err
 login_from(struct fx *f, const char *client, const char *email,
            const char *password, int64_t *retry)
 {
-	struct auth_call call = {client, -1};
+	struct auth_call call = {client, -1, NULL};
 	char sid[AUTH_TOKEN_LEN + 1];
 	struct auth_user u;
 	enum err e;
 
-	e = auth_login(f->a, &call, email, password, &u, sid);
+	e = auth_login(f->a, &call, email, password, NULL, &u, sid);
 	if (retry != NULL)
 		*retry = call.retry_after;
 	return e;
@@ -1411,7 +1436,7 @@ test_auth_login_any_password_same_for_unknown(void **state)
 static void
 test_auth_register_taken_counts(void **state)
 {
-	struct auth_call call = {"192.0.2.9", 0};
+	struct auth_call call = {"192.0.2.9", 0, NULL};
 	struct fx *f = *state;
 	struct auth_user u;
 	char email[32];
@@ -1482,7 +1507,7 @@ static void
 test_auth_throttle_reset_requests(void **state)
 {
 	struct fx *f = *state;
-	struct auth_call call = {"10.0.0.1", 0};
+	struct auth_call call = {"10.0.0.1", 0, NULL};
 	char t[AUTH_TOKEN_LEN + 1];
 	struct auth_user u;
 
@@ -1540,7 +1565,7 @@ test_auth_db_holds_no_typed_email(void **state)
 	static const char *const suffix[] = {"", "-wal", "-shm", ".key"};
 	static const char *const typed[] = {"typo-Hunter2@example.org",
 	                                    "' OR 1=1 --@x.org"};
-	struct auth_call call = {"203.0.113.5", 0};
+	struct auth_call call = {"203.0.113.5", 0, NULL};
 	char t[AUTH_TOKEN_LEN + 1], p[160], lower[64];
 	struct fx *f = *state;
 	struct auth_user u;
@@ -1938,6 +1963,275 @@ test_auth_recovery_codes(void **state)
 	                 ERR_CREDENTIALS);
 }
 
+/* ---- the second factor of an account ---- */
+
+/* Turn the factor of the account signed in as sid on, at the fixture's
+ * time: *setup holds its secret, *rc its recovery codes. */
+static void
+factor_on(struct fx *f, const char *sid, struct auth_totp_setup *setup,
+          struct auth_recovery_codes *rc)
+{
+	char code[16];
+
+	assert_int_equal(auth_totp_begin(f->a, NULL, sid, PW, setup), ERR_OK);
+	oathtool_code(setup->secret, f->now, code);
+	assert_int_equal(auth_totp_confirm(f->a, NULL, sid, code, rc), ERR_OK);
+}
+
+/* A log-in's outcome with a code (or a recovery code), and the second
+ * it went through. */
+static enum err
+login_with(struct fx *f, const char *password, const char *code,
+           const char *recovery, char sid[AUTH_TOKEN_LEN + 1])
+{
+	struct auth_second second = {.code = code, .recovery_code = recovery};
+	struct auth_user u;
+
+	return auth_login(f->a, NULL, "f@x.org", password, &second, &u, sid);
+}
+
+/* Set up, log in with the factor, with a recovery code, replay. */
+static void
+test_auth_factor_login(void **state)
+{
+	struct fx *f = *state;
+	char sid[AUTH_TOKEN_LEN + 1], sid2[AUTH_TOKEN_LEN + 1], code[16];
+	struct auth_totp_setup setup, again;
+	struct auth_recovery_codes rc;
+	struct auth_account *acct = calloc(1, sizeof(*acct));
+	struct auth_second second = {0};
+	struct auth_user u;
+	size_t i;
+
+	assert_non_null(acct);
+	reg(f, "f@x.org", PW);
+	login(f, "f@x.org", PW, sid);
+	/* The password first; nothing to confirm before a begin. */
+	assert_int_equal(auth_totp_begin(f->a, NULL, sid, "wrong pw", &setup),
+	                 ERR_WRONG_PW);
+	assert_int_equal(auth_totp_confirm(f->a, NULL, sid, "123456", &rc),
+	                 ERR_FACTOR_OFF);
+	assert_int_equal(auth_totp_begin(f->a, NULL, sid, PW, &setup), ERR_OK);
+	assert_int_equal(strlen(setup.secret), 32);
+	assert_non_null(strstr(setup.uri, setup.secret));
+	/* Until confirmed, log-in asks for the password alone. */
+	assert_int_equal(login_with(f, PW, NULL, NULL, sid2), ERR_OK);
+	/* A wrong code does not confirm it. */
+	oathtool_code(setup.secret, f->now + 300, code);
+	assert_int_equal(auth_totp_confirm(f->a, NULL, sid, code, &rc),
+	                 ERR_CODE);
+	oathtool_code(setup.secret, f->now, code);
+	assert_int_equal(auth_totp_confirm(f->a, NULL, sid, code, &rc), ERR_OK);
+	for (i = 0; i < AUTH_RECOVERY_CODES; i++)
+		assert_int_equal(strlen(rc.code[i]), AUTH_RECOVERY_LEN);
+	assert_int_equal(auth_totp_begin(f->a, NULL, sid, PW, &again),
+	                 ERR_FACTOR_ON);
+	assert_int_equal(auth_account_get(f->a, NULL, sid, acct), ERR_OK);
+	assert_true(acct->second_factor);
+	assert_int_equal(acct->recovery_left, AUTH_RECOVERY_CODES);
+
+	/* A wrong password is today's answer, whatever the code. */
+	assert_int_equal(login_with(f, "wrong pw", code, NULL, sid2),
+	                 ERR_CREDENTIALS);
+	assert_int_equal(login_with(f, PW, NULL, NULL, sid2), ERR_CODE);
+	assert_int_equal(login_with(f, PW, "", NULL, sid2), ERR_CODE);
+	/* The confirming code was used at this step: not again. */
+	assert_int_equal(login_with(f, PW, code, NULL, sid2), ERR_CODE);
+	f->now += 30;
+	oathtool_code(setup.secret, f->now, code);
+	assert_int_equal(login_with(f, PW, code, NULL, sid2), ERR_OK);
+	assert_int_equal(session_of(f, sid2), ERR_OK);
+	assert_int_equal(login_with(f, PW, code, NULL, sid2), ERR_CODE);
+	/* A code of an earlier step than the last one used is refused even
+	 * inside the skew. */
+	f->now += 30;
+	oathtool_code(setup.secret, f->now - 30, code);
+	assert_int_equal(login_with(f, PW, code, NULL, sid2), ERR_CODE);
+	/* The skew's edges: a code one step ahead works, two do not. */
+	oathtool_code(setup.secret, f->now + 60, code);
+	assert_int_equal(login_with(f, PW, code, NULL, sid2), ERR_CODE);
+	oathtool_code(setup.secret, f->now + 30, code);
+	assert_int_equal(login_with(f, PW, code, NULL, sid2), ERR_OK);
+
+	/* A recovery code, once. */
+	assert_int_equal(login_with(f, PW, NULL, rc.code[3], sid2), ERR_OK);
+	assert_int_equal(login_with(f, PW, NULL, rc.code[3], sid2), ERR_CODE);
+	second.recovery_code = rc.code[4];
+	assert_int_equal(
+	    auth_login(f->a, NULL, "f@x.org", PW, &second, &u, sid2), ERR_OK);
+	assert_true(second.recovery_used);
+	assert_int_equal(auth_account_get(f->a, NULL, sid, acct), ERR_OK);
+	assert_int_equal(acct->recovery_left, AUTH_RECOVERY_CODES - 2);
+	free(acct);
+}
+
+/* Wrong codes count toward the account's lockout like wrong passwords;
+ * when locked, the right code is refused too. */
+static void
+test_auth_factor_lockout(void **state)
+{
+	struct fx *f = *state;
+	char sid[AUTH_TOKEN_LEN + 1], code[16];
+	struct auth_totp_setup setup;
+	struct auth_recovery_codes rc;
+	int i;
+
+	f->cfg.throttle.account_limit = 3;
+	f->cfg.throttle.window = 600;
+	f->cfg.throttle.lockout = 900;
+	remake(f);
+	reg(f, "f@x.org", PW);
+	login(f, "f@x.org", PW, sid);
+	factor_on(f, sid, &setup, &rc);
+	f->now += 30;
+	oathtool_code(setup.secret, f->now + 300, code);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(login_with(f, PW, code, NULL, sid), ERR_CODE);
+	oathtool_code(setup.secret, f->now, code);
+	assert_int_equal(login_with(f, PW, code, NULL, sid), ERR_THROTTLED);
+	assert_int_equal(login_with(f, PW, NULL, rc.code[0], sid),
+	                 ERR_THROTTLED);
+	f->now += 901;
+	oathtool_code(setup.secret, f->now, code);
+	assert_int_equal(login_with(f, PW, code, NULL, sid), ERR_OK);
+}
+
+/* A browser's second step: bound to its form token, spent by each
+ * attempt, short-lived. */
+static void
+test_auth_factor_pending(void **state)
+{
+	static const char form[] = "0d5c1d9c-3a2c-4f6e-9d1e-4b0f5c6b7a8e";
+	static const char other[] = "1d5c1d9c-3a2c-4f6e-9d1e-4b0f5c6b7a8e";
+	struct fx *f = *state;
+	char sid[AUTH_TOKEN_LEN + 1], code[16], first[AUTH_TOKEN_LEN + 1];
+	char next[AUTH_TOKEN_LEN + 1];
+	struct auth_totp_setup setup;
+	struct auth_recovery_codes rc;
+	struct auth_second s = {.form_token = form};
+	struct auth_user u;
+
+	reg(f, "f@x.org", PW);
+	login(f, "f@x.org", PW, sid);
+	factor_on(f, sid, &setup, &rc);
+	f->now += 30;
+	assert_int_equal(auth_login(f->a, NULL, "f@x.org", PW, &s, &u, sid),
+	                 ERR_CODE);
+	assert_int_equal(strlen(s.pending), AUTH_TOKEN_LEN);
+	memcpy(first, s.pending, sizeof(first));
+	/* Another browser's form token: no such pending log-in. */
+	s.form_token = other;
+	assert_int_equal(auth_login_finish(f->a, NULL, first, &s, &u, sid),
+	                 ERR_PENDING);
+	/* A wrong code spends it and makes another. */
+	s.form_token = form;
+	oathtool_code(setup.secret, f->now + 300, code);
+	s.code = code;
+	assert_int_equal(auth_login_finish(f->a, NULL, first, &s, &u, sid),
+	                 ERR_CODE);
+	assert_string_not_equal(s.pending, first);
+	memcpy(next, s.pending, sizeof(next));
+	assert_int_equal(auth_login_finish(f->a, NULL, first, &s, &u, sid),
+	                 ERR_PENDING);
+	memcpy(first, next, sizeof(first));
+	oathtool_code(setup.secret, f->now, code);
+	assert_int_equal(auth_login_finish(f->a, NULL, first, &s, &u, sid),
+	                 ERR_OK);
+	assert_string_equal(u.email, "f@x.org");
+	assert_int_equal(session_of(f, sid), ERR_OK);
+	assert_int_equal(auth_login_finish(f->a, NULL, first, &s, &u, sid),
+	                 ERR_PENDING);
+	/* It waits AUTH_PENDING_TTL seconds at most. */
+	s.code = NULL;
+	assert_int_equal(auth_login(f->a, NULL, "f@x.org", PW, &s, &u, sid),
+	                 ERR_CODE);
+	memcpy(first, s.pending, sizeof(first));
+	f->now += AUTH_PENDING_TTL + 1;
+	oathtool_code(setup.secret, f->now, code);
+	s.code = code;
+	assert_int_equal(auth_login_finish(f->a, NULL, first, &s, &u, sid),
+	                 ERR_PENDING);
+	/* Without a form token (a script), none is made. */
+	s.form_token = NULL;
+	s.code = NULL;
+	assert_int_equal(auth_login(f->a, NULL, "f@x.org", PW, &s, &u, sid),
+	                 ERR_CODE);
+	assert_string_equal(s.pending, "");
+}
+
+/* The factor guards the account's other doors; a reset by token leaves
+ * it on; turning it off needs a code; the gate's mfa. */
+static void
+test_auth_factor_doors(void **state)
+{
+	struct fx *f = *state;
+	char sid[AUTH_TOKEN_LEN + 1], old[AUTH_TOKEN_LEN + 1], code[16];
+	char token[AUTH_TOKEN_LEN + 1];
+	struct auth_totp_setup setup;
+	struct auth_recovery_codes rc, rc2;
+	struct auth_second s = {0};
+	struct auth_rule mfa;
+	struct auth_gate_user gu;
+	struct auth_user u;
+
+	f->cfg.reset_ends_sessions = false;
+	remake(f);
+	reg(f, "f@x.org", PW);
+	login(f, "f@x.org", PW, old);
+	login(f, "f@x.org", PW, sid);
+	assert_int_equal(auth_rule_parse("user mfa", &mfa), ERR_OK);
+	assert_true(mfa.second_factor);
+	assert_int_equal(auth_gate(f->a, NULL, sid, &mfa, &gu), ERR_FORBIDDEN);
+	factor_on(f, sid, &setup, &rc);
+	/* The confirming session has shown the factor; one that began
+	 * before has not. */
+	assert_int_equal(auth_gate(f->a, NULL, sid, &mfa, &gu), ERR_OK);
+	assert_int_equal(auth_gate(f->a, NULL, old, &mfa, &gu), ERR_FORBIDDEN);
+
+	assert_int_equal(
+	    auth_password_change(f->a, NULL, sid, PW, NULL, "new horse 1", &u),
+	    ERR_CODE);
+	assert_int_equal(auth_account_delete(f->a, NULL, sid, PW, &s, &u),
+	                 ERR_CODE);
+	f->now += 30;
+	oathtool_code(setup.secret, f->now, code);
+	s.code = code;
+	assert_int_equal(
+	    auth_password_change(f->a, NULL, sid, PW, &s, "new horse 1", &u),
+	    ERR_OK);
+	/* A reset by token does not turn it off. */
+	assert_int_equal(auth_reset_request(f->a, NULL, "f@x.org", &u, token),
+	                 ERR_OK);
+	assert_int_equal(
+	    auth_reset_update(f->a, NULL, "f@x.org", token, PW, &u), ERR_OK);
+	assert_int_equal(login_with(f, PW, NULL, NULL, old), ERR_CODE);
+	/* New recovery codes void the old ones. */
+	f->now += 30;
+	oathtool_code(setup.secret, f->now, code);
+	assert_int_equal(auth_recovery_renew(f->a, NULL, sid, PW, &s, &rc2),
+	                 ERR_OK);
+	assert_int_equal(login_with(f, PW, NULL, rc.code[0], old), ERR_CODE);
+	/* Off with the password and a recovery code. */
+	s.code = NULL;
+	assert_int_equal(auth_totp_disable(f->a, NULL, sid, PW, &s, &u),
+	                 ERR_CODE);
+	s.recovery_code = rc2.code[0];
+	assert_int_equal(auth_totp_disable(f->a, NULL, sid, "wrong pw", &s, &u),
+	                 ERR_WRONG_PW);
+	assert_int_equal(auth_totp_disable(f->a, NULL, sid, PW, &s, &u),
+	                 ERR_OK);
+	assert_int_equal(auth_totp_disable(f->a, NULL, sid, PW, &s, &u),
+	                 ERR_FACTOR_OFF);
+	assert_int_equal(login_with(f, PW, NULL, NULL, old), ERR_OK);
+	/* The operator's reset. */
+	assert_int_equal(auth_totp_reset(f->a, "f@x.org"), ERR_FACTOR_OFF);
+	f->now += 30;
+	factor_on(f, sid, &setup, &rc);
+	assert_int_equal(auth_totp_reset(f->a, "f@x.org"), ERR_OK);
+	assert_int_equal(login_with(f, PW, NULL, NULL, old), ERR_OK);
+	assert_int_equal(auth_totp_reset(f->a, "nobody@x.org"), ERR_NOT_FOUND);
+}
+
 /* ---- reset token delivery ---- */
 
 static void
@@ -1999,6 +2293,21 @@ test_auth_reset_deliver_command(void **state)
 	    auth_reset_update(f->a, NULL, "mail@x.org", token, "mailed pw", &u),
 	    ERR_OK);
 	login(f, "mail@x.org", "mailed pw", t);
+	/* The new password is told, in a message without any token. */
+	for (i = 0; i < 500; i++) {
+		if ((fp = fopen(mail, "r")) != NULL) {
+			n = fread(buf, 1, sizeof(buf) - 1, fp);
+			fclose(fp);
+			buf[n] = '\0';
+			if (strstr(buf, "reset your password now.\n") != NULL)
+				break;
+		}
+		usleep(10000);
+	}
+	assert_non_null(strstr(buf, "Subject: Your password was changed\n"));
+	assert_null(strstr(buf, token));
+	assert_null(strstr(buf, t));
+	unlink(mail);
 
 	/* Unknown email: nothing is sent. */
 	assert_int_equal(auth_reset_request(f->a, NULL, "nobody@x.org", &u, t),
@@ -2031,6 +2340,571 @@ test_auth_reset_deliver_failure(void **state)
 	signal(SIGPIPE, old);
 }
 
+/* ---- account self-service ---- */
+
+/* Outgoing mail: each message into a file of its own, mail.<pid>, in the
+ * fixture's directory. */
+static void
+mail_on(struct fx *f)
+{
+	snprintf(f->mail_cmd, sizeof(f->mail_cmd), "cat > '%s'/mail.$$",
+	         f->db.dir);
+	f->cfg.deliver_command = f->mail_cmd;
+	remake(f);
+}
+
+/* The delivered message to `to` that holds needle, into buf; false when
+ * none comes within 5 s. */
+static bool
+mail_find(struct fx *f, const char *to, const char *needle, char *buf,
+          size_t size)
+{
+	char head[320], p[512];
+	struct dirent *e;
+	size_t n;
+	FILE *fp;
+	DIR *d;
+	int i;
+
+	snprintf(head, sizeof(head), "To: %s\n", to);
+	for (i = 0; i < 500; i++) {
+		assert_non_null(d = opendir(f->db.dir));
+		while ((e = readdir(d)) != NULL) {
+			if (strncmp(e->d_name, "mail.", 5) != 0)
+				continue;
+			snprintf(p, sizeof(p), "%s/%s", f->db.dir, e->d_name);
+			if ((fp = fopen(p, "r")) == NULL)
+				continue;
+			n = fread(buf, 1, size - 1, fp);
+			fclose(fp);
+			buf[n] = '\0';
+			if (strncmp(buf, head, strlen(head)) == 0 &&
+			    strstr(buf, needle) != NULL && buf[n - 1] == '\n') {
+				closedir(d);
+				return true;
+			}
+		}
+		closedir(d);
+		usleep(10000);
+	}
+	return false;
+}
+
+/* How many messages have been delivered (and not cleared). */
+static int
+mail_count(struct fx *f)
+{
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+
+	assert_non_null(d = opendir(f->db.dir));
+	while ((e = readdir(d)) != NULL)
+		n += strncmp(e->d_name, "mail.", 5) == 0;
+	closedir(d);
+	return n;
+}
+
+/* The token of a delivered message: its indented line. */
+static void
+mail_token(const char *msg, char out[AUTH_TOKEN_LEN + 1])
+{
+	const char *p = strstr(msg, "\n\n    ");
+
+	assert_non_null(p);
+	snprintf(out, AUTH_TOKEN_LEN + 1, "%.36s", p + 6);
+	assert_uuid4(out);
+}
+
+/* The SHA-256 digest of token in hex: what the store keys sessions by. */
+static void
+digest_hex(const char *token, char out[2 * STORE_DIGEST_LEN + 1])
+{
+	unsigned char d[STORE_DIGEST_LEN];
+
+	crypto_hash_sha256(d, (const unsigned char *)token, strlen(token));
+	sodium_bin2hex(out, 2 * STORE_DIGEST_LEN + 1, d, sizeof(d));
+}
+
+static void
+login_as(struct fx *f, const char *client, const char *email,
+         const char *password, char sid[AUTH_TOKEN_LEN + 1])
+{
+	struct auth_call call = {client, 0, "Test/1.0"};
+	struct auth_user u;
+
+	assert_int_equal(
+	    auth_login(f->a, &call, email, password, NULL, &u, sid), ERR_OK);
+}
+
+/* Authorise, then validate: the current password first (counted like a
+ * log-in), then the new one's rules; the other sessions end, this one
+ * stays, and a pending reset token is spent. */
+static void
+test_auth_password_change(void **state)
+{
+	struct fx *f = *state;
+	struct auth_call call = {"10.1.1.1", 0, NULL};
+	char s1[AUTH_TOKEN_LEN + 1], s2[AUTH_TOKEN_LEN + 1];
+	char t[AUTH_TOKEN_LEN + 1], sid[AUTH_TOKEN_LEN + 1];
+	struct auth_user u;
+
+	reg(f, "pc@x", PW);
+	login(f, "pc@x", PW, s1);
+	login(f, "pc@x", PW, s2);
+	assert_int_equal(auth_reset_request(f->a, NULL, "pc@x", &u, t), ERR_OK);
+	assert_int_equal(
+	    auth_password_change(f->a, &call, NULL, PW, NULL, "new pass 1", &u),
+	    ERR_NO_SESSION);
+	assert_int_equal(
+	    auth_password_change(f->a, &call, s1, "wrong", NULL, "x", &u),
+	    ERR_WRONG_PW);
+	assert_int_equal(auth_password_change(f->a, &call, s1, "wrong", NULL,
+	                                      "new pass 1", &u),
+	                 ERR_WRONG_PW);
+	assert_int_equal(
+	    auth_password_change(f->a, &call, s1, PW, NULL, "x", &u),
+	    ERR_PASSWORD);
+	assert_int_equal(
+	    auth_password_change(f->a, &call, s1, PW, NULL, "", &u),
+	    ERR_PASSWORD);
+	assert_int_equal(
+	    auth_password_change(f->a, &call, s1, PW, NULL, "new pass 1", &u),
+	    ERR_OK);
+	assert_string_equal(u.email, "pc@x");
+	assert_int_equal(session_of(f, s1), ERR_OK);
+	assert_int_equal(session_of(f, s2), ERR_NO_SESSION);
+	assert_int_equal(auth_login(f->a, NULL, "pc@x", PW, NULL, &u, sid),
+	                 ERR_CREDENTIALS);
+	login(f, "pc@x", "new pass 1", sid);
+	assert_int_equal(
+	    auth_reset_update(f->a, NULL, "pc@x", t, "reset pass", &u),
+	    ERR_TOKEN);
+	/* The old password no longer authorises anything. */
+	assert_int_equal(
+	    auth_password_change(f->a, &call, s1, PW, NULL, "new pass 2", &u),
+	    ERR_WRONG_PW);
+}
+
+/* Wrong current passwords count toward the account's lockout, with
+ * log-ins: the sixth attempt is refused before any hash, the right
+ * password included, until the lock ends. */
+static void
+test_auth_password_change_lockout(void **state)
+{
+	struct fx *f = *state;
+	struct auth_call call = {"10.1.1.2", 0, NULL};
+	char s1[AUTH_TOKEN_LEN + 1];
+	struct auth_user u;
+	int i;
+
+	throttle_on(f, 5, 50);
+	reg(f, "lock@x", PW);
+	login(f, "lock@x", PW, s1);
+	assert_int_equal(login_from(f, "10.1.1.3", "lock@x", "bad", NULL),
+	                 ERR_CREDENTIALS);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(auth_password_change(f->a, &call, s1, "bad",
+		                                      NULL, "new pass 1", &u),
+		                 ERR_WRONG_PW);
+	call.retry_after = 0;
+	assert_int_equal(
+	    auth_password_change(f->a, &call, s1, PW, NULL, "new pass 1", &u),
+	    ERR_THROTTLED);
+	assert_int_equal(call.retry_after, 900);
+	assert_int_equal(login_from(f, "10.1.1.4", "lock@x", PW, NULL),
+	                 ERR_THROTTLED);
+	f->now += 900;
+	assert_int_equal(
+	    auth_password_change(f->a, &call, s1, PW, NULL, "new pass 1", &u),
+	    ERR_OK);
+}
+
+/* Sessions are listed with a public id (neither the token nor its
+ * digest), the address and user agent they began with (cleaned and
+ * bounded), and which one is the caller's; one can end any of its own,
+ * and another account's id is unknown. */
+static void
+test_auth_sessions_list_and_end(void **state)
+{
+	struct fx *f = *state;
+	char s1[AUTH_TOKEN_LEN + 1], s2[AUTH_TOKEN_LEN + 1];
+	char s3[AUTH_TOKEN_LEN + 1], other[AUTH_TOKEN_LEN + 1];
+	char agent[400], hex[2 * STORE_DIGEST_LEN + 1];
+	struct auth_call call = {"192.0.2.7", 0, agent};
+	struct auth_account *acc, *acc2;
+	struct auth_user u;
+	bool current = true;
+	size_t i;
+
+	assert_non_null(acc = calloc(1, sizeof(*acc)));
+	assert_non_null(acc2 = calloc(1, sizeof(*acc2)));
+	memset(agent, 'A', sizeof(agent) - 1);
+	agent[sizeof(agent) - 1] = '\0';
+	agent[3] = '\x01';
+	reg(f, "ls@x", PW);
+	reg(f, "other@x", PW);
+	assert_int_equal(auth_login(f->a, &call, "ls@x", PW, NULL, &u, s1),
+	                 ERR_OK);
+	f->now += 10;
+	login_as(f, "198.51.100.2", "ls@x", PW, s2);
+	login_as(f, NULL, "ls@x", PW, s3);
+	login(f, "other@x", PW, other);
+	assert_int_equal(auth_account_get(f->a, NULL, "nope", acc),
+	                 ERR_NO_SESSION);
+	assert_int_equal(auth_account_get(f->a, NULL, s2, acc), ERR_OK);
+	assert_string_equal(acc->user.email, "ls@x");
+	assert_int_equal(acc->nsessions, 3);
+	for (i = 0; i < acc->nsessions; i++) {
+		const struct auth_session_info *si = &acc->sessions[i];
+
+		assert_int_equal(strlen(si->id), AUTH_PUBLIC_ID_LEN);
+		assert_null(strstr(si->id, "-"));
+		digest_hex(s1, hex);
+		assert_null(strstr(hex, si->id));
+		digest_hex(s2, hex);
+		assert_null(strstr(hex, si->id));
+		if (strcmp(si->client, "192.0.2.7") == 0) {
+			assert_int_equal(strlen(si->user_agent),
+			                 AUTH_AGENT_MAX);
+			assert_memory_equal(si->user_agent, "AAA?AA", 6);
+			assert_int_equal(si->created, T0);
+			assert_false(si->current);
+		} else if (strcmp(si->client, "198.51.100.2") == 0) {
+			assert_string_equal(si->user_agent, "Test/1.0");
+			assert_true(si->current);
+		} else {
+			assert_string_equal(si->client, "");
+			assert_false(si->current);
+		}
+	}
+	assert_string_equal(acc->pending_email, "");
+
+	/* Another account's session id: unknown, and nothing ends. */
+	assert_int_equal(auth_account_get(f->a, NULL, other, acc2), ERR_OK);
+	assert_int_equal(acc2->nsessions, 1);
+	assert_int_equal(
+	    auth_session_end(f->a, NULL, s2, acc2->sessions[0].id, &current),
+	    ERR_SESSION_ID);
+	assert_int_equal(session_of(f, other), ERR_OK);
+	assert_int_equal(
+	    auth_session_end(f->a, NULL, s2, "not an id", &current),
+	    ERR_SESSION_ID);
+	assert_int_equal(
+	    auth_session_end(f->a, NULL, NULL, acc->sessions[0].id, &current),
+	    ERR_NO_SESSION);
+	/* Another of its own, then its own. */
+	for (i = 0; i < acc->nsessions; i++)
+		if (!acc->sessions[i].current)
+			break;
+	assert_int_equal(
+	    auth_session_end(f->a, NULL, s2, acc->sessions[i].id, &current),
+	    ERR_OK);
+	assert_false(current);
+	assert_int_equal(
+	    auth_session_end(f->a, NULL, s2, acc->sessions[i].id, &current),
+	    ERR_SESSION_ID);
+	assert_int_equal(auth_account_get(f->a, NULL, s2, acc2), ERR_OK);
+	assert_int_equal(acc2->nsessions, 2);
+	for (i = 0; i < acc2->nsessions; i++)
+		if (acc2->sessions[i].current)
+			break;
+	assert_int_equal(
+	    auth_session_end(f->a, NULL, s2, acc2->sessions[i].id, &current),
+	    ERR_OK);
+	assert_true(current);
+	assert_int_equal(session_of(f, s2), ERR_NO_SESSION);
+	/* Expired sessions are not listed. */
+	f->now += IDLE;
+	assert_int_equal(auth_account_of(f->a, "LS@x", acc), ERR_OK);
+	assert_int_equal(acc->nsessions, 0);
+	free(acc);
+	free(acc2);
+}
+
+/* Without outgoing mail, an email change is made at once; the password
+ * is checked first, then the address (its shape, then whether it is
+ * taken); the reset token mailed to the old address goes. */
+static void
+test_auth_email_change_direct(void **state)
+{
+	struct fx *f = *state;
+	char s1[AUTH_TOKEN_LEN + 1], t[AUTH_TOKEN_LEN + 1];
+	struct auth_user u;
+	bool pending = true;
+
+	reg(f, "old@x", PW);
+	reg(f, "taken@x", PW);
+	login(f, "old@x", PW, s1);
+	assert_int_equal(auth_reset_request(f->a, NULL, "old@x", &u, t),
+	                 ERR_OK);
+	assert_int_equal(auth_email_change(f->a, NULL, s1, "wrong", NULL, "bad",
+	                                   &u, &pending),
+	                 ERR_WRONG_PW);
+	assert_int_equal(
+	    auth_email_change(f->a, NULL, s1, PW, NULL, "bad", &u, &pending),
+	    ERR_EMAIL);
+	assert_int_equal(auth_email_change(f->a, NULL, s1, PW, NULL, "TAKEN@x",
+	                                   &u, &pending),
+	                 ERR_EXISTS);
+	assert_int_equal(
+	    auth_email_change(f->a, NULL, s1, PW, NULL, "new@x", &u, &pending),
+	    ERR_OK);
+	assert_false(pending);
+	assert_string_equal(u.email, "new@x");
+	assert_int_equal(auth_session_user(f->a, NULL, s1, &u), ERR_OK);
+	assert_string_equal(u.email, "new@x");
+	assert_int_equal(auth_login(f->a, NULL, "old@x", PW, NULL, &u, t),
+	                 ERR_CREDENTIALS);
+	login(f, "new@x", PW, t);
+	assert_int_equal(
+	    auth_reset_update(f->a, NULL, "new@x", t, "other pass", &u),
+	    ERR_TOKEN);
+	/* Its own address in another case is not taken. */
+	assert_int_equal(
+	    auth_email_change(f->a, NULL, s1, PW, NULL, "New@X", &u, &pending),
+	    ERR_OK);
+	assert_string_equal(u.email, "New@X");
+}
+
+/* With outgoing mail, the change waits for the link mailed to the new
+ * address; following it changes the email and tells the old address.
+ * The link works once, and not after it expires. */
+static void
+test_auth_email_change_confirmed(void **state)
+{
+	struct fx *f = *state;
+	char s1[AUTH_TOKEN_LEN + 1], link[AUTH_TOKEN_LEN + 1], buf[4096];
+	struct auth_account *acc;
+	struct auth_user u;
+	bool pending = false;
+
+	assert_non_null(acc = calloc(1, sizeof(*acc)));
+	mail_on(f);
+	reg(f, "first@x", PW);
+	login(f, "first@x", PW, s1);
+	assert_int_equal(auth_email_change(f->a, NULL, s1, PW, NULL, "second@x",
+	                                   &u, &pending),
+	                 ERR_OK);
+	assert_true(pending);
+	assert_string_equal(u.email, "first@x");
+	assert_int_equal(auth_account_get(f->a, NULL, s1, acc), ERR_OK);
+	assert_string_equal(acc->user.email, "first@x");
+	assert_string_equal(acc->pending_email, "second@x");
+	assert_true(mail_find(f, "second@x", "Confirm your new email", buf,
+	                      sizeof(buf)));
+	mail_token(buf, link);
+	assert_null(strstr(buf, s1));
+	assert_int_equal(auth_link_follow(f->a, NULL, "not a token", &u),
+	                 ERR_LINK);
+	assert_int_equal(auth_link_follow(f->a, NULL, s1, &u), ERR_LINK);
+	assert_int_equal(auth_link_follow(f->a, NULL, link, &u), ERR_OK);
+	assert_string_equal(u.email, "second@x");
+	assert_int_equal(auth_link_follow(f->a, NULL, link, &u), ERR_LINK);
+	assert_int_equal(auth_session_user(f->a, NULL, s1, &u), ERR_OK);
+	assert_string_equal(u.email, "second@x");
+	assert_true(mail_find(f, "first@x", "now uses the address second@x",
+	                      buf, sizeof(buf)));
+	assert_null(strstr(buf, link));
+	assert_null(strstr(buf, s1));
+	/* A link expires. */
+	assert_int_equal(auth_email_change(f->a, NULL, s1, PW, NULL, "third@x",
+	                                   &u, &pending),
+	                 ERR_OK);
+	assert_true(mail_find(f, "third@x", "Confirm", buf, sizeof(buf)));
+	mail_token(buf, link);
+	f->now += LINK_TTL;
+	assert_int_equal(auth_link_follow(f->a, NULL, link, &u), ERR_LINK);
+	assert_int_equal(auth_account_of(f->a, "second@x", acc), ERR_OK);
+	assert_string_equal(acc->pending_email, "");
+	free(acc);
+}
+/* With verify_email, a new account waits for the link mailed to it:
+ * log-in says so only to whoever has the password; a new link can be
+ * asked for (the same answer for any email, throttled like reset
+ * requests), and replaces the older one; following it lets the account
+ * log in. */
+static void
+test_auth_verify_email(void **state)
+{
+	struct fx *f = *state;
+	struct auth_call call = {"10.2.2.2", 0, NULL};
+	char sid[AUTH_TOKEN_LEN + 1], l1[AUTH_TOKEN_LEN + 1];
+	char l2[AUTH_TOKEN_LEN + 1], l3[AUTH_TOKEN_LEN + 1];
+	char l4[AUTH_TOKEN_LEN + 1], buf[4096];
+	struct auth_user u;
+
+	mail_on(f);
+	f->cfg.verify_email = true;
+	remake(f);
+	throttle_on(f, 3, 0);
+	reg(f, "ver@x", PW);
+	assert_true(
+	    mail_find(f, "ver@x", "Verify your email", buf, sizeof(buf)));
+	mail_token(buf, l1);
+	assert_int_equal(
+	    auth_login(f->a, &call, "ver@x", "wrong", NULL, &u, sid),
+	    ERR_CREDENTIALS);
+	assert_int_equal(auth_login(f->a, &call, "ver@x", PW, NULL, &u, sid),
+	                 ERR_UNVERIFIED);
+	/* Not a failure: two more wrong ones before the lock. */
+	assert_int_equal(
+	    auth_login(f->a, &call, "ver@x", "wrong", NULL, &u, sid),
+	    ERR_CREDENTIALS);
+	assert_int_equal(auth_login(f->a, &call, "ver@x", PW, NULL, &u, sid),
+	                 ERR_UNVERIFIED);
+	mail_clear(f);
+	assert_int_equal(auth_link_request(f->a, &call, "VER@x"), ERR_OK);
+	assert_true(mail_find(f, "ver@x", "Verify", buf, sizeof(buf)));
+	mail_token(buf, l2);
+	assert_string_not_equal(l1, l2);
+	mail_clear(f);
+	assert_int_equal(auth_link_request(f->a, &call, "nobody@x"), ERR_OK);
+	assert_int_equal(auth_link_request(f->a, &call, "ver@x"), ERR_OK);
+	assert_true(mail_find(f, "ver@x", "Verify", buf, sizeof(buf)));
+	mail_token(buf, l3);
+	mail_clear(f);
+	assert_int_equal(auth_link_request(f->a, &call, "ver@x"), ERR_OK);
+	assert_true(mail_find(f, "ver@x", "Verify", buf, sizeof(buf)));
+	mail_token(buf, l4);
+	mail_clear(f);
+	call.retry_after = 0;
+	assert_int_equal(auth_link_request(f->a, &call, "ver@x"),
+	                 ERR_THROTTLED);
+	assert_int_equal(call.retry_after, 900);
+	/* Only the newest link works, once. */
+	assert_int_equal(auth_link_follow(f->a, &call, l1, &u), ERR_LINK);
+	assert_int_equal(auth_link_follow(f->a, &call, l2, &u), ERR_LINK);
+	assert_int_equal(auth_link_follow(f->a, &call, l3, &u), ERR_LINK);
+	assert_int_equal(auth_link_follow(f->a, &call, l4, &u), ERR_OK);
+	assert_string_equal(u.email, "ver@x");
+	assert_int_equal(auth_link_follow(f->a, &call, l4, &u), ERR_LINK);
+	assert_int_equal(auth_login(f->a, &call, "ver@x", PW, NULL, &u, sid),
+	                 ERR_OK);
+	/* A verified account asks in vain: no link is made. */
+	mail_clear(f);
+	f->now += 900;
+	assert_int_equal(auth_link_request(f->a, &call, "ver@x"), ERR_OK);
+	assert_int_equal(raw_count(f, "SELECT count(*) FROM email_links"), 0);
+	/* Off (the default), an account logs in at once. */
+	f->cfg.verify_email = false;
+	remake(f);
+	reg(f, "nover@x", PW);
+	assert_int_equal(auth_login(f->a, NULL, "nover@x", PW, NULL, &u, sid),
+	                 ERR_OK);
+}
+
+/* A disabled account answers like a wrong password (and counts alike),
+ * its sessions end; enabled, it logs in again. unlock ends a lockout. */
+static void
+test_auth_disable_and_unlock(void **state)
+{
+	struct fx *f = *state;
+	char s1[AUTH_TOKEN_LEN + 1], sid[AUTH_TOKEN_LEN + 1];
+	struct auth_user u;
+	int64_t ended = -1;
+	int i;
+
+	throttle_on(f, 5, 0);
+	reg(f, "dis@x", PW);
+	login(f, "dis@x", PW, s1);
+	login(f, "dis@x", PW, sid);
+	assert_int_equal(auth_set_disabled(f->a, "nobody@x", true, &ended),
+	                 ERR_NOT_FOUND);
+	assert_int_equal(auth_set_disabled(f->a, "DIS@x", true, &ended),
+	                 ERR_OK);
+	assert_int_equal(ended, 2);
+	assert_int_equal(session_of(f, s1), ERR_NO_SESSION);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(
+		    auth_login(f->a, NULL, "dis@x", PW, NULL, &u, sid),
+		    ERR_CREDENTIALS);
+	assert_int_equal(auth_login(f->a, NULL, "dis@x", PW, NULL, &u, sid),
+	                 ERR_THROTTLED);
+	assert_int_equal(auth_set_disabled(f->a, "dis@x", false, &ended),
+	                 ERR_OK);
+	assert_int_equal(auth_login(f->a, NULL, "dis@x", PW, NULL, &u, sid),
+	                 ERR_THROTTLED);
+	assert_int_equal(auth_unlock(f->a, "nobody@x"), ERR_NOT_FOUND);
+	assert_int_equal(auth_unlock(f->a, "Dis@X"), ERR_OK);
+	assert_int_equal(auth_login(f->a, NULL, "dis@x", PW, NULL, &u, sid),
+	                 ERR_OK);
+	/* Its failures are forgotten too: five more before a lock. */
+	for (i = 0; i < 5; i++)
+		assert_int_equal(
+		    auth_login(f->a, NULL, "dis@x", "bad", NULL, &u, sid),
+		    ERR_CREDENTIALS);
+	assert_int_equal(auth_login(f->a, NULL, "dis@x", PW, NULL, &u, sid),
+	                 ERR_THROTTLED);
+}
+
+/* A log-in from an address the account has not used lately is told to
+ * it by mail; addresses are kept as keyed digests only, and forgotten
+ * after client_memory seconds. */
+static void
+test_auth_new_client_notice(void **state)
+{
+	struct fx *f = *state;
+	struct auth_call reg_call = {"203.0.113.10", 0, NULL};
+	char sid[AUTH_TOKEN_LEN + 1], buf[4096], p[160];
+	struct auth_purged purged;
+	struct auth_user u;
+
+	mail_on(f);
+	f->cfg.client_memory = 1000;
+	remake(f);
+	assert_int_equal(auth_register(f->a, &reg_call, "nc@x", PW, &u),
+	                 ERR_OK);
+	login_as(f, "203.0.113.10", "nc@x", PW, sid);
+	login_as(f, "203.0.113.20", "nc@x", PW, sid);
+	assert_true(mail_find(f, "nc@x", "from the address 203.0.113.20", buf,
+	                      sizeof(buf)));
+	assert_null(strstr(buf, sid));
+	assert_int_equal(raw_count(f, "SELECT count(*) FROM known_clients"), 2);
+	mail_clear(f);
+	f->now += 500;
+	login_as(f, "203.0.113.20", "nc@x", PW, sid);
+	/* Forgotten after client_memory: an account with no address left
+	 * remembers the next one without a notice. */
+	f->now += 1001;
+	login_as(f, "203.0.113.30", "nc@x", PW, sid);
+	f->now += 600;
+	login_as(f, "203.0.113.40", "nc@x", PW, sid);
+	assert_true(mail_find(f, "nc@x", "from the address 203.0.113.40", buf,
+	                      sizeof(buf)));
+	assert_int_equal(mail_count(f), 1);
+	snprintf(p, sizeof(p), "%s", f->db.path);
+	assert_false(file_holds(p, "203.0.113.10"));
+	assert_false(file_holds(p, "203.0.113.40"));
+	assert_int_equal(auth_purge(f->a, &purged), ERR_OK);
+	assert_int_equal(purged.clients, 2); /* .10 and .20 */
+}
+
+/* Deleting one's account takes the password, and then everything. */
+static void
+test_auth_account_delete(void **state)
+{
+	struct fx *f = *state;
+	char s1[AUTH_TOKEN_LEN + 1], buf[4096];
+	struct auth_user u;
+
+	mail_on(f);
+	reg(f, "del@x", PW);
+	login(f, "del@x", PW, s1);
+	assert_int_equal(auth_account_delete(f->a, NULL, s1, "bad", NULL, &u),
+	                 ERR_WRONG_PW);
+	assert_int_equal(auth_account_delete(f->a, NULL, NULL, PW, NULL, &u),
+	                 ERR_NO_SESSION);
+	assert_int_equal(auth_account_delete(f->a, NULL, s1, PW, NULL, &u),
+	                 ERR_OK);
+	assert_string_equal(u.email, "del@x");
+	assert_int_equal(session_of(f, s1), ERR_NO_SESSION);
+	assert_int_equal(auth_login(f->a, NULL, "del@x", PW, NULL, &u, s1),
+	                 ERR_CREDENTIALS);
+	assert_int_equal(raw_count(f, "SELECT count(*) FROM users"), 0);
+	assert_true(mail_find(f, "del@x", "was deleted", buf, sizeof(buf)));
+}
+
 /* ---- context and faults ---- */
 
 static void
@@ -2050,7 +2924,8 @@ test_auth_lazy_store_and_faults(void **state)
 	remake(f);
 	assert_int_equal(auth_init_store(f->a), ERR_DB);
 	assert_int_equal(auth_register(f->a, NULL, "f@f", PW, &u), ERR_DB);
-	assert_int_equal(auth_login(f->a, NULL, "f@f", PW, &u, sid), ERR_DB);
+	assert_int_equal(auth_login(f->a, NULL, "f@f", PW, NULL, &u, sid),
+	                 ERR_DB);
 	assert_int_equal(
 	    auth_session_user(f->a, NULL,
 	                      "00000000-0000-4000-8000-000000000000", &u),
@@ -2121,11 +2996,24 @@ main(void)
 	    T(test_auth_gate),
 	    T(test_auth_totp_codes),
 	    T(test_auth_recovery_codes),
+	    T(test_auth_factor_login),
+	    T(test_auth_factor_lockout),
+	    T(test_auth_factor_pending),
+	    T(test_auth_factor_doors),
 	    T(test_auth_throttle_address),
 	    T(test_auth_throttle_off),
 	    T(test_auth_throttle_reset_requests),
 	    T(test_auth_reset_deliver_command),
 	    T(test_auth_reset_deliver_failure),
+	    T(test_auth_password_change),
+	    T(test_auth_password_change_lockout),
+	    T(test_auth_sessions_list_and_end),
+	    T(test_auth_email_change_direct),
+	    T(test_auth_email_change_confirmed),
+	    T(test_auth_verify_email),
+	    T(test_auth_disable_and_unlock),
+	    T(test_auth_new_client_notice),
+	    T(test_auth_account_delete),
 	    T(test_auth_lazy_store_and_faults),
 	    T(test_auth_free_null),
 	};

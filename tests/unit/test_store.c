@@ -115,6 +115,20 @@ digest_fill(unsigned char d[STORE_DIGEST_LEN], unsigned char v)
 	memset(d, v, STORE_DIGEST_LEN);
 }
 
+/* A session of uid at now, its public id the hex of the digest's first
+ * half, its client and user agent unknown. */
+static enum err
+session_put(struct store *st, const unsigned char d[STORE_DIGEST_LEN],
+            int64_t uid, int64_t now)
+{
+	char pub[STORE_PUBLIC_ID_LEN + 1];
+	size_t i;
+
+	for (i = 0; i < STORE_PUBLIC_ID_LEN / 2; i++)
+		snprintf(pub + 2 * i, 3, "%02x", d[i]);
+	return store_session_insert(st, d, uid, now, pub, NULL, NULL, false);
+}
+
 /* ---- opening and the schema ---- */
 
 static void
@@ -581,9 +595,9 @@ test_store_session_lifecycle(void **state)
 	digest_fill(d3, 3);
 	d3[0] = 0; /* a digest with a NUL byte is a blob, not a string */
 
-	assert_int_equal(store_session_insert(f->st, d1, a, 100), ERR_OK);
-	assert_int_equal(store_session_insert(f->st, d2, a, 200), ERR_OK);
-	assert_int_equal(store_session_insert(f->st, d3, b, 300), ERR_OK);
+	assert_int_equal(session_put(f->st, d1, a, 100), ERR_OK);
+	assert_int_equal(session_put(f->st, d2, a, 200), ERR_OK);
+	assert_int_equal(session_put(f->st, d3, b, 300), ERR_OK);
 
 	assert_int_equal(store_session_find(f->st, d1, &s), ERR_OK);
 	assert_int_equal(s.user_id, a);
@@ -608,7 +622,7 @@ test_store_session_lifecycle(void **state)
 	assert_int_equal(store_session_find(f->st, d2, &s), ERR_OK);
 
 	/* delete every session of a */
-	assert_int_equal(store_session_insert(f->st, d1, a, 400), ERR_OK);
+	assert_int_equal(session_put(f->st, d1, a, 400), ERR_OK);
 	assert_int_equal(store_session_delete_user(f->st, a), ERR_OK);
 	assert_int_equal(store_session_find(f->st, d1, &s), ERR_NOT_FOUND);
 	assert_int_equal(store_session_find(f->st, d2, &s), ERR_NOT_FOUND);
@@ -644,7 +658,7 @@ test_store_session_digest_is_exact(void **state)
 	assert_int_equal(store_user_insert(f->st, "a@a", "$h", 1, &a), ERR_OK);
 	digest_fill(d, 'a');
 	digest_fill(e, 'A'); /* no case folding on digests */
-	assert_int_equal(store_session_insert(f->st, d, a, 1), ERR_OK);
+	assert_int_equal(session_put(f->st, d, a, 1), ERR_OK);
 	assert_int_equal(store_session_find(f->st, e, &s), ERR_NOT_FOUND);
 	e[0] = 'a';
 	assert_int_equal(store_session_find(f->st, e, &s), ERR_NOT_FOUND);
@@ -778,7 +792,7 @@ test_store_purge_throttle(void **state)
 	assert_int_equal(store_throttle_add(f->st, "k", 200), ERR_OK);
 	assert_int_equal(store_lock_put(f->st, "k", 300), ERR_OK);
 	assert_int_equal(store_lock_put(f->st, "j", 301), ERR_OK);
-	assert_int_equal(store_purge(f->st, 300, 0, 0, 200, &p), ERR_OK);
+	assert_int_equal(store_purge(f->st, 300, 0, 0, 200, 0, &p), ERR_OK);
 	assert_int_equal(p.throttles, 2);
 	assert_int_equal(store_throttle_count(f->st, "k", 0, &n), ERR_OK);
 	assert_int_equal(n, 1);
@@ -869,7 +883,7 @@ test_store_groups(void **state)
 	assert_int_equal(n, 2);
 	/* The gate's one read: session, email and groups. */
 	digest_fill(d, 9);
-	assert_int_equal(store_session_insert(f->st, d, a, 5), ERR_OK);
+	assert_int_equal(session_put(f->st, d, a, 5), ERR_OK);
 	assert_int_equal(store_session_gate(f->st, d, &s, email, groups),
 	                 ERR_OK);
 	assert_int_equal(s.user_id, a);
@@ -923,7 +937,7 @@ test_store_transaction_rollback(void **state)
 	assert_int_equal(store_begin(f->st), ERR_OK);
 	assert_int_equal(store_user_insert(f->st, "t@t", "$h", 1, &id), ERR_OK);
 	assert_int_equal(store_user_by_email(f->st, "t@t", &u), ERR_OK);
-	assert_int_equal(store_session_insert(f->st, d, keep, 1), ERR_OK);
+	assert_int_equal(session_put(f->st, d, keep, 1), ERR_OK);
 	assert_int_equal(store_user_set_hash(f->st, keep, "$changed"), ERR_OK);
 	store_rollback(f->st);
 	assert_int_equal(store_user_by_email(f->st, "t@t", &u), ERR_NOT_FOUND);
@@ -976,13 +990,373 @@ test_store_two_connections(void **state)
 	assert_int_equal(open_path(f->db.path, 1000, &st2), ERR_OK);
 	digest_fill(d, 7);
 	assert_int_equal(store_user_insert(f->st, "c@c", "$h", 1, &id), ERR_OK);
-	assert_int_equal(store_session_insert(f->st, d, id, 5), ERR_OK);
+	assert_int_equal(session_put(f->st, d, id, 5), ERR_OK);
 	assert_int_equal(store_user_by_email(st2, "C@C", &u), ERR_OK);
 	assert_int_equal(u.id, id);
 	assert_int_equal(store_session_find(st2, d, &s), ERR_OK);
 	assert_int_equal(store_user_insert(st2, "c@C", "$h", 1, &id),
 	                 ERR_EXISTS);
 	store_close(st2);
+}
+
+/* ---- version 4: account self-service ---- */
+
+/* Version 3's throttle tables, on top of v1_schema, with two sessions of
+ * the old kind. */
+static const char v3_more[] =
+    "CREATE TABLE throttle_events (key TEXT NOT NULL, at INTEGER NOT NULL);"
+    "CREATE INDEX throttle_events_key ON throttle_events (key, at);"
+    "CREATE TABLE throttle_locks (key TEXT PRIMARY KEY,"
+    " until INTEGER NOT NULL) WITHOUT ROWID;"
+    "INSERT INTO sessions VALUES (x'01', 1, 10, 20);"
+    "INSERT INTO sessions VALUES (x'02', 1, 30, 40);"
+    "PRAGMA user_version = 3;";
+
+/* A version 3 database gains what version 4 adds: its accounts neither
+ * disabled nor waiting for a link, its sessions a public id each. */
+static void
+test_store_open_migrates_version_three(void **state)
+{
+	struct fx *f = *state;
+	struct store_user u;
+	char id1[64], id2[64];
+	int v = -1;
+
+	assert_int_equal(raw_exec(f->db.path, v1_schema), SQLITE_OK);
+	assert_int_equal(raw_exec(f->db.path, v3_more), SQLITE_OK);
+	open_ok(f);
+	assert_int_equal(store_version(f->st, &v), ERR_OK);
+	assert_int_equal(v, STORE_SCHEMA_VERSION);
+	assert_int_equal(store_user_by_email(f->st, "old@user.org", &u),
+	                 ERR_OK);
+	assert_false(u.disabled);
+	assert_false(u.unverified);
+	raw_text(f->db.path,
+	         "SELECT public_id FROM sessions WHERE token_hash = x'01'", id1,
+	         sizeof(id1));
+	raw_text(f->db.path,
+	         "SELECT public_id FROM sessions WHERE token_hash = x'02'", id2,
+	         sizeof(id2));
+	assert_int_equal(strlen(id1), STORE_PUBLIC_ID_LEN);
+	assert_int_equal(strspn(id1, "0123456789abcdef"), STORE_PUBLIC_ID_LEN);
+	assert_string_not_equal(id1, id2);
+	assert_int_equal(raw_int(f->db.path,
+	                         "SELECT count(*) FROM sqlite_master WHERE name"
+	                         " IN ('email_links', 'known_clients')"),
+	                 2);
+}
+
+/* Sessions keep their client and user agent, are listed live-only and
+ * newest first, and end by public id within their own account only. */
+static void
+test_store_session_list_and_public_id(void **state)
+{
+	struct fx *f = *state;
+	unsigned char d[5][STORE_DIGEST_LEN];
+	struct store_session_row rows[8];
+	struct store_session s;
+	char agent[STORE_AGENT_MAX + 2];
+	int64_t a, b;
+	size_t n = 99;
+	int i;
+
+	open_ok(f);
+	assert_int_equal(store_user_insert(f->st, "a@a", "$h", 1, &a), ERR_OK);
+	assert_int_equal(store_user_insert(f->st, "b@b", "$h", 1, &b), ERR_OK);
+	for (i = 0; i < 5; i++)
+		digest_fill(d[i], (unsigned char)(0x10 * (i + 1)));
+	assert_int_equal(
+	    store_session_insert(f->st, d[0], a, 100,
+	                         "00000000000000000000000000000001",
+	                         "192.0.2.1", "Agent/1", false),
+	    ERR_OK);
+	assert_int_equal(
+	    store_session_insert(f->st, d[1], a, 200,
+	                         "00000000000000000000000000000002", NULL, NULL,
+	                         true),
+	    ERR_OK);
+	assert_int_equal(
+	    store_session_insert(f->st, d[2], a, 50,
+	                         "00000000000000000000000000000003", "x", "y",
+	                         false),
+	    ERR_OK);
+	assert_int_equal(
+	    store_session_insert(f->st, d[3], b, 300,
+	                         "00000000000000000000000000000004",
+	                         "192.0.2.4", "Agent/4", false),
+	    ERR_OK);
+	/* A public id is unique; sizes are bounded. */
+	assert_int_equal(
+	    store_session_insert(f->st, d[4], a, 1,
+	                         "00000000000000000000000000000004", NULL, NULL,
+	                         false),
+	    ERR_EXISTS);
+	assert_int_equal(
+	    store_session_insert(f->st, d[4], a, 1, "short", NULL, NULL, false),
+	    ERR_INVAL);
+	memset(agent, 'u', sizeof(agent) - 1);
+	agent[sizeof(agent) - 1] = '\0';
+	assert_int_equal(
+	    store_session_insert(f->st, d[4], a, 1,
+	                         "00000000000000000000000000000005", NULL,
+	                         agent, false),
+	    ERR_INVAL);
+	/* Touched, the first is the most recently seen. */
+	assert_int_equal(store_session_touch(f->st, d[0], 250), ERR_OK);
+	assert_int_equal(store_session_list(f->st, a, 60, 0, rows, 8, &n),
+	                 ERR_OK);
+	assert_int_equal(n, 2); /* the third was last seen at 50 */
+	assert_string_equal(rows[0].public_id,
+	                    "00000000000000000000000000000001");
+	assert_int_equal(rows[0].created, 100);
+	assert_int_equal(rows[0].last_seen, 250);
+	assert_string_equal(rows[0].client, "192.0.2.1");
+	assert_string_equal(rows[0].user_agent, "Agent/1");
+	assert_memory_equal(rows[0].digest, d[0], STORE_DIGEST_LEN);
+	assert_string_equal(rows[1].client, "");
+	assert_string_equal(rows[1].user_agent, "");
+	assert_int_equal(store_session_list(f->st, a, 0, 150, rows, 8, &n),
+	                 ERR_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_session_list(f->st, a, 0, 0, rows, 1, &n),
+	                 ERR_OK);
+	assert_int_equal(n, 1);
+	/* Another account's id is not found, and ends nothing. */
+	assert_int_equal(store_session_delete_public(
+	                     f->st, a, "00000000000000000000000000000004"),
+	                 ERR_NOT_FOUND);
+	assert_int_equal(store_session_find(f->st, d[3], &s), ERR_OK);
+	assert_int_equal(store_session_delete_public(
+	                     f->st, a, "00000000000000000000000000000002"),
+	                 ERR_OK);
+	assert_int_equal(store_session_find(f->st, d[1], &s), ERR_NOT_FOUND);
+	assert_int_equal(store_session_find(f->st, d[0], &s), ERR_OK);
+	assert_false(s.second_factor);
+	assert_int_equal(store_session_set_factor(f->st, d[0]), ERR_OK);
+	assert_int_equal(store_session_find(f->st, d[0], &s), ERR_OK);
+	assert_true(s.second_factor);
+	/* All others of a end; a's kept one and b's stay. */
+	assert_int_equal(store_session_delete_others(f->st, a, d[0]), ERR_OK);
+	assert_int_equal(store_session_find(f->st, d[0], &s), ERR_OK);
+	assert_int_equal(store_session_find(f->st, d[2], &s), ERR_NOT_FOUND);
+	assert_int_equal(store_session_find(f->st, d[3], &s), ERR_OK);
+}
+
+/* An account's email, flags, one link and its remembered clients; the
+ * account's deletion takes them all. */
+static void
+test_store_user_links_and_clients(void **state)
+{
+	struct fx *f = *state;
+	unsigned char d1[STORE_DIGEST_LEN], d2[STORE_DIGEST_LEN];
+	struct store_purged p;
+	struct store_user u;
+	struct store_link l;
+	int64_t a, b, n = -1;
+
+	open_ok(f);
+	assert_int_equal(store_user_insert(f->st, "a@a", "$h", 1, &a), ERR_OK);
+	assert_int_equal(store_user_insert(f->st, "b@b", "$h", 1, &b), ERR_OK);
+	assert_int_equal(store_user_set_email(f->st, a, "B@b"), ERR_EXISTS);
+	assert_int_equal(store_user_set_email(f->st, a, "new@a"), ERR_OK);
+	assert_int_equal(store_user_set_disabled(f->st, a, true), ERR_OK);
+	assert_int_equal(store_user_set_unverified(f->st, a, true), ERR_OK);
+	assert_int_equal(store_user_by_id(f->st, a, &u), ERR_OK);
+	assert_string_equal(u.email, "new@a");
+	assert_true(u.disabled);
+	assert_true(u.unverified);
+	assert_int_equal(store_user_set_disabled(f->st, a, false), ERR_OK);
+	assert_int_equal(store_user_by_email(f->st, "NEW@a", &u), ERR_OK);
+	assert_false(u.disabled);
+
+	digest_fill(d1, 1);
+	digest_fill(d2, 2);
+	assert_int_equal(store_link_get(f->st, a, &l), ERR_NOT_FOUND);
+	assert_int_equal(store_link_put(f->st, a, d1, "x@x", 500), ERR_OK);
+	assert_int_equal(store_link_find(f->st, d1, &l), ERR_OK);
+	assert_int_equal(l.user_id, a);
+	assert_int_equal(l.expires, 500);
+	assert_string_equal(l.email, "x@x");
+	/* A newer link replaces the older. */
+	assert_int_equal(store_link_put(f->st, a, d2, "y@y", 600), ERR_OK);
+	assert_int_equal(store_link_find(f->st, d1, &l), ERR_NOT_FOUND);
+	assert_int_equal(store_link_get(f->st, a, &l), ERR_OK);
+	assert_string_equal(l.email, "y@y");
+	assert_memory_equal(l.digest, d2, STORE_DIGEST_LEN);
+	assert_int_equal(store_link_put(f->st, b, d1, "z@z", 400), ERR_OK);
+
+	assert_int_equal(store_client_seen(f->st, a, "k1", &n), ERR_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_client_put(f->st, a, "k1", 100), ERR_OK);
+	assert_int_equal(store_client_put(f->st, a, "k2", 200), ERR_OK);
+	assert_int_equal(store_client_put(f->st, a, "k1", 300), ERR_OK);
+	assert_int_equal(store_client_put(f->st, b, "k1", 50), ERR_OK);
+	assert_int_equal(store_client_seen(f->st, a, "k1", &n), ERR_OK);
+	assert_int_equal(n, 300);
+	assert_int_equal(store_client_count(f->st, a, 200, &n), ERR_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_client_count(f->st, a, 201, &n), ERR_OK);
+	assert_int_equal(n, 1);
+
+	/* Purge: b's link expired at 400, clients seen before 150. */
+	assert_int_equal(store_purge(f->st, 450, 0, 0, 0, 150, &p), ERR_OK);
+	assert_int_equal(p.links, 1);
+	assert_int_equal(p.clients, 1);
+	assert_int_equal(store_link_get(f->st, b, &l), ERR_NOT_FOUND);
+	assert_int_equal(store_link_get(f->st, a, &l), ERR_OK);
+	assert_int_equal(store_client_seen(f->st, b, "k1", &n), ERR_OK);
+	assert_int_equal(n, 0);
+
+	assert_int_equal(store_user_delete(f->st, a), ERR_OK);
+	assert_int_equal(
+	    raw_int(f->db.path, "SELECT count(*) FROM email_links"), 0);
+	assert_int_equal(
+	    raw_int(f->db.path, "SELECT count(*) FROM known_clients"), 0);
+}
+
+/* Clearing a key removes its lock and every event under it, and no
+ * other key's. */
+static void
+test_store_lock_clear(void **state)
+{
+	struct fx *f = *state;
+	int64_t n = -1;
+
+	open_ok(f);
+	assert_int_equal(store_throttle_add(f->st, "k", 100), ERR_OK);
+	assert_int_equal(store_throttle_add(f->st, "k", 101), ERR_OK);
+	assert_int_equal(store_throttle_add(f->st, "j", 100), ERR_OK);
+	assert_int_equal(store_lock_put(f->st, "k", 900), ERR_OK);
+	assert_int_equal(store_lock_put(f->st, "j", 900), ERR_OK);
+	assert_int_equal(store_lock_clear(f->st, "k"), ERR_OK);
+	assert_int_equal(store_lock_get(f->st, "k", &n), ERR_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_throttle_count(f->st, "k", 0, &n), ERR_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_lock_get(f->st, "j", &n), ERR_OK);
+	assert_int_equal(n, 900);
+	assert_int_equal(store_throttle_count(f->st, "j", 0, &n), ERR_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_lock_clear(f->st, "none"), ERR_OK);
+}
+
+/* A second factor: set up (inactive, expiring), activated, its time
+ * steps used once, its recovery codes spent once; pending log-ins; and
+ * the account's deletion takes them all. */
+static void
+test_store_second_factor(void **state)
+{
+	struct fx *f = *state;
+	unsigned char sealed[60], big[STORE_SEALED_MAX + 1];
+	unsigned char d1[STORE_DIGEST_LEN], d2[STORE_DIGEST_LEN];
+	unsigned char form[STORE_DIGEST_LEN];
+	static const char *const codes[] = {"r1", "r2", "r3"};
+	struct store_factor fa;
+	struct store_pending pl;
+	struct store_purged p;
+	int64_t a, b, n = -1;
+
+	open_ok(f);
+	assert_int_equal(store_user_insert(f->st, "a@a", "$h", 1, &a), ERR_OK);
+	assert_int_equal(store_user_insert(f->st, "b@b", "$h", 1, &b), ERR_OK);
+	memset(sealed, 0xa5, sizeof(sealed));
+	memset(big, 1, sizeof(big));
+	assert_int_equal(store_factor_get(f->st, a, &fa), ERR_NOT_FOUND);
+	assert_int_equal(store_factor_put(f->st, a, big, sizeof(big), 10),
+	                 ERR_INVAL);
+	/* Not active yet: no code is used. */
+	assert_int_equal(
+	    store_factor_put(f->st, a, sealed, sizeof(sealed), 1000), ERR_OK);
+	assert_int_equal(store_factor_get(f->st, a, &fa), ERR_OK);
+	assert_false(fa.active);
+	assert_int_equal(fa.sealed_len, sizeof(sealed));
+	assert_memory_equal(fa.sealed, sealed, sizeof(sealed));
+	assert_int_equal(fa.expires, 1000);
+	assert_int_equal(store_factor_use(f->st, a, 5), ERR_NOT_FOUND);
+	assert_int_equal(store_factor_activate(f->st, a, 7), ERR_OK);
+	assert_int_equal(store_factor_activate(f->st, a, 8), ERR_NOT_FOUND);
+	assert_int_equal(store_factor_get(f->st, a, &fa), ERR_OK);
+	assert_true(fa.active);
+	assert_int_equal(fa.last_step, 7);
+	assert_int_equal(fa.expires, 0);
+	/* A step at or before the last one used is a replay. */
+	assert_int_equal(store_factor_use(f->st, a, 7), ERR_NOT_FOUND);
+	assert_int_equal(store_factor_use(f->st, a, 6), ERR_NOT_FOUND);
+	assert_int_equal(store_factor_use(f->st, a, 8), ERR_OK);
+	assert_int_equal(store_factor_use(f->st, a, 8), ERR_NOT_FOUND);
+	assert_int_equal(store_factor_get(f->st, a, &fa), ERR_OK);
+	assert_int_equal(fa.last_step, 8);
+	assert_int_equal(store_factor_use(f->st, b, 9), ERR_NOT_FOUND);
+
+	/* Recovery codes: replaced as a whole, each spent once. */
+	assert_int_equal(store_recovery_set(f->st, a, codes, 3), ERR_OK);
+	assert_int_equal(store_recovery_set(f->st, b, codes, 1), ERR_OK);
+	assert_int_equal(store_recovery_count(f->st, a, &n), ERR_OK);
+	assert_int_equal(n, 3);
+	assert_int_equal(store_recovery_use(f->st, a, "r2"), ERR_OK);
+	assert_int_equal(store_recovery_use(f->st, a, "r2"), ERR_NOT_FOUND);
+	assert_int_equal(store_recovery_use(f->st, a, "zz"), ERR_NOT_FOUND);
+	assert_int_equal(store_recovery_count(f->st, a, &n), ERR_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_recovery_set(f->st, a, codes + 2, 1), ERR_OK);
+	assert_int_equal(store_recovery_use(f->st, a, "r1"), ERR_NOT_FOUND);
+	assert_int_equal(store_recovery_count(f->st, b, &n), ERR_OK);
+	assert_int_equal(n, 1);
+
+	/* Pending log-ins: found by digest, deleted once. */
+	digest_fill(d1, 1);
+	digest_fill(d2, 2);
+	digest_fill(form, 9);
+	assert_int_equal(store_pending_put(f->st, d1, a, form, 300), ERR_OK);
+	assert_int_equal(store_pending_put(f->st, d2, b, form, 100), ERR_OK);
+	assert_int_equal(store_pending_find(f->st, d1, &pl), ERR_OK);
+	assert_int_equal(pl.user_id, a);
+	assert_int_equal(pl.expires, 300);
+	assert_memory_equal(pl.digest, d1, STORE_DIGEST_LEN);
+	assert_memory_equal(pl.form, form, STORE_DIGEST_LEN);
+	/* Purge at 200: b's pending log-in has expired. */
+	assert_int_equal(store_purge(f->st, 200, 0, 0, 0, 0, &p), ERR_OK);
+	assert_int_equal(p.pending, 1);
+	assert_int_equal(store_pending_find(f->st, d2, &pl), ERR_NOT_FOUND);
+	assert_int_equal(store_pending_delete(f->st, d1), ERR_OK);
+	assert_int_equal(store_pending_delete(f->st, d1), ERR_NOT_FOUND);
+	assert_int_equal(store_pending_put(f->st, d1, a, form, 300), ERR_OK);
+	assert_int_equal(store_pending_put(f->st, d2, b, form, 300), ERR_OK);
+	assert_int_equal(store_pending_delete_user(f->st, a), ERR_OK);
+	assert_int_equal(store_pending_find(f->st, d1, &pl), ERR_NOT_FOUND);
+	assert_int_equal(store_pending_find(f->st, d2, &pl), ERR_OK);
+	assert_int_equal(store_pending_delete(f->st, d2), ERR_OK);
+
+	/* An inactive factor is purged once expired; an active one never. */
+	assert_int_equal(store_factor_put(f->st, b, sealed, 20, 400), ERR_OK);
+	assert_int_equal(store_purge(f->st, 300, 0, 0, 0, 0, &p), ERR_OK);
+	assert_int_equal(p.pending, 0);
+	assert_int_equal(store_purge(f->st, 400, 0, 0, 0, 0, &p), ERR_OK);
+	assert_int_equal(p.pending, 1);
+	assert_int_equal(store_factor_get(f->st, b, &fa), ERR_NOT_FOUND);
+	assert_int_equal(store_factor_get(f->st, a, &fa), ERR_OK);
+
+	/* Turned off: the codes and pending log-ins go with it. */
+	assert_int_equal(store_pending_put(f->st, d1, a, form, 900), ERR_OK);
+	assert_int_equal(store_factor_delete(f->st, a), ERR_OK);
+	assert_int_equal(store_factor_get(f->st, a, &fa), ERR_NOT_FOUND);
+	assert_int_equal(store_recovery_count(f->st, a, &n), ERR_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_pending_find(f->st, d1, &pl), ERR_NOT_FOUND);
+	assert_int_equal(store_recovery_count(f->st, b, &n), ERR_OK);
+	assert_int_equal(n, 1);
+
+	/* The account's deletion takes everything of it. */
+	assert_int_equal(store_factor_put(f->st, b, sealed, 20, 900), ERR_OK);
+	assert_int_equal(store_factor_activate(f->st, b, 1), ERR_OK);
+	assert_int_equal(store_pending_put(f->st, d2, b, form, 900), ERR_OK);
+	assert_int_equal(store_user_delete(f->st, b), ERR_OK);
+	assert_int_equal(
+	    raw_int(f->db.path, "SELECT count(*) FROM second_factors"), 0);
+	assert_int_equal(
+	    raw_int(f->db.path, "SELECT count(*) FROM recovery_codes"), 0);
+	assert_int_equal(
+	    raw_int(f->db.path, "SELECT count(*) FROM pending_logins"), 0);
 }
 
 static void
@@ -1029,6 +1403,11 @@ main(void)
 	    T(test_store_transaction_rollback),
 	    T(test_store_transaction_failed_statement),
 	    T(test_store_two_connections),
+	    T(test_store_open_migrates_version_three),
+	    T(test_store_session_list_and_public_id),
+	    T(test_store_user_links_and_clients),
+	    T(test_store_lock_clear),
+	    T(test_store_second_factor),
 	    T(test_store_close_null),
 	};
 
