@@ -18,9 +18,9 @@ app_unavailable(struct http_response *resp, const char *msg, bool https)
 /* ---- the context ---- */
 
 #ifdef AUTHCGI_TEST_CLOCK
-/* The test build's clock: AUTHCGI_TEST_NOW (Unix seconds) when set, so
- * that suites can run the service at a time of their choosing. Release
- * builds have no such variable. */
+/* The test build's clock: AUTHCGI_TEST_NOW (Unix seconds), when set and
+ * no other clock is, so that suites can run the service at a time of
+ * their choosing. Release builds have no such variable. */
 static int64_t
 test_now(void *arg)
 {
@@ -42,7 +42,9 @@ app_new(struct app **out, const struct app_settings *s)
 		return ERR_NOMEM;
 	app->set = *s;
 #ifdef AUTHCGI_TEST_CLOCK
-	app->set.auth.hooks.now = test_now;
+	if (app->set.auth.hooks.now == NULL &&
+	    getenv("AUTHCGI_TEST_NOW") != NULL)
+		app->set.auth.hooks.now = test_now;
 #endif
 	if ((e = auth_new(&app->auth, &app->set.auth)) != ERR_OK) {
 		free(app);
