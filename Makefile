@@ -10,6 +10,10 @@
 #   make install  install under DESTDIR PREFIX (make install-static: the
 #                 static executable instead)
 #   make bench    how fast (not part of make test)
+#   make deb      build/deb/authcgi_VERSION_ARCH.deb, the Debian package
+#   make test-arm cross-build for arm64 and armhf (the default and the
+#                 static executable, the package), and run the CGI suite
+#                 against each executable under QEMU (not part of make test)
 # See README.md.
 
 CC         ?= cc
@@ -45,7 +49,7 @@ deb_of = $(foreach p,$1,$(patsubst $p=%,%,$(filter $p=%,$(PKG_DEBS))))
 # again: at this level they need no library. Any other goal asks
 # pkg-config now, and a missing .pc file stops the build here.
 WRAPPERS := deps test check lint run bench static install-static fuzz \
-	format clean
+	format clean deb test-arm
 ifneq ($(filter-out $(WRAPPERS),$(or $(MAKECMDGOALS),all)),)
 ifeq ($(shell command -v $(firstword $(PKG_CONFIG))),)
 $(error $(PKG_CONFIG) not found: apt-get install pkg-config (or: make deps))
@@ -89,7 +93,7 @@ SUBMAKE = $(MAKE) --no-print-directory \
 	$(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc 2>/dev/null || echo 1))
 
 .PHONY: all deps test check lint run bench static install install-static \
-	fuzz fuzz-bins unit-bins format clean
+	fuzz fuzz-bins unit-bins format clean deb test-arm
 
 all: cgi-bin/auth.cgi
 
@@ -120,6 +124,12 @@ $(B)/asan/%.o: src/%.c $(HDRS) $(GEN) Makefile
 	$(Q)$(CC) $(WARN) $(ALL_CPPFLAGS) -DAUTHCGI_TEST_CLOCK $(CFLAGS) -O1 $(SAN) -c -o $@ $<
 
 cgi-bin/auth.cgi: $(LIB_OBJ) $(B)/obj/main.o
+	@echo "  LD      $@"
+	$(Q)$(CC) $(HARDEN_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The same executable in $(B): with B=build/cross/ARCH and a cross
+# compiler, a build for a board (make test-arm, scripts/test-arm.sh).
+$(B)/auth.cgi: $(LIB_OBJ) $(B)/obj/main.o
 	@echo "  LD      $@"
 	$(Q)$(CC) $(HARDEN_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
@@ -220,13 +230,15 @@ $(STATIC)/obj/%.o: src/%.c $(HDRS) $(GEN) Makefile | $(STATIC_SRC)
 		-I$(MUSL)/include -I$(CJSON_DIR)/src -I$(SQLITE_DIR)/amalg \
 		$(STATIC_CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(STATIC)/sqlite3.o: $(SQLITE_DIR)/amalg/sqlite3.c Makefile
+# After musl's libraries: a cross build's compiler reads the specs that
+# musl-libs.sh writes (make test-arm).
+$(STATIC)/sqlite3.o: $(SQLITE_DIR)/amalg/sqlite3.c Makefile | $(MUSL)/.done
 	@mkdir -p $(dir $@)
 	@echo "  CC musl $<"
 	$(Q)$(MUSL_CC) -O2 -g $(STATIC_HARDEN) -I$(SQLITE_DIR)/amalg \
 		$(SQLITE_OPTS) -c -o $@ $<
 
-$(STATIC)/cjson.o: $(CJSON_DIR)/src/cJSON.c Makefile
+$(STATIC)/cjson.o: $(CJSON_DIR)/src/cJSON.c Makefile | $(MUSL)/.done
 	@mkdir -p $(dir $@)
 	@echo "  CC musl $<"
 	$(Q)$(MUSL_CC) -O2 -g $(STATIC_HARDEN) -c -o $@ $<
@@ -306,6 +318,21 @@ install: all
 
 install-static: static
 	@scripts/install.sh "$(PREFIX)" "$(DESTDIR)" $(STATIC)/auth.cgi
+
+# The Debian package, built from a copy of the checkout (debian/,
+# scripts/deb.sh); its version is debian/changelog's. DEB_ARCH=arm64 (or
+# armhf) cross-builds it for a board.
+DEB_ARCH ?=
+deb:
+	@scripts/deps.sh deb
+	@$(if $(DEB_ARCH),scripts/deps.sh arm)
+	@scripts/deb.sh $(if $(DEB_ARCH),-a $(DEB_ARCH)) $(B)/deb
+
+# Cross builds for arm64 and armhf, the default and the static one, the
+# CGI suite against each under QEMU, and the package of each architecture.
+test-arm:
+	@scripts/deps.sh arm
+	@scripts/test-arm.sh
 
 format:
 	clang-format -i src/*.c src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c

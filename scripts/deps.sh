@@ -1,7 +1,7 @@
 #!/bin/sh
 # deps.sh: install the distribution packages a make target needs, when
 # missing (Debian, Ubuntu: apt).
-# Usage: scripts/deps.sh build|check|lint|static|run|run-apache|run-postgres|test|fuzz|bench
+# Usage: scripts/deps.sh build|check|lint|static|run|run-apache|run-postgres|test|fuzz|bench|deb|arm
 set -eu
 
 # make: the compiler and the -dev packages of the libraries (pkg-config).
@@ -15,6 +15,8 @@ run="$build lighttpd"
 # postgresql: the server of `make run DB=postgres`, of the tests and of
 # the bench.
 run_postgres="$run postgresql"
+# make deb: debhelper builds the package, lintian checks it.
+deb="$build debhelper dpkg-dev lintian"
 # apache2-bin: the server and its modules, without a service, without
 # /etc/apache2 and without anything listening on port 80.
 run_apache="$run apache2-bin libapache2-mod-fcgid"
@@ -22,10 +24,21 @@ run_apache="$run apache2-bin libapache2-mod-fcgid"
 # integration and gate suites (nginx, Caddy, spawn-fcgi and envsubst for
 # the gate), strace (the hardened reset's equal work), time (peak
 # memory), oathtool (second factor codes checked against an independent
-# implementation).
-test="$run_apache postgresql $check $lint $static clang curl python3-requests valgrind util-linux chromium chromium-driver python3-selenium nginx-light caddy spawn-fcgi gettext-base strace time oathtool"
+# implementation), the package's (make deb) and debootstrap, which makes
+# the fresh Debian it is installed in.
+test="$run_apache postgresql $check $lint $static clang curl python3-requests valgrind util-linux chromium chromium-driver python3-selenium nginx-light caddy spawn-fcgi gettext-base strace time oathtool $deb debootstrap iproute2"
 fuzz="$build clang"
 bench="$run postgresql $static wrk time curl python3"
+# make test-arm: the cross compilers, QEMU's user emulation, the CGI
+# suite's tools, debhelper (the package for each), what make static
+# builds with, and pkg-config, musl and the -dev packages of the
+# libraries for arm64 and armhf (multiarch: dpkg --add-architecture,
+# below).
+arm_libs="libsqlite3-dev libcrypt-dev uuid-dev libcjson-dev libsodium-dev libfcgi-dev liboath-dev libqrencode-dev"
+arm="$check $deb $static crossbuild-essential-arm64 crossbuild-essential-armhf qemu-user-static file"
+for a in arm64 armhf; do
+	for p in pkgconf musl-dev $arm_libs; do arm="$arm $p:$a"; done
+done
 
 target=${1:-build}
 case "$target" in
@@ -39,7 +52,9 @@ run-postgres) want=$run_postgres ;;
 test) want=$test ;;
 fuzz) want=$fuzz ;;
 bench) want=$bench ;;
-*) echo "usage: $0 build|check|lint|static|run|run-apache|run-postgres|test|fuzz|bench" >&2; exit 2 ;;
+deb) want=$deb ;;
+arm) want=$arm ;;
+*) echo "usage: $0 build|check|lint|static|run|run-apache|run-postgres|test|fuzz|bench|deb|arm" >&2; exit 2 ;;
 esac
 
 if [ "$(id -u)" -eq 0 ]; then
@@ -96,6 +111,18 @@ clang_runtime() {
 	fi
 }
 
+# The ARM architectures' packages need dpkg to know the architectures,
+# and apt their package lists.
+if [ "$target" = arm ]; then
+	for a in arm64 armhf; do
+		dpkg --print-foreign-architectures | grep -qx "$a" && continue
+		if [ "$sudo" = none ]; then
+			echo "deps.sh: not root and no sudo; run: dpkg --add-architecture $a" >&2
+			exit 1
+		fi
+		$sudo dpkg --add-architecture "$a"
+	done
+fi
 # shellcheck disable=SC2086
 install $want
 case "$target" in

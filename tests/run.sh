@@ -68,6 +68,7 @@ all)
 	add "concurrency (postgresql, 2 hosts)" suite "env TEST_DB=postgres tests/robust/concurrency.sh"
 	add "faults" suite "tests/robust/faults.sh"
 	add "security" suite "tests/security/run.sh"
+	add "debian package" suite "tests/deb/run.sh"
 	add "gate (4 servers)" suite "tests/gate/run.sh"
 	add "security probes" suite "tests/security/probes.sh cgi-bin/auth.cgi"
 	add "security probes+asan" suite "tests/security/probes.sh build/asan/auth.cgi"
@@ -93,6 +94,7 @@ all)
 	add "totp+asan" suite "tests/totp/run.sh build/asan/auth.cgi"
 	add "lint" suite "tests/lint.sh"
 	add "static build" suite "tests/static/checks.sh build/static/auth.cgi"
+	add "install from source" suite "tests/install/run.sh"
 	add "fastcgi close" suite "tests/fastcgi/close.sh cgi-bin/auth.cgi build/asan/auth.cgi"
 	units build/unit unit
 	units build/unit-asan unit+asan
