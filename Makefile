@@ -37,9 +37,12 @@ Q ?= @
 # The libraries, by pkg-config name, and the Debian package of each .pc.
 # libpq: the PostgreSQL backend (src/store/pg.c). The executable loads it
 # when it opens such a database (dlopen): linked only where called
-# directly (--as-needed: the store's tests).
+# directly (--as-needed: the store's tests). PG=0 builds without it (no
+# libpq-dev needed: the ARM builds, whose libpq-dev Debian cannot install
+# beside the build machine's).
+PG ?= 1
 PKGS := sqlite3 libxcrypt uuid libcjson libsodium fcgi liboath libqrencode \
-	libpq
+	$(if $(filter 1,$(PG)),libpq)
 PKG_DEBS := sqlite3=libsqlite3-dev libxcrypt=libcrypt-dev uuid=uuid-dev \
 	libcjson=libcjson-dev libsodium=libsodium-dev fcgi=libfcgi-dev \
 	liboath=liboath-dev libqrencode=libqrencode-dev libpq=libpq-dev

@@ -85,11 +85,12 @@ for arch in "$@"; do
 	esac
 
 	# The default build: the architecture's pkg-config gives the flags
-	# and libraries of that architecture's packages.
+	# and libraries of that architecture's packages; without PostgreSQL
+	# (PG=0: see README, On a board).
 	dir=build/cross/$arch
 	mkdir -p "$dir"
 	if make --no-print-directory -j"$jobs" B="$dir" CC="$triplet-gcc" \
-		PKG_CONFIG="$triplet-pkg-config" "$dir/auth.cgi" >"$dir.log" 2>&1; then
+		PKG_CONFIG="$triplet-pkg-config" PG=0 "$dir/auth.cgi" >"$dir.log" 2>&1; then
 		cgi_suite "$arch" dynamic "$dir/auth.cgi" "$qemu"
 		board "$arch" dynamic "$dir/auth.cgi"
 	else

@@ -176,7 +176,7 @@ if [ "${1:-}" = --inside ]; then
 	db=$root/var/lib/authcgi/auth.db
 	tables="SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name)"
 	fresh=$(sql "$tables")
-	first=$(sed -n '/\/\* 0 -> 1:/,/\/\* 1 -> 2:/p' "$src/src/store/store.c" |
+	first=$(sed -n '/\/\* 0 -> 1:/,/\/\* 1 -> 2:/p' "$src/src/store/sqlite_sql.c" |
 		sed -n 's/^ *"\(.*\)",\{0,1\}$/\1/p' | tr -d '\n')
 	down="PRAGMA foreign_keys = OFF; BEGIN;"
 	for t in users sessions reset_tokens; do
@@ -334,7 +334,7 @@ done
 # Build-Depends: the -dev package of every library the Makefile links.
 bdeps=$(sed -n '/^Build-Depends:/,/^[A-Z]/p' debian/control)
 for d in $(sed -n '/^PKG_DEBS :=/,/[^\\]$/p' Makefile | grep -o '=[a-z0-9.+-]*' | tr -d = | sort -u); do
-	check_match "Build-Depends names $d" "$bdeps" "(^|[ ,])$d,"
+	check_match "Build-Depends names $d" "$bdeps" "(^|[ ,])$d( <[^>]*>)?,"
 done
 # The settings file: every setting of --help, commented, with its default.
 want=$("$tmp/x/usr/lib/authcgi/auth.cgi" --help | sed -n 's/^  \(AUTHCGI_[A-Z_]*\)\(=\([^ ]*\)\)\{0,1\}.*/#\1=\3/p')
