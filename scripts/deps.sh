@@ -15,8 +15,9 @@ run="$build lighttpd"
 # postgresql: the server of `make run DB=postgres`, of the tests and of
 # the bench.
 run_postgres="$run postgresql"
-# make deb: debhelper builds the package, lintian checks it.
-deb="$build debhelper dpkg-dev lintian"
+# make deb: debhelper builds the package (dpkg-buildpackage wants
+# build-essential), lintian checks it.
+deb="$build build-essential debhelper dpkg-dev lintian"
 # apache2-bin: the server and its modules, without a service, without
 # /etc/apache2 and without anything listening on port 80.
 run_apache="$run apache2-bin libapache2-mod-fcgid"

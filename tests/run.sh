@@ -143,6 +143,9 @@ run_one() {
 	{
 		if [ "$f" -ne 0 ]; then
 			echo "---- $name: output ----"
+			# The first failures with their reasons, then the end.
+			grep -E '^FAIL ' "$out" | head -n 20
+			echo "..."
 			tail -n 60 "$out"
 			echo "---- end of $name ----"
 		fi

@@ -394,7 +394,14 @@ rm -rf "$root/root/pkg"
 
 # The rest in namespaces of its own: network (loopback only), pid (what
 # it starts ends with it), mount.
-unshare --net --pid --mount --fork --kill-child "$0" --inside "$tmp" >"$tmp/inside.out" 2>&1 &
+# In a chroot (a fresh machine made with debootstrap, say) / is no mount
+# point, and unshare cannot make the new namespace's mounts private; where
+# no mount is shared, none of them can reach the outside anyway.
+PROPAGATION=()
+if ! mountpoint -q / && ! grep -q ' shared:' /proc/self/mountinfo; then
+	PROPAGATION=(--propagation unchanged)
+fi
+unshare --net --pid --mount "${PROPAGATION[@]}" --fork --kill-child "$0" --inside "$tmp" >"$tmp/inside.out" 2>&1 &
 inner=$!
 wait "$inner"
 inner=

@@ -93,4 +93,11 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/authcgi-install.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/ov"
-unshare --mount --fork "$0" --inside "$tmp"
+# In a chroot (a fresh machine made with debootstrap, say) / is no mount
+# point, and unshare cannot make the new namespace's mounts private; where
+# no mount is shared, none of them can reach the outside anyway.
+PROPAGATION=()
+if ! mountpoint -q / && ! grep -q ' shared:' /proc/self/mountinfo; then
+	PROPAGATION=(--propagation unchanged)
+fi
+unshare --mount "${PROPAGATION[@]}" --fork "$0" --inside "$tmp"
