@@ -45,7 +45,6 @@ root=$(cd "$here/../.." && pwd -P)
 # shellcheck disable=SC1091
 . "$root/tests/lib/server.sh"
 
-cgi=$root/cgi-bin/auth.cgi
 APACHE=${APACHE:-/usr/sbin/apache2}
 LIGHTTPD=${LIGHTTPD:-$(command -v lighttpd || echo /usr/sbin/lighttpd)}
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
@@ -60,6 +59,13 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/authcgi-gate.XXXXXX")
 # Apache's children and the CGIs run as www-data: they must reach the
 # state dirs and sites below (search only, no listing).
 chmod 711 "$tmp"
+# And the executable: a copy here, for a clone that www-data cannot
+# reach (one in /root, mode 700).
+proj=$tmp/project
+mkdir -p "$proj/cgi-bin"
+cp "$root/cgi-bin/auth.cgi" "$proj/cgi-bin/auth.cgi"
+chmod 755 "$proj" "$proj/cgi-bin" "$proj/cgi-bin/auth.cgi"
+cgi=$proj/cgi-bin/auth.cgi
 PIDS=()
 cleanup() {
 	local p
@@ -327,7 +333,7 @@ start() {
 	lighttpd)
 		derive_conf lighttpd "$root/conf/lighttpd-gate.conf" "$dir/lighttpd-gate.conf" \
 			2>>"$STATE/init.stderr" || return 1
-		env SERVE_PORT="$PORT" SERVE_STATE_DIR="$STATE" SERVE_PROJECT_DIR="$root" \
+		env SERVE_PORT="$PORT" SERVE_STATE_DIR="$STATE" SERVE_PROJECT_DIR="$proj" \
 			SERVE_SITE_DIR="$SITE" AUTHCGI_PUBLIC_URL="$BASE/auth" "${common[@]}" \
 			"$LIGHTTPD" -D -f "$dir/lighttpd-gate.conf" \
 			</dev/null >"$STATE/lighttpd.out" 2>&1 &
@@ -348,7 +354,7 @@ start() {
 		} >"$STATE/apache-env.conf"
 		spawn_authcgi "$gate_port" www AUTHCGI_DB="$STATE/auth.db" \
 			AUTHCGI_PUBLIC_URL="$BASE/auth" "${common[@]}"
-		env SERVE_PORT="$PORT" SERVE_STATE_DIR="$STATE" SERVE_PROJECT_DIR="$root" \
+		env SERVE_PORT="$PORT" SERVE_STATE_DIR="$STATE" SERVE_PROJECT_DIR="$proj" \
 			SERVE_SITE_DIR="$SITE" SERVE_GATE_ADDRESS="127.0.0.1:$gate_port" \
 			SERVE_USER="$WWW_USER" SERVE_GROUP="$WWW_GROUP" "${common[@]}" \
 			"$APACHE" -d "$STATE" -f "$dir/apache-gate.conf" -DFOREGROUND \
@@ -795,7 +801,7 @@ trust() {
 	BASE=http://127.0.0.1:$PORT
 	AUTHCGI_DB=$STATE/auth.db "$cgi" init >/dev/null 2>&1
 	: >"$STATE/audit.log"
-	env SERVE_PORT="$PORT" SERVE_STATE_DIR="$STATE" SERVE_PROJECT_DIR="$root" \
+	env SERVE_PORT="$PORT" SERVE_STATE_DIR="$STATE" SERVE_PROJECT_DIR="$proj" \
 		SERVE_SITE_DIR="$SITE" AUTHCGI_PUBLIC_URL="$BASE/auth" \
 		AUTHCGI_AUDIT_LOG="$STATE/audit.log" AUTHCGI_TRUSTED_PROXIES=127.0.0.2 \
 		AUTHCGI_LOCK_ADDRESS=3 AUTHCGI_LOCK_ACCOUNT=0 \
@@ -908,7 +914,7 @@ closed() {
 	PORT=$(free_port) || return 1
 	AUTHCGI_DB=$STATE/auth.db "$cgi" init >/dev/null 2>&1
 	CASE="[closed] an unreadable AUTHCGI_GATE_REQUIRE"
-	env SERVE_PORT="$PORT" SERVE_STATE_DIR="$STATE" SERVE_PROJECT_DIR="$root" \
+	env SERVE_PORT="$PORT" SERVE_STATE_DIR="$STATE" SERVE_PROJECT_DIR="$proj" \
 		SERVE_SITE_DIR="$SITE" AUTHCGI_PUBLIC_URL="http://127.0.0.1:$PORT/auth" \
 		AUTHCGI_GATE_REQUIRE=grop:admins \
 		"$LIGHTTPD" -D -f "$root/conf/lighttpd-gate.conf" \

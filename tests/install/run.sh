@@ -20,7 +20,8 @@ section() {
 # ---------------------------------------------------------------- inside
 if [ "${1:-}" = --inside ]; then
 	tmp=$2
-	mount --make-rprivate / &&
+	# (Already private where / is no mount point: see below.)
+	{ ! mountpoint -q / || mount --make-rprivate /; } &&
 		mount -t tmpfs -o mode=0755 tmpfs "$tmp/ov" || {
 		fail "mounts" "a private tmpfs"
 		summary
