@@ -2334,6 +2334,30 @@ test_app_verify_email(void **state)
 	assert_string_equal(jstr(f, "message"), "token is required");
 }
 
+/* A form shown again after an error keeps what was typed: the fields
+ * read before the required ones are checked stay valid (the body is
+ * decoded once). */
+static void
+test_app_form_again_keeps_fields(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(page(f, "POST", "/sessions",
+	                      "email=kept@p.org&next=/private/a.txt", NULL,
+	                      NULL),
+	                 400);
+	assert_non_null(strstr(f->resp.body, "password is required"));
+	assert_non_null(
+	    strstr(f->resp.body, "name=\"next\" value=\"/private/a.txt\""));
+	assert_non_null(strstr(f->resp.body, "value=\"kept@p.org\""));
+	assert_int_equal(page(f, "POST", "/reset_password",
+	                      "_method=PUT&email=kept@p.org&reset_token=tok-1",
+	                      NULL, NULL),
+	                 403);
+	assert_non_null(strstr(f->resp.body, "tok-1"));
+	assert_non_null(strstr(f->resp.body, "kept@p.org"));
+}
+
 /* The account page: for a signed-in browser, its forms and sessions;
  * a change posted from it comes back to it, an error shows it again
  * with the contract's status. */
@@ -2585,6 +2609,7 @@ main(void)
 	    T(test_app_email_and_delete),
 	    T(test_app_verify_email),
 	    T(test_app_account_page),
+	    T(test_app_form_again_keeps_fields),
 	    T(test_app_password_messages),
 	    T(test_app_db_missing_is_503),
 	    T(test_app_db_locked_is_503),
